@@ -1,0 +1,5 @@
+"""The agent-based (Mesa) engine."""
+
+from hlssim.abm.model import CommissioningModel
+
+__all__ = ["CommissioningModel"]

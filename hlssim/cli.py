@@ -1,0 +1,205 @@
+"""The ``hlssim`` command: turns arguments into scenarios, calls runners, writes files.
+
+Bad input ends with one line on stderr naming the field, the value and what is allowed, exit
+code 2, and no output file written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from hlssim import __version__
+from hlssim.engines import DEFAULT_ENGINE, ENGINES
+from hlssim.errors import HlssimError
+from hlssim.parameters import PARAMETERS
+from hlssim.scenario import Scenario, parse_assignments, preset_description, preset_names
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2."""
+
+    def error(self, message: str):  # noqa: D401
+        self.exit(EXIT_USAGE, f"hlssim: error: {message} (see '{self.prog} --help')\n")
+
+
+def _scenario_from_args(args, **extra) -> Scenario:
+    overrides = parse_assignments(args.set or [])
+    overrides.update({k: v for k, v in extra.items() if v is not None})
+    if getattr(args, "scenario", None):
+        return Scenario.from_toml(args.scenario, **overrides)
+    return Scenario.from_preset(args.preset, **overrides)
+
+
+def _progress(label: str):
+    start = time.perf_counter()
+    interactive = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        line = f"{label}: {done}/{total} runs, {rate:.1f} runs/s, {left:.0f} s left"
+        if interactive:
+            end = "\n" if done == total else ""
+            print("\r" + line, end=end, file=sys.stderr, flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(line, file=sys.stderr, flush=True)
+
+    return report
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+def cmd_run(args) -> int:
+    from hlssim.engines import run
+    from hlssim.tables import check_table_path, write_table
+
+    out = check_table_path(args.out)
+    scenario = _scenario_from_args(args, steps=args.steps)
+    table = run(scenario, seed=args.seed, engine=args.engine)
+    write_table(table, out)
+    last = table.iloc[-1]
+    print(f"wrote {len(table)} steps x {table.shape[1] - 1} metrics to {out}")
+    print(f"final month: wellbeing_mean {last['wellbeing_mean']:.3f}, "
+          f"reported_indicator {last['reported_indicator']:.3f}, gaming_share {last['gaming_share']:.3f}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from hlssim.compare import compare, difference, summary_wide
+    from hlssim.plots import summary_figure, trajectories_figure
+    from hlssim.tables import write_table, write_text
+
+    names = [n.strip() for n in args.presets.split(",") if n.strip()]
+    if len(names) < 1 or len(set(names)) != len(names):
+        raise HlssimError(f"--presets '{args.presets}': expected distinct preset names separated by commas")
+    if args.reps < 2:
+        raise HlssimError(f"--reps {args.reps}: expected at least 2 replications for an interval")
+    extra = {"complexity": args.complexity, "steps": args.steps}
+    overrides = parse_assignments(args.set or []) | {k: v for k, v in extra.items() if v is not None}
+    scenarios = {name: Scenario.from_preset(name, **overrides) for name in names}
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise HlssimError(f"--out '{out}': exists and is not a folder")
+    result = compare(scenarios, args.reps, seed=args.seed, engine=args.engine, paired=args.paired,
+                     progress=_progress("compare"))
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(result.trajectories, out / "trajectories.parquet")
+    write_table(result.finals, out / "finals.csv")
+    write_table(result.summary, out / "summary.csv")
+    wide = summary_wide(result.summary)
+    c = scenarios[names[0]].complexity
+    title = f"{' vs '.join(names)} at complexity {c:g}, {args.reps} replications each"
+    trajectories_figure(result.trajectories, out / "trajectories.png", title=title)
+    summary_figure(result.summary, out / "summary.png", title=title)
+    lines = [f"# {title}", "", "Final-year mean and 95% interval over replications.", "",
+             wide.to_markdown() if _has_tabulate() else wide.to_string(), ""]
+    if len(names) >= 2:
+        d, lo, hi = difference(result.finals, "wellbeing_mean", names[-1], names[0])
+        lines.append(f"{names[-1]} minus {names[0]} on wellbeing_mean: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    write_text("\n".join(lines) + "\n", out / "summary.md")
+    print(f"{title}\nfinal-year mean [95% interval]\n")
+    print(wide.to_string())
+    if len(names) >= 2:
+        print("\n" + lines[-1])
+    print(f"\nwrote trajectories.parquet, finals.csv, summary.csv, summary.md, trajectories.png, "
+          f"summary.png to {out}/")
+    return 0
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cmd_params(args) -> int:
+    groups = [args.group] if args.group else ["world", "regime", "mechanism", "calibration"]
+    for group in groups:
+        print(f"[{group}]")
+        for p in PARAMETERS.values():
+            if p.group == group:
+                unit = f" ({p.unit})" if p.unit else ""
+                print(f"  {p.name} = {p.default!r}: {p.label}{unit}; {p.allowed()}")
+    return 0
+
+
+def cmd_presets(args) -> int:
+    for name in preset_names():
+        print(f"{name}: {' '.join(preset_description(name).split())}")
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    from hlssim.metrics import METRICS
+
+    for m in METRICS:
+        high = "unbounded" if m.high is None else f"{m.high:g}"
+        print(f"{m.name} [{m.low:g}, {high}]: {m.description}")
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hlssim", description=(
+        "Simulate target-driven (NPM) and learning-led (HLS) commissioning of public services."))
+    parser.add_argument("--version", action="version", version=f"hlssim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add_common(p, preset_required: bool):
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a parameter (repeatable); see 'hlssim params'")
+        p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+        p.add_argument("--steps", type=int, default=None, help="months to simulate")
+        p.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
+                       help=f"simulation engine (default {DEFAULT_ENGINE})")
+
+    run_p = sub.add_parser("run", help="run one scenario and write its table")
+    source = run_p.add_mutually_exclusive_group()
+    source.add_argument("--preset", default="hls", help="preset name (default hls); see 'hlssim presets'")
+    source.add_argument("--scenario", metavar="FILE.toml", help="scenario file instead of a preset")
+    add_common(run_p, False)
+    run_p.add_argument("--out", required=True, help="output table: .parquet or .csv")
+    run_p.set_defaults(func=cmd_run)
+
+    cmp_p = sub.add_parser("compare", help="compare regimes over replications; figures and a summary")
+    cmp_p.add_argument("--presets", default="npm_targets,hls", help="comma-separated preset names")
+    cmp_p.add_argument("--complexity", type=float, default=None, help="complexity of people's lives, 0 to 1")
+    cmp_p.add_argument("--reps", type=int, default=20, help="replications per regime (default 20)")
+    cmp_p.add_argument("--paired", action="store_true",
+                       help="common random numbers: replication r of every regime uses the same draws")
+    add_common(cmp_p, False)
+    cmp_p.add_argument("--out", required=True, help="output folder")
+    cmp_p.set_defaults(func=cmd_compare)
+
+    par_p = sub.add_parser("params", help="list every parameter with its default and allowed values")
+    par_p.add_argument("--group", choices=["world", "regime", "mechanism", "calibration"])
+    par_p.set_defaults(func=cmd_params)
+    sub.add_parser("presets", help="list the presets").set_defaults(func=cmd_presets)
+    sub.add_parser("metrics", help="list the metrics a run reports").set_defaults(func=cmd_metrics)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except HlssimError as err:
+        print(f"hlssim: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("hlssim: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

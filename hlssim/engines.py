@@ -1,0 +1,49 @@
+"""Engines: each turns a scenario and a seed into the same tidy table.
+
+The table is wide: one row per step (1..steps), a ``step`` column, then one column per metric in
+the order of :data:`hlssim.metrics.METRIC_NAMES`. Every engine returns exactly this shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from hlssim.errors import HlssimError
+from hlssim.metrics import METRIC_NAMES
+from hlssim.scenario import Scenario
+
+SeedLike = int | np.random.SeedSequence
+
+
+def _run_mesa(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
+    from hlssim.abm.model import CommissioningModel
+
+    model = CommissioningModel(scenario, seed=seed)
+    rows = model.run()
+    table = pd.DataFrame(rows, columns=list(METRIC_NAMES))
+    table.insert(0, "step", np.arange(1, len(rows) + 1, dtype=np.int64))
+    return table
+
+
+ENGINES: dict[str, Callable[[Scenario, SeedLike], pd.DataFrame]] = {"mesa": _run_mesa}
+DEFAULT_ENGINE = "mesa"
+
+
+def run(scenario: Scenario, seed: SeedLike = 0, engine: str = DEFAULT_ENGINE) -> pd.DataFrame:
+    """Run one scenario with one seed and return its table (see module docstring).
+
+    >>> from hlssim import Scenario, run
+    >>> table = run(Scenario.from_preset("hls", steps=3, n_people=40, n_workers=4), seed=1)
+    >>> list(table["step"])
+    [1, 2, 3]
+    """
+    if not isinstance(scenario, Scenario):
+        raise HlssimError(f"run(): scenario must be a hlssim.Scenario, not {type(scenario).__name__}")
+    if engine not in ENGINES:
+        raise HlssimError(f"engine '{engine}': unknown; allowed engines are {', '.join(ENGINES)}")
+    if isinstance(seed, (bool, float)) or (isinstance(seed, int) and seed < 0):
+        raise HlssimError(f"seed {seed!r}: expected a non-negative integer")
+    return ENGINES[engine](scenario, seed)

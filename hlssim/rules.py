@@ -1,0 +1,215 @@
+"""The model's rules: small, pure functions of state.
+
+Each function works on Python floats (one agent, as the Mesa agents call them) and on numpy
+arrays (many agents at once), so every engine applies the same formula. None of them draws random
+numbers: draws are made once per step at model level (``hlssim.draws``) and passed in.
+
+The numbered comments name the mechanism of ``MODEL.md`` each rule belongs to; ``docs/ODD.md``
+gives the reasoning and sources for each formula and default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Number of life factors per person (debt, housing, health, relationships).
+N_FACTORS = 4
+#: Index of the life factor the contract's indicator measures (e.g. "debt cleared").
+MEASURED_FACTOR = 0
+#: Number of upstream system barriers (e.g. a debt-recovery policy, a tenancy rule, a threshold).
+N_BARRIERS = 3
+
+
+def clip01(x):
+    """Clamp to [0, 1], for floats and arrays alike."""
+    if isinstance(x, np.ndarray):
+        return np.clip(x, 0.0, 1.0)
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+def relax(x, target, rate):
+    """Move ``x`` a share ``rate`` of the way to ``target`` (a first-order stock adjustment)."""
+    return x + rate * (target - x)
+
+
+# --- 1. Outcomes emerge from lives as complex systems ---------------------------------------------
+
+def interaction_weight(complexity, interaction_strength):
+    """Weight of the weakest life factor in wellbeing: factors interact more in complex lives."""
+    return interaction_strength * complexity
+
+
+def wellbeing(factor_mean, factor_min, lam):
+    """True wellbeing: mean of life factors, dragged toward the weakest by interaction ``lam``."""
+    return (1.0 - lam) * factor_mean + lam * factor_min
+
+
+def attribution_share(complexity, attribution_loss, on):
+    """Share of the measured outcome driven by forces outside the service (0 when switched off)."""
+    return attribution_loss * complexity * on
+
+
+def observed_outcome(w, measured_factor, external, noise, complexity, alpha):
+    """What the indicator sees of a person.
+
+    The proxy drifts from wellbeing toward the single measured factor as complexity rises
+    (indicator drift); a share ``alpha`` comes from outside forces (attribution); plus noise.
+    """
+    proxy = (1.0 - complexity) * w + complexity * measured_factor
+    return (1.0 - alpha) * proxy + alpha * external + noise
+
+
+def external_update(external, innovation):
+    """Outside forces on a measured outcome: an AR(1) process around 0.5."""
+    return external + 0.2 * (0.5 - external) + innovation
+
+
+def shock_sd(shock_size, complexity):
+    """Circumstances shift faster in complex lives."""
+    return shock_size * (0.5 + complexity)
+
+
+def factor_change(f, base, help_on_factor, recovery_rate, barrier_pressure, shock):
+    """One month's change of one life factor.
+
+    Help raises it toward 1 (diminishing as it nears 1); without help it drifts to the person's own
+    baseline; barriers push it down in proportion to its level; shocks add noise.
+    """
+    return help_on_factor * (1.0 - f) + recovery_rate * (base - f) - barrier_pressure * f + shock
+
+
+# --- 2. Measurement and gaming -------------------------------------------------------------------
+
+def regime_control(target_pressure, pbr_share, audit_rate):
+    """How controlling the regime feels to workers: targets, payment on results, inspection."""
+    return clip01(0.6 * target_pressure + 0.6 * pbr_share + 0.3 * audit_rate)
+
+
+def indicator_pressure(target_pressure, pbr_share):
+    """Pressure on the reported indicator from targets and payment by results."""
+    return clip01(target_pressure + pbr_share)
+
+
+def gaming_intensity(pressure, alpha, motivation, audit_rate, trust_mw, gaming_max):
+    """How far a worker games, in [0, gaming_max].
+
+    Grows with pressure, with targets the worker cannot control (``alpha``) and with low intrinsic
+    motivation; audits and the manager's trust temper it (Goodhart, Campbell; MODEL.md 2).
+    """
+    uncontrollable = 0.3 + 0.7 * clip01(alpha / 0.6)
+    deterrence = 1.0 - 0.5 * clip01(4.0 * audit_rate)
+    return gaming_max * pressure * uncontrollable * (1.0 - 0.7 * motivation) * deterrence * (
+        1.0 - 0.3 * trust_mw
+    )
+
+
+def admin_share(admin_load, target_pressure, pbr_share, audit_rate):
+    """Worker time on reporting, claims and audit preparation (MODEL.md 8)."""
+    return admin_load + 0.12 * target_pressure + 0.12 * pbr_share + 0.1 * audit_rate
+
+
+def threshold_weight(observed, line):
+    """Effort allocation under threshold gaming: people just under the line, nobody over it."""
+    gap = line - observed
+    if isinstance(gap, np.ndarray):
+        return np.where(gap > 0.0, np.exp(-((gap / 0.08) ** 2)), 0.02)
+    return float(np.exp(-((gap / 0.08) ** 2))) if gap > 0.0 else 0.02
+
+
+def parking_multiplier(observed, line, gaming, pbr_share):
+    """Share of a fair allocation a hard case still gets when cream-skimming (1 = not parked).
+
+    A case counts as hard when its observed outcome is well below the line; payment by results
+    makes parking pay, so it parks harder (MODEL.md 2; Rees, Whitworth and Carter 2014).
+    """
+    strength = clip01(gaming * (0.5 + 2.5 * pbr_share))
+    hard = (line - observed) > 0.15
+    if isinstance(hard, np.ndarray):
+        return np.where(hard, 1.0 - strength, 1.0)
+    return 1.0 - strength if hard else 1.0
+
+
+# --- NPM's strengths: focus, standardisation ------------------------------------------------------
+
+def effort_level(motivation, pressure, alpha, focus_gain, focus_on):
+    """Effort per hour of direct work: intrinsic motivation, topped up by a clear target.
+
+    A pressed, attributable target raises effort most among the less motivated (Propper et al.
+    2010; Kelman and Friedman 2009); as attribution fades, so does the lift.
+    """
+    return motivation + (1.0 - motivation) * focus_gain * pressure * (1.0 - alpha) * focus_on
+
+
+def fit_of(chosen, need, misfit_effect):
+    """How well the approach used fits what helps this person."""
+    return 1.0 if chosen == need else misfit_effect
+
+
+def relationship_quality(trust_wp, complexity):
+    """How much of the help lands: continuity and trust matter more in complicated lives."""
+    return 1.0 - 0.8 * complexity * (1.0 - trust_wp)
+
+
+def collaboration_cover(fit, collaboration_time, alliance, complexity):
+    """Joined-up working covers part of what a misfitting approach misses (MODEL.md 7)."""
+    cover = clip01(2.0 * collaboration_time * (0.5 + 0.5 * alliance)) * complexity
+    return fit + (1.0 - fit) * cover
+
+
+# --- 3. Motivation, stress and turnover -----------------------------------------------------------
+
+def motivation_change(m, control, autonomy, trust_mw, complexity, knave, crowding_rate):
+    """Crowding: control crowds intrinsic motivation out on complex (interesting) work; autonomy
+    and trust crowd it in, most where the work is complex enough to be interesting. Weibel et al.
+    (2010): no crowding out on simple tasks."""
+    crowd_out = control * complexity**1.5
+    crowd_in = autonomy * (0.3 + 0.7 * trust_mw) * (1.0 - 0.8 * knave) * (0.2 + 0.8 * complexity)
+    return crowding_rate * (crowd_in * (1.0 - m) - crowd_out * m)
+
+
+def stress_target(admin, failure_share, sanctioned, futility, reflection_time):
+    """Where stress settles: admin load, failure demand, sanctions and futility raise it."""
+    return clip01(0.15 + 1.2 * admin + 0.5 * failure_share + 0.4 * sanctioned + 0.4 * futility
+                  - 0.8 * reflection_time)
+
+
+def turnover_probability(stress, motivation, base_turnover, on):
+    """Monthly chance a worker leaves."""
+    return base_turnover + on * (0.03 * stress + 0.02 * (1.0 - motivation))
+
+
+# --- 4. Trust -------------------------------------------------------------------------------------
+
+def trust_change(t, build, loss, build_rate, loss_rate):
+    """Asymmetric trust: builds slowly toward 1 under ``build``, falls fast under ``loss``."""
+    return build_rate * build * (1.0 - t) - loss_rate * loss * t
+
+
+# --- 5. Learning ----------------------------------------------------------------------------------
+
+def learning_step_size(learning_rate, reflection_time):
+    """Learning needs time: reflection turns results into knowledge."""
+    return learning_rate * clip01((0.02 + reflection_time) / 0.12)
+
+
+def exploration_chance(exploration, control, trust_mw):
+    """Trying something new needs safety to fail: control and distrust suppress it."""
+    return exploration * (1.0 - control) * (0.5 + 0.5 * trust_mw)
+
+
+def learning_signal(fit, noise, alpha, gaming):
+    """What a worker sees of whether an approach helped: fit, blurred by outside forces, and
+    biased upward by gamed data (gamed data teaches the wrong lesson)."""
+    return fit + noise * (0.5 + alpha) + 0.6 * gaming
+
+
+# --- 6. Barriers and failure demand ---------------------------------------------------------------
+
+def barrier_change(level, escalation, stewardship, on):
+    """Stewardship acting on escalated learning removes barriers; new ones slowly appear."""
+    return on * (0.002 * (1.0 - level) - 0.08 * stewardship * escalation * level)
+
+
+def failure_demand_change(fd, effort, fit, wellbeing_drop, on):
+    """People come back when the first response did not fit or they were left to get worse."""
+    return on * (0.5 * effort * (1.0 - fit) + 0.5 * wellbeing_drop) - 0.25 * fd

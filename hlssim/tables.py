@@ -1,0 +1,63 @@
+"""Writing tables and files atomically: a file appears whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from hlssim.errors import HlssimError
+
+TABLE_FORMATS = (".parquet", ".csv")
+
+
+def check_table_path(path: str | Path) -> Path:
+    """Fail early (before any run) if ``path`` cannot take a table."""
+    path = Path(path)
+    if path.suffix.lower() not in TABLE_FORMATS:
+        raise HlssimError(
+            f"--out '{path}': unsupported file type '{path.suffix}'; expected .parquet or .csv"
+        )
+    if path.is_dir():
+        raise HlssimError(f"--out '{path}': is a folder; expected a file name ending .parquet or .csv")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise HlssimError(f"--out '{path}': folder '{parent}' does not exist")
+    return path
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as Parquet or CSV (by suffix), atomically."""
+    path = check_table_path(path)
+    if path.suffix.lower() == ".parquet":
+        return write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
+    return write_atomic(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
