@@ -33,7 +33,8 @@ METRICS: tuple[Metric, ...] = (
            "reported_indicator minus the share of people whose true wellbeing is over the line."),
     Metric("indicator_outcome_corr", "Indicator tracks outcome (correlation)", -1, 1,
            "Correlation across people between the value reported for them (observed outcome, or "
-           "the line if misreported) and their true wellbeing; 0 when either is constant."),
+           "just over the line if misreported and not caught) and their true wellbeing; 0 when "
+           "either is constant."),
     Metric("gaming_share", "Share of effort that is gaming", 0, 1,
            "Mean over workers of the share of time spent on effort substitution, misreporting, "
            "misdirected allocation (threshold targeting, parking) and withheld effort."),
@@ -72,7 +73,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("substitution_share", "Gaming: effort substitution", 0, 1,
            "Mean share of worker time moved to counted activity."),
     Metric("threshold_focus", "Gaming: threshold focus", 0, 1,
-           "Share of direct effort going to people within 0.1 under the line."),
+           "Share of direct effort going to people who were within 0.1 under the line when "
+           "the effort was allocated."),
     Metric("ratchet_withheld", "Gaming: effort withheld (ratchet)", 0, 1,
            "Mean share of effort withheld to avoid a rising target."),
     Metric("direct_time_share", "Direct work share", 0, 1,
@@ -121,16 +123,9 @@ def compute_metrics(model) -> dict[str, float]:
     misreported = sum(wk.misreported for wk in workers)
     true_share = float(np.mean(w > line))
     reported_share = reported_total / n
-    # The value reported for each person: observed, or the line if misreported (approximated by
-    # spreading each worker's misreports over its unsuccessful cases).
-    rep_values = observed.copy()
-    for wk in workers:
-        if wk.misreported:
-            below = [p.idx for p in wk.caseload if p.observed <= line]
-            frac = wk.misreported / len(below)
-            for i in below:
-                rep_values[i] = observed[i] + frac * (line - observed[i])
-    near = (line - observed > 0) & (line - observed < 0.1)
+    rep_values = np.fromiter((p.reported_value for p in people), float, n)
+    planned_on = np.fromiter((p.planned_on for p in people), float, n)
+    near = (line - planned_on > 0) & (line - planned_on < 0.1)
     total_effort = effort.sum()
     row = {
         "wellbeing_mean": float(w.mean()),

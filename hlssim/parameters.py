@@ -39,8 +39,9 @@ class Param:
             return "true or false"
         if self.kind is str:
             return "one of " + ", ".join(self.options) if self.options else "text"
-        kind = "an integer" if self.kind is int else "a number"
-        return f"{kind} from {self.low:g} to {self.high:g}"
+        if self.kind is int:
+            return f"an integer from {int(self.low)} to {int(self.high)}"
+        return f"a number from {self.low:g} to {self.high:g}"
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` as this parameter's type, or raise ScenarioError naming the field."""

@@ -200,7 +200,7 @@ def exploration_chance(exploration, control, trust_mw):
 def learning_signal(fit, noise, alpha, gaming):
     """What a worker sees of whether an approach helped: fit, blurred by outside forces, and
     biased upward by gamed data (gamed data teaches the wrong lesson)."""
-    return fit + noise * (0.5 + alpha) + 0.6 * gaming
+    return fit + 0.25 * noise * (0.5 + alpha) + 0.6 * gaming
 
 
 # --- 6. Barriers and failure demand ---------------------------------------------------------------

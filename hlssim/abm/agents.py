@@ -40,6 +40,8 @@ class Person(mesa.Agent):
         self.wellbeing = 0.0
         self.observed = 0.0
         self.refresh_outcomes(0.0)
+        self.reported_value = self.observed
+        self.planned_on = self.observed
         # What the worker did this month (written by the worker's plan phase):
         self.effort = 0.0
         self.approach = 0
@@ -165,13 +167,18 @@ class Worker(mesa.Agent):
         if not n_case:
             return
         line = m.sp.outcome_line
+        # Effort goes by need; a share `allocating` of it goes by the gamer's rule instead (people
+        # just under the line); parking then cuts hard cases' share. Both rules are normalised
+        # first, so `allocating` is the share of effort misdirected.
+        need_w = [1.2 - p.observed for p in case]
+        game_w = [R.threshold_weight(p.observed, line) for p in case] if m.mech_threshold else need_w
+        need_total, game_total = sum(need_w), sum(game_w)
         weights = []
-        for p in case:
-            need_w = 1.2 - p.observed
-            g = R.threshold_weight(p.observed, line) if m.mech_threshold else need_w
+        for p, nw, gw in zip(case, need_w, game_w):
             park = R.parking_multiplier(p.observed, line, gaming, s.pbr_share) if m.mech_creaming else 1.0
             p.park = park
-            weights.append(((1.0 - allocating) * need_w + allocating * g) * park)
+            p.planned_on = p.observed
+            weights.append(((1.0 - allocating) * nw / need_total + allocating * gw / game_total) * park)
         total = sum(weights)
         per_person = direct_effective * effort * m.nominal_caseload / n_case
         per_unit = per_person * n_case / total if total > 0 else 0.0
@@ -210,16 +217,21 @@ class Worker(mesa.Agent):
         audited = d.u_audit[self.idx] < s.audit_rate
         step = R.learning_step_size(m.sp.learning_rate, s.reflection_time) * m.mech_learning
         trust_on = m.mech_trust
+        case_discussion = 0.1 * m.pool_rate * m.mech_learning
         reported = misreported = 0
         fit_sum = 0.0
         gaming = self.gaming
         know = self.knowledge
+        fiddled = []
         for p in self.case_iter():
             i = p.idx
+            p.reported_value = p.observed
             if p.observed > line:
                 reported += 1
             elif d.u_misreport[i] < misreport_p:
                 misreported += 1
+                fiddled.append(p)
+                p.reported_value = line + 0.01  # reported as just over the line
             fit_sum += p.fit
             if p.effort > 0.05 and step > 0:
                 a = p.approach
@@ -227,6 +239,12 @@ class Worker(mesa.Agent):
                 p.belief[a] += step * (signal - p.belief[a])
                 row = know[p.profile]
                 row[a] += 0.2 * step * (signal - row[a])
+            if case_discussion > 0:
+                # Reflective practice brings the team's experience of similar cases to this one.
+                row = know[p.profile]
+                b = p.belief
+                for a in range(len(b)):
+                    b[a] += case_discussion * (row[a] - b[a])
             if m.mech_learning and d.u_coproduce[i] < s.coproduction:
                 p.belief[p.need] += 0.5 * (1.0 - p.belief[p.need])
             if trust_on:
@@ -237,6 +255,8 @@ class Worker(mesa.Agent):
         self.caught = 1.0 if (audited and misreported > 0) else 0.0
         if audited:
             misreported = 0
+            for p in fiddled:
+                p.reported_value = p.observed
         n = len(self.caseload)
         self.reported = reported + misreported
         self.misreported = misreported
@@ -363,7 +383,8 @@ class Commissioner(mesa.Agent):
             p.lost_tender = 0.5  # competition itself erodes trust
         loser.lost_tender = 1.0
         loser.quality = 0.7 + 0.6 * d.tender_quality[loser.idx]
-        loser.trust_cp = 0.3
+        if m.mech_trust:
+            loser.trust_cp = 0.3
         for w in loser.workers:
             if d.u_tupe[w.idx] < 0.5:
                 m.replace_worker(w)

@@ -1,0 +1,236 @@
+"""Each mechanism, in isolation, moves its output in the direction MODEL.md says.
+
+Every test measures an effect twice: with the mechanism on it must show, and with the mechanism's
+switch off it must vanish (or reverse). So each test would fail if the mechanism were removed.
+Effects are averaged over a few replications of a small world.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hlssim
+from hlssim.abm.model import CommissioningModel
+from conftest import final_mean, small
+
+SEEDS = range(4)
+
+
+def both(make, switch):
+    """The effect measured by ``make(**{switch: flag})`` with the switch on and off."""
+    return make(**{switch: True}), make(**{switch: False})
+
+
+# --- 1. complexity and attribution -----------------------------------------------------------------
+
+def test_attribution_decouples_indicator_from_outcome():
+    def effect(**flag):
+        npm = lambda c: small("npm_targets", complexity=c, **flag)  # noqa: E731
+        return final_mean(npm(0.1), "indicator_outcome_corr") - final_mean(npm(0.9), "indicator_outcome_corr")
+    on, off = both(effect, "mech_attribution")
+    assert on > off + 0.1
+
+
+# --- 2. measurement and gaming ---------------------------------------------------------------------
+
+def test_creaming_parks_the_worst_off_under_payment_by_results():
+    def effect(**flag):
+        s = small("npm_pbr", complexity=0.7, **flag)
+        return final_mean(s, "creamed_share"), final_mean(s, "wellbeing_p10")
+    (cream_on, p10_on), (cream_off, p10_off) = both(effect, "mech_gaming_creaming")
+    assert cream_on > 0.05 and cream_off == 0.0
+    assert p10_on < p10_off
+
+
+def test_effort_substitution_takes_time_from_direct_work():
+    def effect(**flag):
+        s = small("npm_targets", complexity=0.7, **flag)
+        return final_mean(s, "direct_time_share"), final_mean(s, "wellbeing_mean")
+    (direct_on, wb_on), (direct_off, wb_off) = both(effect, "mech_gaming_substitution")
+    assert direct_on < direct_off - 0.01
+    assert wb_on < wb_off
+
+
+def test_threshold_gaming_targets_people_just_under_the_line():
+    def effect(**flag):
+        s = small("npm_targets", complexity=0.6, target_pressure=1.0, audit_rate=0.0, **flag)
+        return final_mean(s, "threshold_focus")
+    on, off = both(effect, "mech_gaming_threshold")
+    assert on > off + 0.02
+
+
+def test_reported_figures_bunch_just_past_the_line_true_outcomes_do_not():
+    """Bunching: reported values pile up just over the line relative to just under it."""
+    def bunching(**flags):
+        reported, true = [], []
+        for seed in SEEDS:
+            s = small("npm_targets", complexity=0.5, target_pressure=1.0, audit_rate=0.0, **flags)
+            model = CommissioningModel(s, seed=seed)
+            model.run()
+            line = s.outcome_line
+            for values, out in ((np.array([p.reported_value for p in model.people]), reported),
+                                (np.array([p.wellbeing for p in model.people]), true)):
+                above = np.sum((values > line) & (values < line + 0.05))
+                below = np.sum((values <= line) & (values > line - 0.05))
+                out.append((above + 1) / (below + 1))
+        return float(np.mean(reported)), float(np.mean(true))
+    rep_on, true_on = bunching()
+    rep_off, true_off = bunching(mech_gaming_threshold=False, mech_gaming_misreport=False)
+    assert rep_on > 1.5 * rep_off
+    assert true_on < 1.5 * true_off
+
+
+def test_misreporting_inflates_the_indicator_and_audits_temper_it():
+    def effect(**flag):
+        s = small("npm_targets", complexity=0.8, **flag)
+        return final_mean(s, "misreport_rate"), final_mean(s, "goodhart_gap")
+    (rate_on, gap_on), (rate_off, gap_off) = both(effect, "mech_gaming_misreport")
+    assert rate_on > 0.05 and rate_off == 0.0
+    assert gap_on > gap_off + 0.02
+    audited = final_mean(small("npm_targets", complexity=0.8, audit_rate=0.9), "misreport_rate")
+    assert audited < rate_on
+
+
+def test_ratchet_avoidance_withholds_effort_above_target():
+    def effect(**flag):
+        s = small("npm_targets", complexity=0.2, target_ratchet=0.9, target_level=0.3, **flag)
+        return final_mean(s, "ratchet_withheld", window=48)
+    on, off = both(effect, "mech_gaming_ratchet")
+    assert on > 0.0 and off == 0.0
+
+
+def test_gaming_grows_with_pressure_and_uncontrollable_targets():
+    low = final_mean(small("npm_targets", complexity=0.8, target_pressure=0.2), "gaming_share")
+    high = final_mean(small("npm_targets", complexity=0.8, target_pressure=1.0), "gaming_share")
+    simple = final_mean(small("npm_targets", complexity=0.1, target_pressure=1.0), "gaming_share")
+    assert high > low and high > simple
+
+
+# --- NPM's strengths -----------------------------------------------------------------------------
+
+def test_focus_raises_real_outcomes_in_a_simple_world():
+    def effect(**flag):
+        return final_mean(small("npm_targets", complexity=0.0, **flag), "wellbeing_mean")
+    on, off = both(effect, "mech_focus")
+    assert on > off
+
+
+def test_tendering_on_a_valid_measure_selects_better_providers():
+    def quality(c):
+        s = small("npm_targets", complexity=c, n_providers=4, n_workers=12, steps=120, retender_interval=12)
+        return final_mean(s, "provider_quality", seeds=range(8)) - final_mean(
+            s.with_overrides(retender_interval=0), "provider_quality", seeds=range(8))
+    assert quality(0.0) > 0.02
+    assert quality(0.0) > quality(1.0)
+
+
+# --- 3. motivation, stress and turnover ------------------------------------------------------------
+
+def test_controlling_incentives_crowd_out_autonomy_crowds_in():
+    def start_end(preset, **flag):
+        table = hlssim.run(small(preset, complexity=0.8, **flag), seed=1)
+        return table["motivation_mean"].iloc[0], table["motivation_mean"].iloc[-12:].mean()
+    s0, s1 = start_end("npm_targets", mech_crowding=True)
+    h0, h1 = start_end("hls", mech_crowding=True)
+    assert s1 < s0 - 0.05 and h1 > h0 + 0.02
+    s0, s1 = start_end("npm_targets", mech_crowding=False, mech_turnover=False, base_turnover=0.0,
+                       mech_neglect=False, retender_interval=0)
+    assert s1 == pytest.approx(s0)
+
+
+def test_stress_drives_turnover():
+    def effect(**flag):
+        return final_mean(small("npm_targets", complexity=0.8, **flag), "turnover_rate", window=48)
+    on, off = both(effect, "mech_turnover")
+    assert on > off + 0.005
+
+
+# --- 4. trust ------------------------------------------------------------------------------------
+
+def test_trust_builds_slowly_and_collapses_fast():
+    def changes(**flag):
+        up = hlssim.run(small("npm_targets", complexity=0.5, switch_step=30, switch_to="hls", **flag), seed=1)
+        down = hlssim.run(small("hls", complexity=0.5, switch_step=30, switch_to="npm_targets", **flag), seed=1)
+        rise = up["trust_commissioner_provider"].iloc[41] - up["trust_commissioner_provider"].iloc[29]
+        fall = down["trust_commissioner_provider"].iloc[29] - down["trust_commissioner_provider"].iloc[41]
+        return rise, fall
+    (rise, fall), (rise_off, fall_off) = both(changes, "mech_trust")
+    assert fall > rise > 0
+    assert rise_off == 0.0 and fall_off == 0.0
+
+
+def test_relationships_matter_more_in_complex_lives():
+    def gap(c):
+        s = small("hls", complexity=c)
+        return final_mean(s, "wellbeing_mean") - final_mean(s.with_overrides(mech_trust=False), "wellbeing_mean")
+    assert gap(0.9) > gap(0.0)
+
+
+# --- 5. learning ---------------------------------------------------------------------------------
+
+def test_learning_needs_reflection_and_honest_data():
+    def effect(**flag):
+        return final_mean(small("hls", complexity=0.8, **flag), "knowledge_accuracy")
+    on, off = both(effect, "mech_learning")
+    assert on > off + 0.05
+    no_time = final_mean(small("hls", complexity=0.8, reflection_time=0.0), "knowledge_accuracy")
+    assert on > no_time
+
+
+def test_reflective_practice_pools_learning():
+    def effect(**flag):
+        return final_mean(small("hls", complexity=0.6, coproduction=0.0, **flag), "knowledge_accuracy",
+                          seeds=range(6))
+    on, off = both(effect, "mech_pooling")
+    assert on > off
+
+
+# --- 6. barriers, stewardship and failure demand --------------------------------------------------
+
+def test_stewardship_removes_barriers():
+    def effect(**flag):
+        return final_mean(small("hls", complexity=0.7, **flag), "system_barriers")
+    on, off = both(effect, "mech_barriers")
+    assert on < 0.8 and off == 1.0
+    standard = final_mean(small("hls", complexity=0.7, stewardship=0.0), "system_barriers")
+    assert standard > on
+
+
+def test_failure_demand_loads_caseloads():
+    def effect(**flag):
+        s = small("npm_targets", complexity=0.8, **flag)
+        return final_mean(s, "failure_demand"), final_mean(s, "wellbeing_mean")
+    (fd_on, wb_on), (fd_off, wb_off) = both(effect, "mech_failure_demand")
+    assert fd_on > 0.1 and fd_off == 0.0
+    assert wb_on < wb_off
+
+
+# --- 7. tendering and churn; 8. costs ------------------------------------------------------------
+
+def test_retendering_churns_relationships():
+    s = small("npm_targets", complexity=0.7, n_providers=4, n_workers=12, retender_interval=12)
+    churn = final_mean(s, "trust_worker_person", window=36)
+    stable = final_mean(s.with_overrides(retender_interval=0), "trust_worker_person", window=36)
+    assert churn < stable
+
+
+def test_monitoring_costs_time_and_money():
+    npm = small("npm_targets", complexity=0.5)
+    hls = small("hls_grant", complexity=0.5)
+    assert final_mean(npm, "admin_time_share") > 2 * final_mean(hls, "admin_time_share")
+    assert final_mean(npm, "cost_total") > final_mean(hls, "cost_total")
+
+
+# --- 9. neglect versus complexity ----------------------------------------------------------------
+
+def test_trust_without_accountability_lets_neglect_persist():
+    def neglect(**overrides):
+        s = small("hls", complexity=0.5, knave_share=0.4, steps=96, **overrides)
+        return final_mean(s, "neglect_share", window=24)
+    pure_trust = neglect(peer_accountability=0.0, audit_rate=0.0)
+    learning_accountability = neglect(peer_accountability=1.0, audit_rate=0.0)
+    audited = neglect(peer_accountability=0.0, audit_rate=0.3)
+    assert learning_accountability < pure_trust and audited < pure_trust
+    off = neglect(peer_accountability=1.0, audit_rate=0.3, mech_neglect=False)
+    assert off > learning_accountability  # nothing is found when knaves do not neglect
