@@ -45,7 +45,8 @@ class Param:
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` as this parameter's type, or raise ScenarioError naming the field."""
-        bad = ScenarioError(f"parameter '{self.name}': {value!r} is not allowed; expected {self.allowed()}")
+        shown = value if isinstance(value, str) and value else repr(value)
+        bad = ScenarioError(f"parameter '{self.name}': {shown} is not allowed; expected {self.allowed()}")
         if self.kind is bool:
             if isinstance(value, bool):
                 return value

@@ -93,19 +93,19 @@ def indicator_pressure(target_pressure, pbr_share):
 def gaming_intensity(pressure, alpha, motivation, audit_rate, trust_mw, gaming_max):
     """How far a worker games, in [0, gaming_max].
 
-    Grows with pressure, with targets the worker cannot control (``alpha``) and with low intrinsic
+    Grows more than in proportion to pressure, with targets the worker cannot control (``alpha``) and with low intrinsic
     motivation; audits and the manager's trust temper it (Goodhart, Campbell; MODEL.md 2).
     """
     uncontrollable = 0.3 + 0.7 * clip01(alpha / 0.6)
     deterrence = 1.0 - 0.5 * clip01(4.0 * audit_rate)
-    return gaming_max * pressure * uncontrollable * (1.0 - 0.7 * motivation) * deterrence * (
+    return gaming_max * pressure**1.5 * uncontrollable * (1.0 - 0.7 * motivation) * deterrence * (
         1.0 - 0.3 * trust_mw
     )
 
 
 def admin_share(admin_load, target_pressure, pbr_share, audit_rate):
     """Worker time on reporting, claims and audit preparation (MODEL.md 8)."""
-    return admin_load + 0.12 * target_pressure + 0.12 * pbr_share + 0.1 * audit_rate
+    return admin_load + 0.06 * target_pressure + 0.1 * pbr_share + 0.1 * audit_rate
 
 
 def threshold_weight(observed, line):
@@ -135,9 +135,11 @@ def effort_level(motivation, pressure, alpha, focus_gain, focus_on):
     """Effort per hour of direct work: intrinsic motivation, topped up by a clear target.
 
     A pressed, attributable target raises effort most among the less motivated (Propper et al.
-    2010; Kelman and Friedman 2009); as attribution fades, so does the lift.
+    2010; Kelman and Friedman 2009), with diminishing returns to pressure; as attribution fades,
+    so does the lift.
     """
-    return motivation + (1.0 - motivation) * focus_gain * pressure * (1.0 - alpha) * focus_on
+    return motivation + (1.0 - motivation) * focus_gain * pressure * (2.0 - pressure) * (
+        1.0 - alpha) * focus_on
 
 
 def fit_of(chosen, need, misfit_effect):

@@ -1,0 +1,112 @@
+"""The command line: outputs, and bad input handled with one line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from hlssim.cli import main
+
+SMALL = ["--set", "n_people=40", "--set", "n_workers=4", "--set", "n_providers=2"]
+
+
+def test_run_writes_parquet_and_csv(tmp_path, capsys):
+    for name in ("run.parquet", "run.csv"):
+        out = tmp_path / name
+        assert main(["run", "--preset", "hls", "--steps", "6", "--seed", "7", "--out", str(out), *SMALL]) == 0
+        table = pd.read_parquet(out) if name.endswith("parquet") else pd.read_csv(out)
+        assert len(table) == 6 and "wellbeing_mean" in table
+    a = pd.read_parquet(tmp_path / "run.parquet")
+    b = pd.read_csv(tmp_path / "run.csv")
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    assert "wrote 6 steps" in capsys.readouterr().out
+
+
+def test_run_scenario_file(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('preset = "npm_pbr"\ncomplexity = 0.9\nn_people = 40\nn_workers = 4\nn_providers = 2\n')
+    out = tmp_path / "r.csv"
+    assert main(["run", "--scenario", str(path), "--steps", "3", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 3
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["run", "--preset", "nope"], "preset 'nope': unknown"),
+        (["run", "--set", "complexity=1.2"], "parameter 'complexity': 1.2 is not allowed"),
+        (["run", "--set", "n_people=-5"], "parameter 'n_people'"),
+        (["run", "--set", "wobble=1"], "parameter 'wobble': unknown"),
+        (["run", "--set", "complexity"], "expected key=value"),
+        (["run", "--steps", "0"], "parameter 'steps': 0 is not allowed"),
+        (["compare", "--presets", "hls,nope", "--reps", "2"], "preset 'nope': unknown"),
+        (["compare", "--reps", "1"], "--reps 1"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, args, words):
+    out = tmp_path / ("out.csv" if args[0] == "run" else "outdir")
+    code = main([*args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert words in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_output_type(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert "unsupported file type '.xlsx'" in capsys.readouterr().err
+
+
+def test_malformed_scenario_file(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("complexity = [")
+    assert main(["run", "--scenario", str(path), "--out", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "malformed TOML" in err and err.count("\n") == 1
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_argparse_errors_exit_2_one_line():
+    proc = subprocess.run([sys.executable, "-m", "hlssim.cli", "run", "--bogus", "--out", "x.csv"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "unrecognized arguments" in proc.stderr
+
+
+def test_compare_writes_figures_and_summary(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = main(["compare", "--presets", "npm_targets,hls", "--complexity", "0.8", "--reps", "3",
+                 "--steps", "12", *SMALL, "--out", str(out)])
+    assert code == 0
+    for name in ("trajectories.parquet", "finals.csv", "summary.csv", "summary.md",
+                 "trajectories.png", "summary.png"):
+        assert (out / name).stat().st_size > 0, name
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["regime"]) == {"npm_targets", "hls"}
+    assert {"mean", "ci_low", "ci_high", "n"} <= set(summary.columns)
+    assert (summary["ci_low"] <= summary["mean"] + 1e-12).all()
+    printed = capsys.readouterr().out
+    assert "wellbeing_mean" in printed and "hls minus npm_targets" in printed
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_params_presets_metrics_commands(capsys):
+    assert main(["params"]) == 0
+    assert "complexity = 0.5" in capsys.readouterr().out
+    assert main(["presets"]) == 0
+    assert "npm_targets:" in capsys.readouterr().out
+    assert main(["metrics"]) == 0
+    assert "goodhart_gap" in capsys.readouterr().out
+
+
+def test_console_script_installed():
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "hlssim"
+    proc = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("hlssim ")
