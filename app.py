@@ -8,10 +8,9 @@ plain-language controls, generated summaries, regime switching) is its own piece
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from hlssim import Scenario, preset_names
+from hlssim import PARAMETERS, Scenario, preset_names
 from hlssim.compare import compare, summary_wide
 from hlssim.plots import HEADLINE_METRICS, LABELS, OKABE_ITO
 
@@ -21,8 +20,7 @@ st.title("Target-driven or learning-led commissioning?")
 with st.sidebar:
     regimes = st.multiselect("Regimes", preset_names(), default=["npm_targets", "hls"])
     complexity = st.slider("How complex are people's lives?", 0.0, 1.0, 0.8, 0.05,
-                           help=Scenario.from_preset("hls").__class__.__doc__ and
-                           "0: one standard approach helps everyone; 1: what helps is personal and shifting")
+                           help=PARAMETERS["complexity"].help)
     reps = st.slider("Replications", 2, 10, 4)
     n_people = st.select_slider("People", [100, 200, 400], value=200)
 

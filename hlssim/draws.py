@@ -37,6 +37,7 @@ class InitialDraws:
     worker_knave: np.ndarray  # (workers,) uniform
     worker_motivation: np.ndarray  # (workers,) uniform
     provider_quality: np.ndarray  # (providers,) uniform
+    provider_culture: np.ndarray  # (providers,) uniform: propensity to game
 
 
 def initial_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int) -> InitialDraws:
@@ -52,6 +53,7 @@ def initial_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_pro
         worker_knave=rng.random(n_workers),
         worker_motivation=rng.random(n_workers),
         provider_quality=rng.random(n_providers),
+        provider_culture=rng.random(n_providers),
     )
 
 
@@ -80,6 +82,8 @@ class StepDraws:
     u_tupe: np.ndarray  # (workers,) uniform: does a worker stay when a contract moves?
     tender_quality: np.ndarray  # (providers,) uniform: a new entrant's quality
     tender_noise: np.ndarray  # (providers,) normal: noise in tender scoring
+    tender_culture: np.ndarray  # (providers,) uniform: a new entrant's propensity to game
+    local_innovation: np.ndarray  # (providers,) normal: outside forces in each area
 
 
 def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int) -> StepDraws:
@@ -105,6 +109,8 @@ def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_provid
         u_tupe=rng.random(n_workers),
         tender_quality=rng.random(n_providers),
         tender_noise=rng.standard_normal(n_providers),
+        tender_culture=rng.random(n_providers),
+        local_innovation=rng.standard_normal(n_providers),
     )
 
 

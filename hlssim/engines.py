@@ -21,10 +21,9 @@ SeedLike = int | np.random.SeedSequence
 def _run_mesa(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
     from hlssim.abm.model import CommissioningModel
 
-    model = CommissioningModel(scenario, seed=seed)
-    rows = model.run()
-    table = pd.DataFrame(rows, columns=list(METRIC_NAMES))
-    table.insert(0, "step", np.arange(1, len(rows) + 1, dtype=np.int64))
+    table = CommissioningModel(scenario, seed=seed).run()
+    table = table[list(METRIC_NAMES)].astype(float)
+    table.insert(0, "step", np.arange(1, len(table) + 1, dtype=np.int64))
     return table
 
 

@@ -84,6 +84,8 @@ METRICS: tuple[Metric, ...] = (
            "Share of people whose worker is a knave (neglect)."),
     Metric("provider_quality", "Provider quality", 0, None,
            "Mean quality multiplier of providers (selection through tendering)."),
+    Metric("gaming_culture", "Providers' gaming culture", 0, None,
+           "Mean propensity of providers' staff to game (0.5 to 1.5; tendering can select for it)."),
     Metric("target_current", "Current target", 0, 1, "The target in force (after any ratchet)."),
 )
 
@@ -160,6 +162,7 @@ def compute_metrics(model) -> dict[str, float]:
         "help_fit": float(np.mean([p.fit for p in people])),
         "neglect_share": sum(len(wk.caseload) for wk in workers if wk.knave) / n,
         "provider_quality": float(np.mean([p.quality for p in model.providers])),
+        "gaming_culture": float(np.mean([p.culture for p in model.providers])),
         "target_current": model.commissioner.target,
     })
     return row

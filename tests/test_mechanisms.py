@@ -234,3 +234,11 @@ def test_trust_without_accountability_lets_neglect_persist():
     assert learning_accountability < pure_trust and audited < pure_trust
     off = neglect(peer_accountability=1.0, audit_rate=0.3, mech_neglect=False)
     assert off > learning_accountability  # nothing is found when knaves do not neglect
+
+
+def test_tendering_on_gamed_figures_selects_gamers_in_a_complex_world():
+    def culture(c, interval):
+        s = small("npm_targets", complexity=c, n_providers=4, n_workers=12, steps=120,
+                  retender_interval=interval, audit_rate=0.0)
+        return final_mean(s, "gaming_culture", seeds=range(8))
+    assert culture(1.0, 12) > culture(1.0, 0)

@@ -39,7 +39,7 @@ class Person(mesa.Agent):
         self.worker = None
         self.wellbeing = 0.0
         self.observed = 0.0
-        self.refresh_outcomes(0.0)
+        self.refresh_outcomes(0.0, 0.5)
         self.reported_value = self.observed
         self.planned_on = self.observed
         # What the worker did this month (written by the worker's plan phase):
@@ -50,12 +50,14 @@ class Person(mesa.Agent):
         self.focus = 0.0
         self.park = 1.0
 
-    def refresh_outcomes(self, obs_noise: float) -> None:
+    def refresh_outcomes(self, obs_noise: float, local: float) -> None:
+        """True wellbeing, and what the indicator observes (``local``: the area's outside forces)."""
         m = self.model
         f = self.factors
         self.wellbeing = R.wellbeing(sum(f) / len(f), min(f), m.lam)
+        outside = 0.5 * (self.external + local)
         self.observed = R.observed_outcome(
-            self.wellbeing, f[R.MEASURED_FACTOR], self.external, obs_noise, m.complexity, m.alpha
+            self.wellbeing, f[R.MEASURED_FACTOR], outside, obs_noise, m.complexity, m.alpha
         )
 
     def new_relationship(self, worker) -> None:
@@ -91,7 +93,7 @@ class Person(mesa.Agent):
             self.need = draw_need(d.need_u1[i], d.need_u2[i], d.need_pick[i], self.profile,
                                   m.complexity, m.n_approaches)
         self.external = R.clip01(R.external_update(self.external, 0.1 * d.ext_innovation[i]))
-        self.refresh_outcomes(s.measurement_noise * d.obs_noise[i])
+        self.refresh_outcomes(s.measurement_noise * d.obs_noise[i], self.worker.provider.local)
         drop = max(0.0, old_w - self.wellbeing) * 10.0
         self.failure_demand = max(0.0, self.failure_demand + R.failure_demand_change(
             self.failure_demand, self.effort, self.fit, drop, m.mech_failure_demand))
@@ -105,8 +107,15 @@ class Worker(mesa.Agent):
         self.idx = idx
         self.provider = provider
         self.caseload: list[Person] = []
+        # This month's record of the post (kept when the holder changes mid-month):
+        self.gaming = 0.0
+        self.admin = 0.0
+        self.gaming_time = 0.0
+        self.direct = 0.0
+        self.withheld = 0.0
+        self.reported = 0
+        self.misreported = 0
         self.hire(knave, motivation)
-        self.last_reported_share = 0.0
 
     def hire(self, knave: bool, motivation: float) -> None:
         """(Re)start this post with a new person in it: no relationships, general knowledge only."""
@@ -116,16 +125,9 @@ class Worker(mesa.Agent):
         self.stress = 0.3
         self.trust_mw = 0.5
         self.knowledge = [list(row) for row in m.prior_knowledge]
-        self.gaming = 0.0
         self.sanctioned = 0.0
         self.caught = 0.0
         self.futility = 0.0
-        self.admin = 0.0
-        self.gaming_time = 0.0
-        self.direct = 0.0
-        self.withheld = 0.0
-        self.reported = 0
-        self.misreported = 0
         self.neglect_found = False
         self.last_reported_share = 0.0
         for person in self.caseload:
@@ -139,7 +141,7 @@ class Worker(mesa.Agent):
         d = m.draws
         sig = m.signals
         gaming = R.gaming_intensity(sig.pressure, m.alpha, self.motivation, s.audit_rate,
-                                    self.trust_mw, m.sp.gaming_max)
+                                    self.trust_mw, m.sp.gaming_max) * self.provider.culture
         self.gaming = gaming
         admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
         substitution = 0.4 * gaming * m.mech_substitution
@@ -308,16 +310,22 @@ class Worker(mesa.Agent):
 class Provider(mesa.Agent):
     """A provider organisation holding a contract (a lot of people) and employing workers."""
 
-    def __init__(self, model, idx, quality):
+    def __init__(self, model, idx, quality, culture):
         super().__init__(model)
         self.idx = idx
-        self.quality = quality
+        self.quality = quality  # how much its help helps (management, practice)
+        self.culture = culture  # how readily its staff game, relative to others (0.5 to 1.5)
+        self.local = 0.5  # outside forces on outcomes in its area (labour and housing markets...)
         self.trust_cp = 0.5
         self.workers: list[Worker] = []
         self.reported_share = 0.0
         self.sanction = 0.0
         self.caught = 0.0
         self.lost_tender = 0.0
+
+    def drift(self) -> None:
+        """Phase 1b: outside forces in the provider's area move (an AR(1) process)."""
+        self.local = R.clip01(R.external_update(self.local, 0.1 * self.model.draws.local_innovation[self.idx]))
 
     def people(self):
         for w in self.workers:
@@ -383,6 +391,7 @@ class Commissioner(mesa.Agent):
             p.lost_tender = 0.5  # competition itself erodes trust
         loser.lost_tender = 1.0
         loser.quality = 0.7 + 0.6 * d.tender_quality[loser.idx]
+        loser.culture = 0.5 + d.tender_culture[loser.idx]
         if m.mech_trust:
             loser.trust_cp = 0.3
         for w in loser.workers:

@@ -4,7 +4,8 @@ A step is a month, in phases (each agent changes only its own state within a pha
 update is synchronous and the order of agents within a phase does not matter):
 
 0. the commissioner's regime switches if this is the switch month; the step's draws are made;
-1. workers plan: time split, gaming, effort allocation, approach per person;
+1. workers plan: time split, gaming, effort allocation, approach per person; outside forces in
+   each provider's area move;
 2. people live the month: help, drift, barriers, shocks, shifting needs, observed outcomes;
 3. workers report (honestly or not), face audits, learn; neglect may be found;
 4. providers aggregate reports; the commissioner sanctions, ratchets, stewards barriers;
@@ -19,6 +20,7 @@ from types import SimpleNamespace
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from hlssim import rules as R
 from hlssim.abm.agents import Commissioner, Person, Provider, Worker
@@ -73,7 +75,7 @@ class CommissioningModel(mesa.Model):
         self.draws = None
         self.leavers = 0
         self.tendered = False
-        self.rows: list[dict[str, float]] = []
+        self.datacollector = mesa.DataCollector(tables={"metrics": list(METRIC_NAMES)})
 
     # --- set-up -----------------------------------------------------------------------------------
     def _read_switches(self, s: Scenario) -> None:
@@ -89,8 +91,8 @@ class CommissioningModel(mesa.Model):
 
     def _build(self, d: InitialDraws) -> None:
         s = self.scenario
-        self.providers = [Provider(self, p, 0.7 + 0.6 * float(d.provider_quality[p]))
-                          for p in range(s.n_providers)]
+        self.providers = [Provider(self, p, 0.7 + 0.6 * float(d.provider_quality[p]),
+                                   0.5 + float(d.provider_culture[p])) for p in range(s.n_providers)]
         self.workers = []
         for w in range(s.n_workers):
             provider = self.providers[w % s.n_providers]
@@ -151,6 +153,7 @@ class CommissioningModel(mesa.Model):
         self.draws = _ListDraws(step_draws(self.rng, s.n_people, s.n_workers, s.n_providers))
         workers = self.agents_by_type[Worker]
         workers.do("plan")
+        self.agents_by_type[Provider].do("drift")
         self.agents_by_type[Person].do("live")
         workers.do("report_and_learn")
         self.agents_by_type[Provider].do("aggregate")
@@ -160,7 +163,7 @@ class CommissioningModel(mesa.Model):
         self._pool_knowledge()
         self._turnover()
         self.tendered = self.commissioner.retender()
-        self.rows.append(compute_metrics(self))
+        self.datacollector.add_table_row("metrics", compute_metrics(self))
 
     def _pool_knowledge(self) -> None:
         if self.pool_rate <= 0:
@@ -195,10 +198,11 @@ class CommissioningModel(mesa.Model):
                 self.replace_worker(w)
         self.leavers = leavers
 
-    def run(self) -> list[dict[str, float]]:
+    def run(self) -> pd.DataFrame:
+        """Run every step of the scenario; return the metrics table (one row per step)."""
         for _ in range(self.scenario.steps):
             self.step()
-        return self.rows
+        return self.datacollector.get_table_dataframe("metrics")
 
 
 __all__ = ["CommissioningModel", "METRIC_NAMES"]
