@@ -1,7 +1,7 @@
 """hlssim: simulate target-driven (NPM) and learning-led (HLS) commissioning of public services.
 
 >>> import hlssim
->>> table = hlssim.run(hlssim.Scenario.from_preset("npm_targets", steps=2, n_people=30, n_workers=3), seed=7)
+>>> table = hlssim.run(hlssim.Scenario.from_preset("npm_targets", steps=2, n_people=30, n_workers=4), seed=7)
 >>> table.shape[0]
 2
 """

@@ -118,7 +118,6 @@ def compute_metrics(model) -> dict[str, float]:
     workers = model.workers
     n, nw = len(people), len(workers)
     w = np.fromiter((p.wellbeing for p in people), float, n)
-    observed = np.fromiter((p.observed for p in people), float, n)
     fd = np.fromiter((p.failure_demand for p in people), float, n)
     effort = np.fromiter((p.effort for p in people), float, n)
     reported_total = sum(wk.reported for wk in workers)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import final_mean, small
 
 import hlssim
 from hlssim.abm.model import CommissioningModel
-from conftest import final_mean, small
 
 SEEDS = range(4)
 

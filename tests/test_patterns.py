@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import finals, small
 
 from hlssim import Scenario
 from hlssim.compare import compare, difference
-from conftest import finals, small
 
 REPS = 20
 

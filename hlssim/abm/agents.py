@@ -8,8 +8,6 @@ step's arrays by index (:mod:`hlssim.draws`).
 
 from __future__ import annotations
 
-import math
-
 import mesa
 
 from hlssim import rules as R

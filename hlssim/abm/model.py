@@ -25,7 +25,13 @@ import pandas as pd
 from hlssim import rules as R
 from hlssim.abm.agents import Commissioner, Person, Provider, Worker
 from hlssim.draws import (
-    InitialDraws, StepDraws, draw_need, initial_draws, make_rng, pick, step_draws,
+    InitialDraws,
+    StepDraws,
+    draw_need,
+    initial_draws,
+    make_rng,
+    pick,
+    step_draws,
 )
 from hlssim.metrics import METRIC_NAMES, compute_metrics
 from hlssim.scenario import Scenario
