@@ -218,10 +218,9 @@ def metrics_page() -> str:
         "interval over replications.",
         "",
         "Unless a row says otherwise, *people* are all people in the system and *workers* all "
-        "posts. Metrics are taken after turnover, so a post whose holder left this month is "
-        "counted with its new holder, whose time use, gaming and reported successes for the month "
-        "are zero (they are reset on hire): metrics built on them read low in months with "
-        "turnover. "
+        "posts. Metrics are taken after turnover: a post whose holder changed this month keeps "
+        "the month's record (time use, gaming, reports), while its holder's state (motivation, "
+        "stress, trust, knowledge) is the new holder's. "
         "The *line* is `outcome_line`; *true wellbeing* is the person's wellbeing and *observed "
         "outcome* what the indicator sees of it (see [ODD.md](ODD.md), section 7.1).",
         "",

@@ -183,7 +183,8 @@ _DECLARED: tuple[Param, ...] = (
     _switch("mech_failure_demand", "Failure demand",
             "Help that does not fit brings people back, loading caseloads."),
     _switch("mech_neglect", "Neglect by knaves",
-            "Knaves neglect their caseload unless watched (audits, sanctions, peer review)."),
+            "Knaves give their caseload a fraction of the effort; audits, peer review and "
+            "attributable targets can find and remove them."),
     # --- calibration ---------------------------------------------------------------------------
     _p("n_approaches", int, 4, "calibration", "Distinct approaches",
        "Number of distinct ways of helping; approach 0 is the standard, evidence-based one.", 2, 12),

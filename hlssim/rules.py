@@ -205,6 +205,16 @@ def learning_signal(fit, noise, alpha, gaming):
     return fit + 0.25 * noise * (0.5 + alpha) + 0.6 * gaming
 
 
+# --- 9. Neglect versus complexity -----------------------------------------------------------------
+
+def neglect_detection(audited, peer_accountability, reflection_time, alliance, pressure, alpha):
+    """Monthly chance that a neglecting worker is found: by an audit, by peers in reflective
+    practice (accountability for learning, stronger across an alliance's partners), or by poor
+    numbers on an attributable target (seed 002: neglect is not complexity)."""
+    peers = peer_accountability * clip01(reflection_time / 0.1) * (0.15 + 0.05 * alliance)
+    return 0.5 * audited + peers + 0.03 * pressure * (1.0 - alpha)
+
+
 # --- 6. Barriers and failure demand ---------------------------------------------------------------
 
 def barrier_change(level, escalation, stewardship, on):

@@ -265,8 +265,8 @@ class Worker(mesa.Agent):
         # Neglect found: by audit, by peers in reflective practice, or by poor attributable numbers.
         self.neglect_found = False
         if self.knave and m.mech_neglect:
-            p_find = (0.5 * audited + s.peer_accountability * R.clip01(s.reflection_time / 0.1) * 0.15
-                      + m.signals.pressure * (1.0 - m.alpha) * 0.03)
+            p_find = R.neglect_detection(audited, s.peer_accountability, s.reflection_time, s.alliance,
+                                         m.signals.pressure, m.alpha)
             self.neglect_found = d.u_detect[self.idx] < p_find
 
     def case_iter(self):
@@ -354,7 +354,6 @@ class Commissioner(mesa.Agent):
         super().__init__(model)
         self.target = target
         self.barriers = [1.0] * R.N_BARRIERS
-        self.tendered = False
 
     def oversee(self) -> None:
         """Phase 4b: sanctions on reported shortfalls, the target ratchet, barrier removal."""
@@ -366,22 +365,24 @@ class Commissioner(mesa.Agent):
         if s.target_ratchet > 0 and m.steps % 12 == 0:
             mean_reported = sum(p.reported_share for p in m.providers) / len(m.providers)
             self.target = min(1.0, self.target + s.target_ratchet * max(0.0, mean_reported - self.target))
-        # Escalated learning: workers notice recurring barriers in reflective practice; stewards act.
-        connection = R.clip01(s.reflection_time / 0.1) * (
+        # Escalated learning: workers notice recurring barriers in reflective practice (it takes
+        # learning and time), pass them up through trusting relationships; stewards act.
+        connection = m.mech_learning * R.clip01(s.reflection_time / 0.1) * (
             0.5 + 0.5 * sum(p.trust_cp for p in m.providers) / len(m.providers))
         for j in range(R.N_BARRIERS):
             escalation = m.exposed_share[j] * connection
             self.barriers[j] = R.clip01(self.barriers[j] + R.barrier_change(
                 self.barriers[j], escalation, s.stewardship, m.mech_barriers))
 
-    def retender(self) -> bool:
-        """Phase 6: on a tender month, the provider with the worst reported score loses its lot to
-        a new entrant; TUPE keeps some staff, every relationship on the lot starts again."""
+    def retender(self) -> int | None:
+        """Phase 6: on a tender month, the provider with the worst reported score withdraws and a
+        new entrant takes its lot; TUPE keeps about half the staff, every relationship on the lot
+        starts again. Returns the number of staff replaced, or None if no tender was held."""
         m = self.model
         s = m.rp
         interval = s.retender_interval
         if interval <= 0 or m.steps % interval != 0 or len(m.providers) < 2:
-            return False
+            return None
         d = m.draws
         scores = [p.reported_share + 0.02 * d.tender_noise[p.idx] for p in m.providers]
         loser = m.providers[scores.index(min(scores))]
@@ -392,10 +393,12 @@ class Commissioner(mesa.Agent):
         loser.culture = 0.5 + d.tender_culture[loser.idx]
         if m.mech_trust:
             loser.trust_cp = 0.3
+        replaced = 0
         for w in loser.workers:
             if d.u_tupe[w.idx] < 0.5:
                 m.replace_worker(w)
+                replaced += 1
             else:
                 for person in w.caseload:
                     person.new_relationship(w)
-        return True
+        return replaced

@@ -168,7 +168,9 @@ class CommissioningModel(mesa.Model):
         self.agents_by_type[Provider].do("adapt")
         self._pool_knowledge()
         self._turnover()
-        self.tendered = self.commissioner.retender()
+        replaced = self.commissioner.retender()
+        self.tendered = replaced is not None
+        self.leavers += replaced or 0
         self.datacollector.add_table_row("metrics", compute_metrics(self))
 
     def _pool_knowledge(self) -> None:
