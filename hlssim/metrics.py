@@ -95,75 +95,154 @@ METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 PUBLIC_METRICS: tuple[str, ...] = METRIC_NAMES[:20]
 
 
-def _corr(x: np.ndarray, y: np.ndarray) -> float:
-    if x.std() == 0 or y.std() == 0:
-        return 0.0
-    return float(np.corrcoef(x, y)[0, 1])
+@dataclass(frozen=True)
+class StateArrays:
+    """What the metrics read of a model's state, as arrays with a leading replication axis.
+
+    People arrays are (R, N), workers (R, W), providers (R, P), barriers (R, B); ``n_case`` is (W,)
+    and ``leavers``, ``tendered`` and ``target`` are (R,). Both engines build one of these each
+    step and call :func:`metrics_from_arrays`, so a metric has one definition.
+    """
+
+    wellbeing: np.ndarray
+    failure_demand: np.ndarray
+    effort: np.ndarray
+    reported_value: np.ndarray
+    planned_on: np.ndarray
+    park: np.ndarray
+    trust_wp: np.ndarray
+    fit: np.ndarray
+    knows: np.ndarray  # bool: the worker's best-believed approach is the one that helps
+    reported: np.ndarray
+    misreported: np.ndarray
+    gaming_time: np.ndarray
+    gaming: np.ndarray
+    motivation: np.ndarray
+    stress: np.ndarray
+    trust_mw: np.ndarray
+    admin: np.ndarray
+    withheld: np.ndarray
+    direct: np.ndarray
+    knave: np.ndarray
+    n_case: np.ndarray
+    trust_cp: np.ndarray
+    quality: np.ndarray
+    culture: np.ndarray
+    barriers: np.ndarray
+    target: np.ndarray
+    leavers: np.ndarray
+    tendered: np.ndarray
 
 
-def monthly_cost(model) -> float:
+def _corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row-wise Pearson correlation; 0 where either row is constant."""
+    xm = x - x.mean(axis=1, keepdims=True)
+    ym = y - y.mean(axis=1, keepdims=True)
+    sxx = (xm * xm).sum(axis=1)
+    syy = (ym * ym).sum(axis=1)
+    constant = (x.std(axis=1) == 0) | (y.std(axis=1) == 0)
+    denom = np.sqrt(np.where(constant, 1.0, sxx * syy))
+    return np.where(constant, 0.0, np.clip((xm * ym).sum(axis=1) / denom, -1.0, 1.0))
+
+
+def monthly_cost(scenario, regime, leavers, tendered):
     """Staff, commissioning overhead, recruitment and tendering costs this month (£k)."""
-    s, r = model.scenario, model.regime
+    s, r = scenario, regime
     staff = s.n_workers * s.wage_cost
     oversight = s.n_people * (0.004 + 0.01 * r.target_pressure + 0.012 * r.pbr_share
                               + 0.01 * r.audit_rate + 0.003 * r.stewardship + 0.002 * r.alliance)
-    recruitment = model.leavers * s.wage_cost
-    tendering = 2.0 * s.wage_cost * s.n_workers / s.n_providers if model.tendered else 0.0
+    recruitment = leavers * s.wage_cost
+    tendering = np.where(tendered, 2.0 * s.wage_cost * s.n_workers / s.n_providers, 0.0)
     return staff + oversight + recruitment + tendering
 
 
-def compute_metrics(model) -> dict[str, float]:
-    """Every metric for the model's current state."""
-    s = model.scenario
-    line = s.outcome_line
-    people = model.people
-    workers = model.workers
-    n, nw = len(people), len(workers)
-    w = np.fromiter((p.wellbeing for p in people), float, n)
-    fd = np.fromiter((p.failure_demand for p in people), float, n)
-    effort = np.fromiter((p.effort for p in people), float, n)
-    reported_total = sum(wk.reported for wk in workers)
-    misreported = sum(wk.misreported for wk in workers)
-    true_share = float(np.mean(w > line))
+def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: float) -> dict[str, np.ndarray]:
+    """Every metric, one value per replication."""
+    line = scenario.outcome_line
+    n = a.wellbeing.shape[1]
+    nw = a.motivation.shape[1]
+    w = a.wellbeing
+    reported_total = a.reported.sum(axis=1)
+    misreported = a.misreported.sum(axis=1)
+    true_share = (w > line).mean(axis=1)
     reported_share = reported_total / n
-    rep_values = np.fromiter((p.reported_value for p in people), float, n)
-    planned_on = np.fromiter((p.planned_on for p in people), float, n)
-    near = (line - planned_on > 0) & (line - planned_on < 0.1)
-    total_effort = effort.sum()
-    row = {
-        "wellbeing_mean": float(w.mean()),
-        "wellbeing_p10": float(np.percentile(w, 10)),
+    near = (line - a.planned_on > 0) & (line - a.planned_on < 0.1)
+    total_effort = a.effort.sum(axis=1)
+    fd_sum = a.failure_demand.sum(axis=1)
+    cost = monthly_cost(scenario, regime, a.leavers, a.tendered)
+    safe_reported = np.where(reported_total > 0, reported_total, 1)
+    safe_effort = np.where(total_effort > 0, total_effort, 1.0)
+    return {
+        "wellbeing_mean": w.mean(axis=1),
+        "wellbeing_p10": np.percentile(w, 10, axis=1),
         "reported_indicator": reported_share,
         "goodhart_gap": reported_share - true_share,
-        "indicator_outcome_corr": _corr(rep_values, w),
-        "gaming_share": float(np.mean([wk.gaming_time for wk in workers])),
-        "misreport_rate": misreported / reported_total if reported_total else 0.0,
-        "creamed_share": float(np.mean([1.0 - p.park for p in people])),
-        "motivation_mean": float(np.mean([wk.motivation for wk in workers])),
-        "stress_mean": float(np.mean([wk.stress for wk in workers])),
-        "turnover_rate": model.leavers / nw,
-        "trust_commissioner_provider": float(np.mean([p.trust_cp for p in model.providers])),
-        "trust_manager_worker": float(np.mean([wk.trust_mw for wk in workers])),
-        "trust_worker_person": float(np.mean([p.trust_wp for p in people])),
-        "knowledge_accuracy": float(np.mean([p.belief.index(max(p.belief)) == p.need for p in people])),
-        "system_barriers": float(np.mean(model.commissioner.barriers)),
-        "failure_demand": float(fd.sum() / (n + fd.sum())),
-        "admin_time_share": float(np.mean([wk.admin for wk in workers])),
-    }
-    cost = monthly_cost(model)
-    row["cost_total"] = cost
-    row["cost_per_wellbeing"] = cost / max(float(w.sum()), 1e-9)
-    row.update({
+        "indicator_outcome_corr": _corr(a.reported_value, w),
+        "gaming_share": a.gaming_time.mean(axis=1),
+        "misreport_rate": np.where(reported_total > 0, misreported / safe_reported, 0.0),
+        "creamed_share": (1.0 - a.park).mean(axis=1),
+        "motivation_mean": a.motivation.mean(axis=1),
+        "stress_mean": a.stress.mean(axis=1),
+        "turnover_rate": a.leavers / nw,
+        "trust_commissioner_provider": a.trust_cp.mean(axis=1),
+        "trust_manager_worker": a.trust_mw.mean(axis=1),
+        "trust_worker_person": a.trust_wp.mean(axis=1),
+        "knowledge_accuracy": a.knows.mean(axis=1),
+        "system_barriers": a.barriers.mean(axis=1),
+        "failure_demand": fd_sum / (n + fd_sum),
+        "admin_time_share": a.admin.mean(axis=1),
+        "cost_total": cost,
+        "cost_per_wellbeing": cost / np.maximum(w.sum(axis=1), 1e-9),
         "true_indicator": true_share,
-        "gaming_intensity": float(np.mean([wk.gaming for wk in workers])),
-        "substitution_share": 0.4 * float(np.mean([wk.gaming for wk in workers])) * model.mech_substitution,
-        "threshold_focus": float(effort[near].sum() / total_effort) if total_effort > 0 else 0.0,
-        "ratchet_withheld": float(np.mean([wk.withheld for wk in workers])),
-        "direct_time_share": float(np.mean([wk.direct for wk in workers])),
-        "help_fit": float(np.mean([p.fit for p in people])),
-        "neglect_share": sum(len(wk.caseload) for wk in workers if wk.knave) / n,
-        "provider_quality": float(np.mean([p.quality for p in model.providers])),
-        "gaming_culture": float(np.mean([p.culture for p in model.providers])),
-        "target_current": model.commissioner.target,
-    })
-    return row
+        "gaming_intensity": a.gaming.mean(axis=1),
+        "substitution_share": 0.4 * a.gaming.mean(axis=1) * mech_substitution,
+        "threshold_focus": np.where(total_effort > 0, np.where(near, a.effort, 0.0).sum(axis=1) / safe_effort, 0.0),
+        "ratchet_withheld": a.withheld.mean(axis=1),
+        "direct_time_share": a.direct.mean(axis=1),
+        "help_fit": a.fit.mean(axis=1),
+        "neglect_share": (a.knave * a.n_case).sum(axis=1) / n,
+        "provider_quality": a.quality.mean(axis=1),
+        "gaming_culture": a.culture.mean(axis=1),
+        "target_current": a.target,
+    }
+
+
+def compute_metrics(model) -> dict[str, float]:
+    """Every metric for a Mesa model's current state (gathered into arrays, one replication)."""
+    people, workers, providers = model.people, model.workers, model.providers
+
+    def row(values, dtype=float):
+        return np.array([list(values)], dtype=dtype)
+
+    arrays = StateArrays(
+        wellbeing=row(p.wellbeing for p in people),
+        failure_demand=row(p.failure_demand for p in people),
+        effort=row(p.effort for p in people),
+        reported_value=row(p.reported_value for p in people),
+        planned_on=row(p.planned_on for p in people),
+        park=row(p.park for p in people),
+        trust_wp=row(p.trust_wp for p in people),
+        fit=row(p.fit for p in people),
+        knows=row((p.belief.index(max(p.belief)) == p.need for p in people), bool),
+        reported=row((wk.reported for wk in workers), np.int64),
+        misreported=row((wk.misreported for wk in workers), np.int64),
+        gaming_time=row(wk.gaming_time for wk in workers),
+        gaming=row(wk.gaming for wk in workers),
+        motivation=row(wk.motivation for wk in workers),
+        stress=row(wk.stress for wk in workers),
+        trust_mw=row(wk.trust_mw for wk in workers),
+        admin=row(wk.admin for wk in workers),
+        withheld=row(wk.withheld for wk in workers),
+        direct=row(wk.direct for wk in workers),
+        knave=row((wk.knave for wk in workers), bool),
+        n_case=np.array([len(wk.caseload) for wk in workers]),
+        trust_cp=row(p.trust_cp for p in providers),
+        quality=row(p.quality for p in providers),
+        culture=row(p.culture for p in providers),
+        barriers=row(model.commissioner.barriers),
+        target=np.array([model.commissioner.target]),
+        leavers=np.array([model.leavers]),
+        tendered=np.array([model.tendered]),
+    )
+    values = metrics_from_arrays(arrays, model.scenario, model.regime, model.mech_substitution)
+    return {name: float(v[0]) for name, v in values.items()}
