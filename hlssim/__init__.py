@@ -6,7 +6,7 @@
 2
 """
 
-from hlssim.engines import ENGINES, run
+from hlssim.engines import ENGINES, run, run_many
 from hlssim.errors import HlssimError, ScenarioError
 from hlssim.metrics import METRIC_NAMES, METRICS, PUBLIC_METRICS
 from hlssim.parameters import PARAMETERS
@@ -26,4 +26,5 @@ __all__ = [
     "__version__",
     "preset_names",
     "run",
+    "run_many",
 ]

@@ -114,14 +114,20 @@ def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_provid
     )
 
 
-def pick(u: float, n: int) -> int:
-    """Turn a uniform draw into an index in 0..n-1."""
+def pick(u, n: int):
+    """Turn a uniform draw into an index in 0..n-1 (floats or arrays)."""
+    if isinstance(u, np.ndarray):
+        return np.minimum((u * n).astype(np.int64), n - 1)
     return min(int(u * n), n - 1)
 
 
-def draw_need(u1: float, u2: float, u_pick: float, profile: int, complexity: float, n_approaches: int) -> int:
+def draw_need(u1, u2, u_pick, profile, complexity: float, n_approaches: int):
     """What helps a person: the standard approach at low complexity; at high complexity usually the
-    approach typical of their presenting situation (``profile``), sometimes something personal."""
+    approach typical of their presenting situation (``profile``), sometimes something personal.
+    Works on floats (one person) and on arrays (many)."""
+    if isinstance(u1, np.ndarray):
+        personal = pick(u_pick, n_approaches)
+        return np.where(u1 >= complexity, 0, np.where(u2 < 0.7, profile, personal))
     if u1 >= complexity:
         return 0
     if u2 < 0.7:

@@ -6,7 +6,7 @@ the order of :data:`hlssim.metrics.METRIC_NAMES`. Every engine returns exactly t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,13 @@ def _run_mesa(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
     return table
 
 
-ENGINES: dict[str, Callable[[Scenario, SeedLike], pd.DataFrame]] = {"mesa": _run_mesa}
+def _run_batch(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
+    from hlssim.batch import BatchModel
+
+    return BatchModel(scenario, [seed]).run().drop(columns="replication")
+
+
+ENGINES: dict[str, Callable[[Scenario, SeedLike], pd.DataFrame]] = {"mesa": _run_mesa, "batch": _run_batch}
 DEFAULT_ENGINE = "mesa"
 
 
@@ -43,6 +49,30 @@ def run(scenario: Scenario, seed: SeedLike = 0, engine: str = DEFAULT_ENGINE) ->
         raise HlssimError(f"run(): scenario must be a hlssim.Scenario, not {type(scenario).__name__}")
     if engine not in ENGINES:
         raise HlssimError(f"engine '{engine}': unknown; allowed engines are {', '.join(ENGINES)}")
-    if isinstance(seed, (bool, float)) or (isinstance(seed, int) and seed < 0):
-        raise HlssimError(f"seed {seed!r}: expected a non-negative integer")
+    _check_seed(seed)
     return ENGINES[engine](scenario, seed)
+
+
+def _check_seed(seed) -> None:
+    if isinstance(seed, np.random.SeedSequence):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise HlssimError(f"seed {seed!r}: expected a non-negative integer")
+
+
+def run_many(scenario: Scenario, seeds: Sequence[SeedLike]) -> pd.DataFrame:
+    """Run one scenario once per seed in a single vectorised pass (the batch engine).
+
+    Returns the run table stacked over seeds with a leading ``replication`` column (the position
+    of the seed in ``seeds``); replication ``r`` equals ``run(scenario, seeds[r])``.
+    """
+    from hlssim.batch import BatchModel
+
+    if not isinstance(scenario, Scenario):
+        raise HlssimError(f"run_many(): scenario must be a hlssim.Scenario, not {type(scenario).__name__}")
+    seeds = list(seeds)
+    if not seeds:
+        raise HlssimError("run_many(): seeds is empty; expected at least one seed")
+    for seed in seeds:
+        _check_seed(seed)
+    return BatchModel(scenario, seeds).run()

@@ -144,6 +144,8 @@ def effort_level(motivation, pressure, alpha, focus_gain, focus_on):
 
 def fit_of(chosen, need, misfit_effect):
     """How well the approach used fits what helps this person."""
+    if isinstance(chosen, np.ndarray):
+        return np.where(chosen == need, 1.0, misfit_effect)
     return 1.0 if chosen == need else misfit_effect
 
 

@@ -20,7 +20,7 @@ PUBLIC_PARAMETERS = (
 
 def test_all_is_exactly_the_public_names():
     exported = {name for name in dir(hlssim) if not name.startswith("_")} - {
-        "abm", "cli", "compare", "draws", "engines", "errors", "metrics", "parameters", "rules",
+        "abm", "batch", "cli", "compare", "draws", "engines", "errors", "metrics", "parameters", "rules",
         "scenario", "tables", "plots"}
     assert set(hlssim.__all__) - {"__version__"} == exported
 

@@ -64,6 +64,9 @@ class CommissioningModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
         super().__init__(rng=make_rng(seed))
+        # Mesa may consume a draw from the generator while seeding its own Python RNG; restart it
+        # so the model's draws depend only on the seed (and other engines can reproduce them).
+        self.rng = make_rng(seed)
         s = self.scenario = scenario
         self.regime = scenario
         self.sp = SimpleNamespace(**scenario.to_dict())  # fast attribute access for agents

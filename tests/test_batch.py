@@ -1,0 +1,56 @@
+"""The batch engine is the same model as the Mesa engine: equal tables for the same seed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_invariants import scenarios
+
+import hlssim
+from hlssim import Scenario, preset_names
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.columns) == list(b.columns)
+    np.testing.assert_allclose(b.to_numpy(float), a.to_numpy(float), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_every_preset_equal_at_every_step(preset):
+    s = Scenario.from_preset(preset, n_people=80, n_workers=8, n_providers=3, steps=36,
+                             retender_interval=12, target_ratchet=0.4, knave_share=0.3)
+    assert_same(hlssim.run(s, seed=21), hlssim.run(s, seed=21, engine="batch"))
+
+
+@pytest.mark.parametrize("first, then", [("npm_targets", "hls"), ("hls", "npm_pbr"), ("alliance", "npm_targets")])
+def test_regime_switch_equal(first, then):
+    s = Scenario.from_preset(first, n_people=70, n_workers=7, n_providers=2, steps=30, complexity=0.8,
+                             switch_step=15, switch_to=then)
+    assert_same(hlssim.run(s, seed=4), hlssim.run(s, seed=4, engine="batch"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_random_scenarios_equal(scenario, seed):
+    assert_same(hlssim.run(scenario, seed=seed), hlssim.run(scenario, seed=seed, engine="batch"))
+
+
+def test_run_many_equals_single_runs():
+    s = Scenario.from_preset("npm_pbr", n_people=60, n_workers=6, n_providers=2, steps=24, complexity=0.6)
+    many = hlssim.run_many(s, seeds=[5, 17])
+    assert list(many.columns[:2]) == ["replication", "step"]
+    for rep, seed in enumerate([5, 17]):
+        part = many[many["replication"] == rep].drop(columns="replication").reset_index(drop=True)
+        assert_same(hlssim.run(s, seed=seed), part)
+        assert_same(hlssim.run(s, seed=seed, engine="batch"), part)
+
+
+def test_run_many_bad_input():
+    s = Scenario.from_preset("hls", n_people=20, n_workers=2, n_providers=1, steps=2)
+    with pytest.raises(hlssim.HlssimError, match="seeds is empty"):
+        hlssim.run_many(s, seeds=[])
+    with pytest.raises(hlssim.HlssimError, match="seed -1"):
+        hlssim.run_many(s, seeds=[1, -1])
