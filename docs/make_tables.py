@@ -154,7 +154,7 @@ def regime_signals_block() -> str:
         sig = model.signals
         admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
         direct = 1.0 - admin - s.reflection_time - s.collaboration_time
-        cost = monthly_cost(model)
+        cost = float(monthly_cost(s, model.regime, model.leavers, model.tendered))
         overhead = cost - s.n_workers * s.wage_cost
         rows.append([f"`{n}`", _number(admin), _number(direct), _number(sig.control),
                      _number(sig.pressure), _number(sig.autonomy),

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hlssim import rules as R
-from hlssim.draws import draw_need, initial_draws, make_rng, pick, step_draws
+from hlssim.draws import draw_need, initial_draws, make_rng, pick, step_draw_shapes, step_draws
 from hlssim.metrics import METRIC_NAMES, StateArrays, metrics_from_arrays
 from hlssim.scenario import Scenario
 
@@ -74,6 +74,7 @@ class BatchModel:
         self.flat_worker = (np.arange(R_)[:, None] * W + self.worker_of[None, :]).ravel()
         self.rep_index = np.arange(R_)[:, None]
         self.steps = 0
+        self._draw_buffers = None
         self._build()
         self._derive_regime()
         self.rows: list[dict[str, np.ndarray]] = []
@@ -90,9 +91,15 @@ class BatchModel:
         return SimpleNamespace(**{k: np.stack([getattr(d, k) for d in draws]) for k in vars(draws[0])})
 
     def _stack_step(self):
+        """This step's draws for every replication, each from its own generator, into buffers."""
         s = self.scenario
-        draws = [step_draws(rng, s.n_people, s.n_workers, s.n_providers) for rng in self.rngs]
-        return SimpleNamespace(**{k: np.stack([getattr(d, k) for d in draws]) for k in vars(draws[0])})
+        if self._draw_buffers is None:
+            shapes = step_draw_shapes(s.n_people, s.n_workers, s.n_providers)
+            self._draw_buffers = {k: np.empty((self.R,) + shape) for k, shape in shapes.items()}
+        buffers = self._draw_buffers
+        for r, rng in enumerate(self.rngs):
+            step_draws(rng, s.n_people, s.n_workers, s.n_providers, out={k: b[r] for k, b in buffers.items()})
+        return SimpleNamespace(**buffers)
 
     # --- set-up -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -194,9 +201,9 @@ class BatchModel:
         """People in ``person_mask`` (R, N) start again with their worker's current knowledge."""
         if not person_mask.any():
             return
-        self.trust_wp = np.where(person_mask, 0.3, self.trust_wp)
-        rows = self.knowledge[self.rep_index, self.worker_of[None, :], self.profile]  # (R, N, A)
-        self.belief = np.where(person_mask[..., None], rows, self.belief)
+        reps, people = np.nonzero(person_mask)
+        self.trust_wp[reps, people] = 0.3
+        self.belief[reps, people] = self.knowledge[reps, self.worker_of[people], self.profile[reps, people]]
 
     # --- the month --------------------------------------------------------------------------------
     def step(self) -> None:
@@ -362,20 +369,26 @@ class BatchModel:
             self.neglect_found = self.knave & (d.u_detect < p_find)
 
     def _caseload_learning(self, learn, signal, row_step, case_discussion) -> None:
-        """Update general knowledge and run case discussion person by person in caseload order."""
-        W, N = self.W, self.N
-        reps = self.rep_index
+        """Update general knowledge and run case discussion person by person in caseload order.
+
+        People at the same caseload position belong to different workers, so each position is one
+        vectorised update; positions run in order, as the Mesa worker walks its caseload.
+        """
+        W, N, A = self.W, self.N, self.A
+        knowledge = self.knowledge.reshape(-1)  # a view: (R, W, A, A) flattened
+        # flat index of each person's knowledge row, and of the cell for the approach tried
+        row_start = ((self.rep_index * W + self.worker_of[None, :]) * A + self.profile) * A  # (R, N)
+        cell = row_start + self.approach
+        offsets = np.arange(A)
         for start in range(0, N, W):
-            people = np.arange(start, min(start + W, N))
-            workers = self.worker_of[people]
-            prof = self.profile[:, people]
+            people = slice(start, min(start + W, N))
             if row_step > 0:
-                a = self.approach[:, people]
-                current = self.knowledge[reps, workers, prof, a]
+                idx = cell[:, people]
+                current = knowledge[idx]
                 moved = current + row_step * (signal[:, people] - current)
-                self.knowledge[reps, workers, prof, a] = np.where(learn[:, people], moved, current)
+                knowledge[idx] = np.where(learn[:, people], moved, current)
             if case_discussion > 0:
-                row = self.knowledge[reps, workers, prof]  # (R, n, A)
+                row = knowledge[row_start[:, people, None] + offsets]  # (R, n, A)
                 b = self.belief[:, people]
                 self.belief[:, people] = b + case_discussion * (row - b)
 
@@ -437,10 +450,17 @@ class BatchModel:
             return
         P, W = self.P, self.W
         alliance = self.rp.alliance
-        team = np.zeros((self.R, P) + self.knowledge.shape[2:])
-        for start in range(0, W, P):
-            workers = np.arange(start, min(start + P, W))
-            team[:, self.provider_of[workers]] = team[:, self.provider_of[workers]] + self.knowledge[:, workers]
+        if W % P == 0:
+            # workers w, w+P, w+2P... are provider w's staff in order: add them up in that order
+            blocks = self.knowledge.reshape((self.R, W // P, P) + self.knowledge.shape[2:])
+            team = blocks[:, 0].copy()
+            for q in range(1, W // P):
+                team += blocks[:, q]
+        else:
+            team = np.zeros((self.R, P) + self.knowledge.shape[2:])
+            for start in range(0, W, P):
+                workers = np.arange(start, min(start + P, W))
+                team[:, self.provider_of[workers]] = team[:, self.provider_of[workers]] + self.knowledge[:, workers]
         team = team / self.provider_staff[None, :, None, None]
         everyone = team[:, 0] * self.provider_staff[0]
         for p in range(1, P):

@@ -10,6 +10,7 @@ exactly, and no draw depends on how many agents happen to act in a step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -57,61 +58,64 @@ def initial_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_pro
     )
 
 
-@dataclass(frozen=True)
-class StepDraws:
-    """Draws for one step: every one made whether or not it is used this step."""
+#: The draws of one step, in the order they are made: (name, kind, whose, meaning).
+#: kind: "uniform" on [0, 1); "normal" standard normal; "noise" uniform with mean 0 and variance 1
+#: (on [-sqrt 3, sqrt 3]), a quarter of the cost of a normal, used where only the spread matters.
+STEP_DRAWS: tuple[tuple[str, str, str, str], ...] = (
+    ("shock", "normal", "people x factors", "shocks to each life factor"),
+    ("u_standard", "uniform", "people", "must the standard intervention be used?"),
+    ("u_explore", "uniform", "people", "try something new?"),
+    ("explore_pick", "uniform", "people", "which approach to try"),
+    ("u_shift", "uniform", "people", "does what helps change?"),
+    ("need_u1", "uniform", "people", "new need: standard or not"),
+    ("need_u2", "uniform", "people", "new need: typical of the profile or not"),
+    ("need_pick", "uniform", "people", "new need: which approach if personal"),
+    ("obs_noise", "noise", "people", "measurement noise"),
+    ("ext_innovation", "noise", "people", "outside forces on a person's measured outcome"),
+    ("u_misreport", "uniform", "people", "is this case misreported?"),
+    ("u_coproduce", "uniform", "people", "does the person's own view reach the worker?"),
+    ("signal_noise", "noise", "people", "noise in what a worker learns from a result"),
+    ("u_turnover", "uniform", "workers", "does the worker leave?"),
+    ("u_audit", "uniform", "workers", "is the worker audited?"),
+    ("u_detect", "uniform", "workers", "is neglect found?"),
+    ("u_hire_knave", "uniform", "workers", "is a new hire a knave?"),
+    ("hire_motivation", "uniform", "workers", "a new hire's motivation"),
+    ("u_tupe", "uniform", "workers", "does the worker stay when a contract moves?"),
+    ("tender_quality", "uniform", "providers", "a new entrant's quality"),
+    ("tender_noise", "normal", "providers", "noise in tender scoring"),
+    ("tender_culture", "uniform", "providers", "a new entrant's propensity to game"),
+    ("local_innovation", "noise", "providers", "outside forces in each area"),
+)
 
-    shock: np.ndarray  # (people, factors) normal
-    u_standard: np.ndarray  # (people,) uniform: must use the standard intervention?
-    u_explore: np.ndarray  # (people,) uniform: try something new?
-    explore_pick: np.ndarray  # (people,) uniform: which approach to try
-    u_shift: np.ndarray  # (people,) uniform: does what helps change?
-    need_u1: np.ndarray  # (people,) uniform
-    need_u2: np.ndarray  # (people,) uniform
-    need_pick: np.ndarray  # (people,) uniform
-    obs_noise: np.ndarray  # (people,) normal: measurement noise
-    ext_innovation: np.ndarray  # (people,) normal: outside forces
-    u_misreport: np.ndarray  # (people,) uniform
-    u_coproduce: np.ndarray  # (people,) uniform
-    signal_noise: np.ndarray  # (people,) normal: noise in what a worker learns
-    u_turnover: np.ndarray  # (workers,) uniform
-    u_audit: np.ndarray  # (workers,) uniform
-    u_detect: np.ndarray  # (workers,) uniform: neglect found?
-    u_hire_knave: np.ndarray  # (workers,) uniform: is a new hire a knave?
-    hire_motivation: np.ndarray  # (workers,) uniform
-    u_tupe: np.ndarray  # (workers,) uniform: does a worker stay when a contract moves?
-    tender_quality: np.ndarray  # (providers,) uniform: a new entrant's quality
-    tender_noise: np.ndarray  # (providers,) normal: noise in tender scoring
-    tender_culture: np.ndarray  # (providers,) uniform: a new entrant's propensity to game
-    local_innovation: np.ndarray  # (providers,) normal: outside forces in each area
+_SQRT12 = float(np.sqrt(12.0))
 
 
-def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int) -> StepDraws:
-    return StepDraws(
-        shock=rng.standard_normal((n_people, N_FACTORS)),
-        u_standard=rng.random(n_people),
-        u_explore=rng.random(n_people),
-        explore_pick=rng.random(n_people),
-        u_shift=rng.random(n_people),
-        need_u1=rng.random(n_people),
-        need_u2=rng.random(n_people),
-        need_pick=rng.random(n_people),
-        obs_noise=rng.standard_normal(n_people),
-        ext_innovation=rng.standard_normal(n_people),
-        u_misreport=rng.random(n_people),
-        u_coproduce=rng.random(n_people),
-        signal_noise=rng.standard_normal(n_people),
-        u_turnover=rng.random(n_workers),
-        u_audit=rng.random(n_workers),
-        u_detect=rng.random(n_workers),
-        u_hire_knave=rng.random(n_workers),
-        hire_motivation=rng.random(n_workers),
-        u_tupe=rng.random(n_workers),
-        tender_quality=rng.random(n_providers),
-        tender_noise=rng.standard_normal(n_providers),
-        tender_culture=rng.random(n_providers),
-        local_innovation=rng.standard_normal(n_providers),
-    )
+def step_draw_shapes(n_people: int, n_workers: int, n_providers: int) -> dict[str, tuple[int, ...]]:
+    sizes = {"people": (n_people,), "people x factors": (n_people, N_FACTORS),
+             "workers": (n_workers,), "providers": (n_providers,)}
+    return {name: sizes[whose] for name, _, whose, _ in STEP_DRAWS}
+
+
+class StepDraws(SimpleNamespace):
+    """Draws for one step, as attributes named in :data:`STEP_DRAWS`: every one made every step."""
+
+
+def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int,
+               out: dict[str, np.ndarray] | None = None) -> StepDraws:
+    """Make one step's draws in the fixed order; fill the arrays in ``out`` if given (no copies)."""
+    shapes = step_draw_shapes(n_people, n_workers, n_providers)
+    drawn = {}
+    for name, kind, _, _ in STEP_DRAWS:
+        buf = out[name] if out is not None else np.empty(shapes[name])
+        if kind == "normal":
+            rng.standard_normal(out=buf)
+        else:
+            rng.random(out=buf)
+            if kind == "noise":
+                buf -= 0.5
+                buf *= _SQRT12
+        drawn[name] = buf
+    return StepDraws(**drawn)
 
 
 def pick(u, n: int):
