@@ -29,7 +29,7 @@ from hlssim.batch import BatchModel
 
 def scenario(n_people: int, steps: int) -> Scenario:
     return Scenario.from_preset("hls", complexity=0.8, n_people=n_people,
-                                n_workers=max(1, n_people // 20), n_providers=4, steps=steps)
+                                n_workers=max(4, n_people // 20), n_providers=4, steps=steps)
 
 
 def rate(engine: str, n_people: int, steps: int) -> float:
