@@ -32,9 +32,7 @@ from hlssim.scenario import Scenario
 
 
 def _prior_row(n_approaches: int) -> np.ndarray:
-    row = np.full(n_approaches, 0.45)
-    row[0] = 0.7
-    return row
+    return np.array(R.prior_belief(n_approaches))
 
 
 class BatchModel:
@@ -55,14 +53,8 @@ class BatchModel:
         self.shock_sd = R.shock_sd(s.shock_size, c)
         self.nominal_caseload = N / W
         self.prior = _prior_row(A)
-        for name in ("focus", "crowding", "turnover", "trust", "learning", "pooling", "barriers", "neglect"):
-            setattr(self, f"mech_{name}", float(s[f"mech_{name}"]))
-        self.mech_failure_demand = float(s.mech_failure_demand)
-        self.mech_creaming = float(s.mech_gaming_creaming)
-        self.mech_substitution = float(s.mech_gaming_substitution)
-        self.mech_threshold = float(s.mech_gaming_threshold)
-        self.mech_misreport = float(s.mech_gaming_misreport)
-        self.mech_ratchet = float(s.mech_gaming_ratchet)
+        for name, value in R.mechanism_switches(s).items():
+            setattr(self, name, value)
         self._switched = s.switched_regime() if s.switch_step else None
         # Fixed structure
         self.worker_of = np.arange(N) % W  # (N,)
@@ -106,10 +98,10 @@ class BatchModel:
         s = self.scenario
         d = self._stack_initial()
         R_, N, W, P, A = self.R, self.N, self.W, self.P, self.A
-        self.quality = 0.7 + 0.6 * d.provider_quality
-        self.culture = 0.5 + d.provider_culture
+        self.quality = R.provider_quality(d.provider_quality)
+        self.culture = R.provider_culture(d.provider_culture)
         self.local = np.full((R_, P), 0.5)
-        self.trust_cp = np.full((R_, P), 0.5)
+        self.trust_cp = np.full((R_, P), R.START_TRUST_CP)
         self.reported_share = np.zeros((R_, P))
         self.sanction = np.zeros((R_, P))
         self.caught_p = np.zeros((R_, P))
@@ -123,8 +115,8 @@ class BatchModel:
         self.withheld = np.zeros((R_, W))
         self.reported = np.zeros((R_, W), dtype=np.int64)
         self.misreported = np.zeros((R_, W), dtype=np.int64)
-        self.stress = np.full((R_, W), 0.3)
-        self.trust_mw = np.full((R_, W), 0.5)
+        self.stress = np.full((R_, W), R.NEW_STRESS)
+        self.trust_mw = np.full((R_, W), R.NEW_TRUST_MW)
         self.knowledge = np.broadcast_to(self.prior, (R_, W, A, A)).copy()
         self.sanctioned = np.zeros((R_, W))
         self.caught = np.zeros((R_, W))
@@ -132,16 +124,16 @@ class BatchModel:
         self.neglect_found = np.zeros((R_, W), dtype=bool)
         self.last_reported_share = np.zeros((R_, W))
         # people
-        self.base = 0.2 + 0.5 * d.base
+        self.base = R.baseline(d.base)
         self.factors = R.clip01(self.base[..., None] + 0.1 * d.factor_noise)
         self.profile = pick(d.profile, A)
         self.need = draw_need(d.need_u1, d.need_u2, d.need_pick, self.profile, s.complexity, A)
-        exposure_p = 0.05 + 0.45 * s.complexity
+        exposure_p = R.barrier_exposure_chance(s.complexity)
         self.exposed = d.barrier_exposure < exposure_p  # (R, N, B)
         self.exposed_share = self.exposed.sum(axis=1) / N  # (R, B)
         self.external = d.external.copy()
         self.belief = np.broadcast_to(self.prior, (R_, N, A)).copy()
-        self.trust_wp = np.full((R_, N), 0.4)
+        self.trust_wp = np.full((R_, N), R.START_TRUST_WP)
         self.failure_demand = np.zeros((R_, N))
         self.wellbeing, self.observed = self._outcomes(np.zeros((R_, N)), np.full((R_, N), 0.5))
         self.reported_value = self.observed.copy()
@@ -159,17 +151,14 @@ class BatchModel:
         self.tendered = np.zeros(R_, dtype=bool)
 
     def _new_hire(self, u_knave: np.ndarray, u_motivation: np.ndarray):
-        knave = u_knave < self.scenario.knave_share
-        motivation = np.where(knave, 0.1 + 0.15 * u_motivation, 0.6 + 0.3 * u_motivation)
-        return knave, motivation
+        return R.new_hire(u_knave, u_motivation, self.scenario.knave_share)
 
     def _derive_regime(self) -> None:
-        r = self.regime
-        control = R.regime_control(r.target_pressure, r.pbr_share, r.audit_rate)
-        self.control = control
-        self.pressure = R.indicator_pressure(r.target_pressure, r.pbr_share)
-        self.autonomy = (1.0 - r.standardisation) * (1.0 - control)
-        self.pool_rate = self.mech_pooling * R.clip01(3.0 * r.reflection_time)
+        signals = R.regime_signals(self.regime, self.mech_pooling)
+        self.control = signals["control"]
+        self.pressure = signals["pressure"]
+        self.autonomy = signals["autonomy"]
+        self.pool_rate = signals["pool_rate"]
 
     def _outcomes(self, obs_noise: np.ndarray, local: np.ndarray):
         f = self.factors
@@ -189,8 +178,8 @@ class BatchModel:
         knave, motivation = self._new_hire(d.u_hire_knave, d.hire_motivation)
         self.knave = np.where(mask, knave, self.knave)
         self.motivation = np.where(mask, motivation, self.motivation)
-        self.stress = np.where(mask, 0.3, self.stress)
-        self.trust_mw = np.where(mask, 0.5, self.trust_mw)
+        self.stress = np.where(mask, R.NEW_STRESS, self.stress)
+        self.trust_mw = np.where(mask, R.NEW_TRUST_MW, self.trust_mw)
         self.knowledge[mask] = self.prior
         for name in ("sanctioned", "caught", "futility", "last_reported_share"):
             setattr(self, name, np.where(mask, 0.0, getattr(self, name)))
@@ -202,7 +191,7 @@ class BatchModel:
         if not person_mask.any():
             return
         reps, people = np.nonzero(person_mask)
-        self.trust_wp[reps, people] = 0.3
+        self.trust_wp[reps, people] = R.RESTART_TRUST_WP
         self.belief[reps, people] = self.knowledge[reps, self.worker_of[people], self.profile[reps, people]]
 
     # --- the month --------------------------------------------------------------------------------
@@ -234,8 +223,7 @@ class BatchModel:
                                     self.trust_mw, sp.gaming_max) * self.culture[:, self.provider_of]
         self.gaming = gaming
         admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
-        substitution = 0.4 * gaming * m.mech_substitution
-        misreport_time = 0.05 * gaming * m.mech_misreport
+        substitution, misreport_time = R.gaming_time(gaming, m.mech_substitution, m.mech_misreport)
         direct = np.maximum(0.0, 1.0 - admin - s.reflection_time - s.collaboration_time
                             - substitution - misreport_time)
         n_case = self.n_case
@@ -244,7 +232,7 @@ class BatchModel:
         direct_effective = direct * n_case / (n_case + load)
         effort = R.effort_level(self.motivation, self.pressure, self.alpha, sp.focus_gain, m.mech_focus)
         if m.mech_neglect:
-            effort = np.where(self.knave, effort * 0.4, effort)
+            effort = np.where(self.knave, effort * R.NEGLECT_EFFORT, effort)
         withheld = np.zeros_like(effort)
         if m.mech_ratchet and s.target_ratchet > 0:
             holding = self.last_reported_share > self.target[:, None]
@@ -257,7 +245,7 @@ class BatchModel:
         self.gaming_time = substitution + misreport_time + direct * (allocating + withheld)
         line = sp.outcome_line
         obs = self.observed
-        need_w = 1.2 - obs
+        need_w = R.need_weight(obs)
         need_total = self.per_worker_sum(need_w)
         if m.mech_threshold:
             game_w = R.threshold_weight(obs, line)
@@ -326,7 +314,7 @@ class BatchModel:
         s, sp = self.rp, self.sp
         wof = self.worker_of
         line = sp.outcome_line
-        misreport_p = 0.6 * self.gaming * self.mech_misreport
+        misreport_p = R.misreport_probability(self.gaming, self.mech_misreport)
         audited = d.u_audit < s.audit_rate
         step = R.learning_step_size(sp.learning_rate, s.reflection_time) * self.mech_learning
         case_discussion = 0.1 * self.pool_rate * self.mech_learning
@@ -351,8 +339,7 @@ class BatchModel:
             told = own + 0.5 * (1.0 - own)
             np.put_along_axis(self.belief, self.need[..., None], np.where(telling, told, own)[..., None], axis=-1)
         if self.mech_trust:
-            build = np.minimum(1.0, self.effort) * self.park
-            loss = 0.5 * (1.0 - self.park) + 0.2 * self.gaming[:, wof]
+            build, loss = R.person_trust_drivers(self.effort, self.park, self.gaming[:, wof])
             self.trust_wp = R.clip01(self.trust_wp + R.trust_change(
                 self.trust_wp, build, loss, sp.trust_build_rate, sp.trust_loss_rate))
         self.caught = np.where(audited & (misreported > 0), 1.0, 0.0)
@@ -435,11 +422,11 @@ class BatchModel:
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
         self.stress = R.clip01(R.relax(self.stress, target, 0.1))
         if self.mech_trust:
-            build = (1.0 - self.control) * (0.5 + 0.5 * R.clip01(s.reflection_time / 0.1))
+            build = R.manager_trust_build(self.control, s.reflection_time)
             loss = sanctioned + self.caught + 0.2 * self.control
             self.trust_mw = R.clip01(self.trust_mw + R.trust_change(
                 self.trust_mw, build, loss, sp.trust_build_rate, sp.trust_loss_rate))
-            build_p = (1.0 - self.control) * (0.5 + 0.5 * s.alliance)
+            build_p = R.provider_trust_build(self.control, s.alliance)
             loss_p = self.sanction + self.caught_p + self.lost_tender
             self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
                 self.trust_cp, build_p, loss_p, sp.trust_build_rate, sp.trust_loss_rate))
@@ -488,10 +475,10 @@ class BatchModel:
         losing = np.zeros((self.R, self.P), dtype=bool)
         losing[np.arange(self.R), loser] = True
         self.lost_tender = np.where(losing, 1.0, 0.5)
-        self.quality = np.where(losing, 0.7 + 0.6 * d.tender_quality, self.quality)
-        self.culture = np.where(losing, 0.5 + d.tender_culture, self.culture)
+        self.quality = np.where(losing, R.provider_quality(d.tender_quality), self.quality)
+        self.culture = np.where(losing, R.provider_culture(d.tender_culture), self.culture)
         if self.mech_trust:
-            self.trust_cp = np.where(losing, 0.3, self.trust_cp)
+            self.trust_cp = np.where(losing, R.ENTRANT_TRUST_CP, self.trust_cp)
         on_lot = losing[:, self.provider_of]
         replaced = on_lot & (d.u_tupe < 0.5)
         kept = on_lot & ~replaced

@@ -20,6 +20,73 @@ MEASURED_FACTOR = 0
 N_BARRIERS = 3
 
 
+# --- Starting values (both engines set up and refill posts with these) ------------------------------
+
+START_TRUST_WP = 0.4  # a person's trust in the worker they start with
+RESTART_TRUST_WP = 0.3  # ... in a new worker, after a change of worker or provider
+NEW_STRESS = 0.3  # a new hire's stress
+NEW_TRUST_MW = 0.5  # a new hire's trust with their manager
+START_TRUST_CP = 0.5  # commissioner-provider trust at the start
+ENTRANT_TRUST_CP = 0.3  # ... with a new entrant after a tender
+NEGLECT_EFFORT = 0.4  # share of normal effort a neglecting knave gives
+
+
+def baseline(u):
+    """A person's own resilience: where their life factors settle without help."""
+    return 0.2 + 0.5 * u
+
+
+def provider_quality(u):
+    """How much a provider's help helps, relative to average (management, practice)."""
+    return 0.7 + 0.6 * u
+
+
+def provider_culture(u):
+    """How readily a provider's staff game, relative to average (0.5 to 1.5)."""
+    return 0.5 + u
+
+
+def barrier_exposure_chance(complexity):
+    """Chance that a person is exposed to a given upstream barrier: complex lives meet more."""
+    return 0.05 + 0.45 * complexity
+
+
+def new_hire(u_knave, u_motivation, knave_share):
+    """Whether a new hire is a knave, and their intrinsic motivation (floats or arrays)."""
+    knave = u_knave < knave_share
+    if isinstance(knave, np.ndarray):
+        return knave, np.where(knave, 0.1 + 0.15 * u_motivation, 0.6 + 0.3 * u_motivation)
+    return knave, (0.1 + 0.15 * u_motivation if knave else 0.6 + 0.3 * u_motivation)
+
+
+def prior_belief(n_approaches: int) -> list[float]:
+    """What a new worker believes of each approach: the standard one works; nothing known of the
+    others."""
+    return [0.7 if a == 0 else 0.45 for a in range(n_approaches)]
+
+
+def regime_signals(regime, mech_pooling: float) -> dict[str, float]:
+    """What a regime means for everyone each month: control, indicator pressure, autonomy, and
+    the rate at which reflective practice pools knowledge."""
+    control = regime_control(regime.target_pressure, regime.pbr_share, regime.audit_rate)
+    return {
+        "control": control,
+        "pressure": indicator_pressure(regime.target_pressure, regime.pbr_share),
+        "autonomy": (1.0 - regime.standardisation) * (1.0 - control),
+        "pool_rate": mech_pooling * clip01(3.0 * regime.reflection_time),
+    }
+
+
+def mechanism_switches(scenario) -> dict[str, float]:
+    """The mechanism switches as 1.0 (on) or 0.0 (off), under the names the engines use."""
+    names = {f"mech_{n}": f"mech_{n}" for n in ("focus", "crowding", "turnover", "trust", "learning",
+                                                 "pooling", "barriers", "neglect", "failure_demand")}
+    names.update(mech_creaming="mech_gaming_creaming", mech_substitution="mech_gaming_substitution",
+                 mech_threshold="mech_gaming_threshold", mech_misreport="mech_gaming_misreport",
+                 mech_ratchet="mech_gaming_ratchet")
+    return {attr: float(scenario[param]) for attr, param in names.items()}
+
+
 def clip01(x):
     """Clamp to [0, 1], for floats and arrays alike."""
     if isinstance(x, np.ndarray):
@@ -108,6 +175,21 @@ def admin_share(admin_load, target_pressure, pbr_share, audit_rate):
     return admin_load + 0.06 * target_pressure + 0.1 * pbr_share + 0.1 * audit_rate
 
 
+def gaming_time(gaming, substitution_on, misreport_on):
+    """Time gaming takes: counted activity in place of real work, and massaging reports."""
+    return 0.4 * gaming * substitution_on, 0.05 * gaming * misreport_on
+
+
+def misreport_probability(gaming, misreport_on):
+    """Chance that a case under the line is reported as over it."""
+    return 0.6 * gaming * misreport_on
+
+
+def need_weight(observed):
+    """Effort by need: more for people whose observed outcome is lower."""
+    return 1.2 - observed
+
+
 def threshold_weight(observed, line):
     """Effort allocation under threshold gaming: people just under the line, nobody over it."""
     gap = line - observed
@@ -183,6 +265,21 @@ def turnover_probability(stress, motivation, base_turnover, on):
 
 
 # --- 4. Trust -------------------------------------------------------------------------------------
+
+def person_trust_drivers(effort, park, gaming):
+    """Time in relationship builds a person's trust; being parked and gamed around erodes it."""
+    return np.minimum(1.0, effort) * park, 0.5 * (1.0 - park) + 0.2 * gaming
+
+
+def manager_trust_build(control, reflection_time):
+    """Managers and workers build trust where control is light and there is time to reflect."""
+    return (1.0 - control) * (0.5 + 0.5 * clip01(reflection_time / 0.1))
+
+
+def provider_trust_build(control, alliance):
+    """Commissioner and providers build trust where control is light, faster in an alliance."""
+    return (1.0 - control) * (0.5 + 0.5 * alliance)
+
 
 def trust_change(t, build, loss, build_rate, loss_rate):
     """Asymmetric trust: builds slowly toward 1 under ``build``, falls fast under ``loss``."""

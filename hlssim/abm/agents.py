@@ -32,7 +32,7 @@ class Person(mesa.Agent):
         self.external = external
         self.exposure = exposure  # barrier indices this person is exposed to
         self.belief = belief
-        self.trust_wp = 0.4
+        self.trust_wp = R.START_TRUST_WP
         self.failure_demand = 0.0
         self.worker = None
         self.wellbeing = 0.0
@@ -61,7 +61,7 @@ class Person(mesa.Agent):
     def new_relationship(self, worker) -> None:
         """A new worker: trust starts again and their knowledge of this person is general only."""
         self.worker = worker
-        self.trust_wp = 0.3
+        self.trust_wp = R.RESTART_TRUST_WP
         self.belief = list(worker.knowledge[self.profile])
 
     def live(self) -> None:
@@ -120,8 +120,8 @@ class Worker(mesa.Agent):
         m = self.model
         self.knave = knave
         self.motivation = motivation
-        self.stress = 0.3
-        self.trust_mw = 0.5
+        self.stress = R.NEW_STRESS
+        self.trust_mw = R.NEW_TRUST_MW
         self.knowledge = [list(row) for row in m.prior_knowledge]
         self.sanctioned = 0.0
         self.caught = 0.0
@@ -142,8 +142,7 @@ class Worker(mesa.Agent):
                                     self.trust_mw, m.sp.gaming_max) * self.provider.culture
         self.gaming = gaming
         admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
-        substitution = 0.4 * gaming * m.mech_substitution
-        misreport_time = 0.05 * gaming * m.mech_misreport
+        substitution, misreport_time = R.gaming_time(gaming, m.mech_substitution, m.mech_misreport)
         direct = max(0.0, 1.0 - admin - s.reflection_time - s.collaboration_time
                      - substitution - misreport_time)
         case = self.caseload
@@ -154,7 +153,7 @@ class Worker(mesa.Agent):
         effort = R.effort_level(self.motivation, sig.pressure, m.alpha, m.sp.focus_gain,
                                 m.mech_focus)
         if self.knave and m.mech_neglect:
-            effort *= 0.4
+            effort *= R.NEGLECT_EFFORT
         withheld = 0.0
         if m.mech_ratchet and s.target_ratchet > 0 and self.last_reported_share > m.commissioner.target:
             withheld = gaming * s.target_ratchet
@@ -170,7 +169,7 @@ class Worker(mesa.Agent):
         # Effort goes by need; a share `allocating` of it goes by the gamer's rule instead (people
         # just under the line); parking then cuts hard cases' share. Both rules are normalised
         # first, so `allocating` is the share of effort misdirected.
-        need_w = [1.2 - p.observed for p in case]
+        need_w = [R.need_weight(p.observed) for p in case]
         game_w = [R.threshold_weight(p.observed, line) for p in case] if m.mech_threshold else need_w
         need_total, game_total = sum(need_w), sum(game_w)
         weights = []
@@ -213,7 +212,7 @@ class Worker(mesa.Agent):
         s = m.rp
         d = m.draws
         line = m.sp.outcome_line
-        misreport_p = 0.6 * self.gaming * m.mech_misreport
+        misreport_p = R.misreport_probability(self.gaming, m.mech_misreport)
         audited = d.u_audit[self.idx] < s.audit_rate
         step = R.learning_step_size(m.sp.learning_rate, s.reflection_time) * m.mech_learning
         trust_on = m.mech_trust
@@ -248,8 +247,7 @@ class Worker(mesa.Agent):
             if m.mech_learning and d.u_coproduce[i] < s.coproduction:
                 p.belief[p.need] += 0.5 * (1.0 - p.belief[p.need])
             if trust_on:
-                build = min(1.0, p.effort) * p.park
-                loss = 0.5 * (1.0 - p.park) + 0.2 * gaming
+                build, loss = R.person_trust_drivers(p.effort, p.park, gaming)
                 p.trust_wp = R.clip01(p.trust_wp + R.trust_change(
                     p.trust_wp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
         self.caught = 1.0 if (audited and misreported > 0) else 0.0
@@ -290,7 +288,7 @@ class Worker(mesa.Agent):
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
         self.stress = R.clip01(R.relax(self.stress, target, 0.1))
         if m.mech_trust:
-            build = (1.0 - sig.control) * (0.5 + 0.5 * R.clip01(s.reflection_time / 0.1))
+            build = R.manager_trust_build(sig.control, s.reflection_time)
             loss = sanctioned + self.caught + 0.2 * sig.control
             self.trust_mw = R.clip01(self.trust_mw + R.trust_change(
                 self.trust_mw, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
@@ -314,7 +312,7 @@ class Provider(mesa.Agent):
         self.quality = quality  # how much its help helps (management, practice)
         self.culture = culture  # how readily its staff game, relative to others (0.5 to 1.5)
         self.local = 0.5  # outside forces on outcomes in its area (labour and housing markets...)
-        self.trust_cp = 0.5
+        self.trust_cp = R.START_TRUST_CP
         self.workers: list[Worker] = []
         self.reported_share = 0.0
         self.sanction = 0.0
@@ -340,7 +338,7 @@ class Provider(mesa.Agent):
         m = self.model
         if not m.mech_trust:
             return
-        build = (1.0 - m.signals.control) * (0.5 + 0.5 * m.regime.alliance)
+        build = R.provider_trust_build(m.signals.control, m.regime.alliance)
         loss = self.sanction + self.caught + self.lost_tender
         self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
             self.trust_cp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
@@ -389,10 +387,10 @@ class Commissioner(mesa.Agent):
         for p in m.providers:
             p.lost_tender = 0.5  # competition itself erodes trust
         loser.lost_tender = 1.0
-        loser.quality = 0.7 + 0.6 * d.tender_quality[loser.idx]
-        loser.culture = 0.5 + d.tender_culture[loser.idx]
+        loser.quality = R.provider_quality(d.tender_quality[loser.idx])
+        loser.culture = R.provider_culture(d.tender_culture[loser.idx])
         if m.mech_trust:
-            loser.trust_cp = 0.3
+            loser.trust_cp = R.ENTRANT_TRUST_CP
         replaced = 0
         for w in loser.workers:
             if d.u_tupe[w.idx] < 0.5:

@@ -47,8 +47,8 @@ class RegimeSignals:
 
 
 def prior_knowledge(n_approaches: int) -> list[list[float]]:
-    """What a new worker believes: the standard approach works; nothing known of the others."""
-    return [[0.7 if a == 0 else 0.45 for a in range(n_approaches)] for _ in range(n_approaches)]
+    """A new worker's general knowledge: the prior belief, for every presenting situation."""
+    return [R.prior_belief(n_approaches) for _ in range(n_approaches)]
 
 
 class _ListDraws:
@@ -88,20 +88,14 @@ class CommissioningModel(mesa.Model):
 
     # --- set-up -----------------------------------------------------------------------------------
     def _read_switches(self, s: Scenario) -> None:
-        for name in ("focus", "crowding", "turnover", "trust", "learning", "pooling", "barriers",
-                     "neglect"):
-            setattr(self, f"mech_{name}", float(s[f"mech_{name}"]))
-        self.mech_failure_demand = float(s.mech_failure_demand)
-        self.mech_creaming = float(s.mech_gaming_creaming)
-        self.mech_substitution = float(s.mech_gaming_substitution)
-        self.mech_threshold = float(s.mech_gaming_threshold)
-        self.mech_misreport = float(s.mech_gaming_misreport)
-        self.mech_ratchet = float(s.mech_gaming_ratchet)
+        for name, value in R.mechanism_switches(s).items():
+            setattr(self, name, value)
 
     def _build(self, d: InitialDraws) -> None:
         s = self.scenario
-        self.providers = [Provider(self, p, 0.7 + 0.6 * float(d.provider_quality[p]),
-                                   0.5 + float(d.provider_culture[p])) for p in range(s.n_providers)]
+        self.providers = [Provider(self, p, R.provider_quality(float(d.provider_quality[p])),
+                                   R.provider_culture(float(d.provider_culture[p])))
+                          for p in range(s.n_providers)]
         self.workers = []
         for w in range(s.n_workers):
             provider = self.providers[w % s.n_providers]
@@ -109,10 +103,10 @@ class CommissioningModel(mesa.Model):
             worker = Worker(self, w, provider, knave, motivation)
             provider.workers.append(worker)
             self.workers.append(worker)
-        exposure_p = 0.05 + 0.45 * s.complexity
+        exposure_p = R.barrier_exposure_chance(s.complexity)
         self.people = []
         for i in range(s.n_people):
-            base = 0.2 + 0.5 * float(d.base[i])
+            base = R.baseline(float(d.base[i]))
             factors = [R.clip01(base + 0.1 * float(x)) for x in d.factor_noise[i]]
             profile = pick(float(d.profile[i]), s.n_approaches)
             need = draw_need(float(d.need_u1[i]), float(d.need_u2[i]), float(d.need_pick[i]),
@@ -131,19 +125,12 @@ class CommissioningModel(mesa.Model):
         self._derive_regime()
 
     def _new_hire(self, u_knave: float, u_motivation: float) -> tuple[bool, float]:
-        knave = u_knave < self.scenario.knave_share
-        motivation = 0.1 + 0.15 * u_motivation if knave else 0.6 + 0.3 * u_motivation
-        return knave, motivation
+        return R.new_hire(u_knave, u_motivation, self.scenario.knave_share)
 
     def _derive_regime(self) -> None:
-        r = self.regime
-        control = R.regime_control(r.target_pressure, r.pbr_share, r.audit_rate)
-        self.signals = RegimeSignals(
-            control=control,
-            pressure=R.indicator_pressure(r.target_pressure, r.pbr_share),
-            autonomy=(1.0 - r.standardisation) * (1.0 - control),
-        )
-        self.pool_rate = self.mech_pooling * R.clip01(3.0 * r.reflection_time)
+        signals = R.regime_signals(self.regime, self.mech_pooling)
+        self.pool_rate = signals.pop("pool_rate")
+        self.signals = RegimeSignals(**signals)
 
     def replace_worker(self, worker: Worker) -> None:
         """A post is filled by a new hire (knave or knight by the step's draws)."""
