@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hlssim.engines import DEFAULT_ENGINE, run
+from hlssim.engines import DEFAULT_ENGINE, run, run_many
 from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario
 
@@ -49,8 +49,17 @@ def run_replications(
     total = len(scenarios) * reps
     done = 0
     for i, (name, scenario) in enumerate(scenarios.items()):
-        for rep in range(reps):
-            table = run(scenario, seed=replicate_seed(seed, i, rep, paired), engine=engine)
+        seeds = [replicate_seed(seed, i, rep, paired) for rep in range(reps)]
+        if engine == "batch":  # all replications of a regime in one vectorised pass
+            table = run_many(scenario, seeds).rename(columns={"replication": "rep"})
+            table.insert(0, "regime", name)
+            tables.append(table)
+            done += reps
+            if progress:
+                progress(done, total)
+            continue
+        for rep, rep_seed in enumerate(seeds):
+            table = run(scenario, seed=rep_seed, engine=engine)
             table.insert(0, "rep", rep)
             table.insert(0, "regime", name)
             tables.append(table)

@@ -34,7 +34,7 @@ def _run_batch(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
 
 
 ENGINES: dict[str, Callable[[Scenario, SeedLike], pd.DataFrame]] = {"mesa": _run_mesa, "batch": _run_batch}
-DEFAULT_ENGINE = "mesa"
+DEFAULT_ENGINE = "batch"  # the same model as "mesa" (tested equal), much faster
 
 
 def run(scenario: Scenario, seed: SeedLike = 0, engine: str = DEFAULT_ENGINE) -> pd.DataFrame:

@@ -54,3 +54,14 @@ def test_run_many_bad_input():
         hlssim.run_many(s, seeds=[])
     with pytest.raises(hlssim.HlssimError, match="seed -1"):
         hlssim.run_many(s, seeds=[1, -1])
+
+
+def test_compare_gives_the_same_results_on_either_engine():
+    from hlssim.compare import compare
+
+    scenarios = {p: Scenario.from_preset(p, n_people=40, n_workers=4, n_providers=2, steps=10)
+                 for p in ("npm_targets", "hls")}
+    a = compare(scenarios, 3, seed=8, engine="mesa")
+    b = compare(scenarios, 3, seed=8, engine="batch")
+    assert_same(a.trajectories.drop(columns="regime"), b.trajectories.drop(columns="regime"))
+    assert list(a.trajectories["regime"]) == list(b.trajectories["regime"])
