@@ -500,10 +500,13 @@ class BatchModel:
         )
         return metrics_from_arrays(arrays, self.scenario, self.regime, self.mech_substitution)
 
-    def run(self) -> pd.DataFrame:
+    def run(self, progress=None) -> pd.DataFrame:
         """Run every step; return one table with a ``replication`` column (0..R-1)."""
-        for _ in range(self.scenario.steps):
+        total = self.scenario.steps
+        for done in range(1, total + 1):
             self.step()
+            if progress is not None:
+                progress(done, total)
         steps = len(self.rows)
         columns = {name: np.stack([row[name] for row in self.rows], axis=1).ravel() for name in METRIC_NAMES}
         table = pd.DataFrame(columns)

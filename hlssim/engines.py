@@ -16,29 +16,33 @@ from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario
 
 SeedLike = int | np.random.SeedSequence
+Progress = Callable[[int, int], None] | None  # called with (steps done, steps in all)
 
 
-def _run_mesa(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
+def _run_mesa(scenario: Scenario, seed: SeedLike, progress: Progress = None) -> pd.DataFrame:
     from hlssim.abm.model import CommissioningModel
 
-    table = CommissioningModel(scenario, seed=seed).run()
+    table = CommissioningModel(scenario, seed=seed).run(progress)
     table = table[list(METRIC_NAMES)].astype(float)
     table.insert(0, "step", np.arange(1, len(table) + 1, dtype=np.int64))
     return table
 
 
-def _run_batch(scenario: Scenario, seed: SeedLike) -> pd.DataFrame:
+def _run_batch(scenario: Scenario, seed: SeedLike, progress: Progress = None) -> pd.DataFrame:
     from hlssim.batch import BatchModel
 
-    return BatchModel(scenario, [seed]).run().drop(columns="replication")
+    return BatchModel(scenario, [seed]).run(progress).drop(columns="replication")
 
 
-ENGINES: dict[str, Callable[[Scenario, SeedLike], pd.DataFrame]] = {"mesa": _run_mesa, "batch": _run_batch}
+ENGINES: dict[str, Callable[..., pd.DataFrame]] = {"mesa": _run_mesa, "batch": _run_batch}
 DEFAULT_ENGINE = "batch"  # the same model as "mesa" (tested equal), much faster
 
 
-def run(scenario: Scenario, seed: SeedLike = 0, engine: str = DEFAULT_ENGINE) -> pd.DataFrame:
+def run(scenario: Scenario, seed: SeedLike = 0, engine: str = DEFAULT_ENGINE,
+        progress: Progress = None) -> pd.DataFrame:
     """Run one scenario with one seed and return its table (see module docstring).
+
+    ``progress``, if given, is called after every step with (steps done, steps in all).
 
     >>> from hlssim import Scenario, run
     >>> table = run(Scenario.from_preset("hls", steps=3, n_people=40, n_workers=4), seed=1)
@@ -50,7 +54,7 @@ def run(scenario: Scenario, seed: SeedLike = 0, engine: str = DEFAULT_ENGINE) ->
     if engine not in ENGINES:
         raise HlssimError(f"engine '{engine}': unknown; allowed engines are {', '.join(ENGINES)}")
     _check_seed(seed)
-    return ENGINES[engine](scenario, seed)
+    return ENGINES[engine](scenario, seed, progress)
 
 
 def _check_seed(seed) -> None:

@@ -196,10 +196,13 @@ class CommissioningModel(mesa.Model):
                 self.replace_worker(w)
         self.leavers = leavers
 
-    def run(self) -> pd.DataFrame:
+    def run(self, progress=None) -> pd.DataFrame:
         """Run every step of the scenario; return the metrics table (one row per step)."""
-        for _ in range(self.scenario.steps):
+        total = self.scenario.steps
+        for done in range(1, total + 1):
             self.step()
+            if progress is not None:
+                progress(done, total)
         return self.datacollector.get_table_dataframe("metrics")
 
 
