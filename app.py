@@ -1,48 +1,419 @@
-"""A first Streamlit view of hlssim: compare regimes over time for a chosen complexity.
+"""hlssim explorer: what target-driven and learning-led commissioning do over time, and why.
 
     streamlit run app.py
 
-This is the simple explorer that comes with the package; the full commissioners' app (cases,
-plain-language controls, generated summaries, regime switching) is its own piece of work.
+For commissioners and funders who have never seen a simulation: pick a situation like yours,
+see two ways of commissioning side by side over the years, read a plain-English summary written
+from the numbers, switch regime part way, and download the data and figures.
+
+This file is presentation only. The logic lives in small modules that are tested on their own:
+``hlssim.cases`` (the situations, from ``models/cases/*.toml``), ``hlssim.explorer`` (which
+controls, the scenarios they describe, running a comparison), ``hlssim.narrative`` (the summaries)
+and ``hlssim.charts`` (the figures).
+
+Adding a page (e.g. the causal loop diagram or a sweep browser): write a function that draws it
+and add ``st.Page(function, title=..., url_path=...)`` to ``PAGES`` at the bottom. The sidebar's
+situation, world and run settings are shared by every page (``shared_values(st.session_state)``);
+a page may add its own sidebar controls to ``SIDEBAR["page"]``.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+
+import pandas as pd
 import streamlit as st
 
-from hlssim import PARAMETERS, Scenario, preset_names
-from hlssim.compare import compare, summary_wide
-from hlssim.plots import HEADLINE_METRICS, LABELS, OKABE_ITO
+from hlssim import METRIC_NAMES, METRICS, PARAMETERS, PUBLIC_METRICS, HlssimError
+from hlssim.cases import Case, custom_case, load_cases, preset_label
+from hlssim.charts import (
+    COMPARE_PANELS,
+    SWITCH_PANELS,
+    bands_long,
+    png_bytes,
+    time_panels,
+    vega_lite_spec,
+)
+from hlssim.compare import Comparison
+from hlssim.explorer import (
+    DEFAULT_REPS,
+    DEFAULT_SEED,
+    HEADLINE_REGIME,
+    HEADLINE_WORLD,
+    advanced_regime,
+    advanced_shared,
+    case_scenarios,
+    case_settings,
+    control,
+    fastest_engine,
+    final_table,
+    friendly_error,
+    regime_key,
+    run_comparison,
+    run_one,
+    shared_key,
+    shared_values,
+    switch_scenarios,
+)
+from hlssim.narrative import compare_story, switch_story
+from hlssim.scenario import preset_description, preset_names
 
-st.set_page_config(page_title="hlssim: NPM vs HLS", layout="wide")
-st.title("Target-driven or learning-led commissioning?")
+st.set_page_config(page_title="hlssim: target-driven or learning-led?", layout="wide")
 
-with st.sidebar:
-    regimes = st.multiselect("Regimes", preset_names(), default=["npm_targets", "hls"])
-    complexity = st.slider("How complex are people's lives?", 0.0, 1.0, 0.8, 0.05,
-                           help=PARAMETERS["complexity"].help)
-    reps = st.slider("Replications", 2, 10, 4)
-    n_people = st.select_slider("People", [100, 200, 400], value=200)
+CUSTOM = "custom"
+#: Widgets whose values must survive a visit to another page.
+PERSIST = "session"
 
 
-@st.cache_data(show_spinner="Simulating...")
-def simulate(regimes: tuple[str, ...], complexity: float, reps: int, n_people: int):
-    scenarios = {r: Scenario.from_preset(r, complexity=complexity, n_people=n_people,
-                                         n_workers=max(1, n_people // 20)) for r in regimes}
-    result = compare(scenarios, reps, seed=0)
-    return result.trajectories, result.summary
+# --- data and runs ------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def all_cases() -> dict[str, Case]:
+    """The cases, read once per server (they are immutable, so every session can share them)."""
+    return load_cases()
 
 
-if not regimes:
-    st.info("Pick at least one regime.")
-    st.stop()
+@st.cache_data(max_entries=4096, show_spinner=False)
+def cached_run(items: tuple, seed: int, spawn_key: tuple[int, int], engine: str) -> pd.DataFrame:
+    """One run, cached on its scenario's values, seed and engine: a run never runs twice."""
+    return run_one(items, seed, spawn_key, engine)
 
-trajectories, summary = simulate(tuple(regimes), complexity, reps, n_people)
-metric = st.selectbox("Metric", HEADLINE_METRICS, format_func=lambda m: LABELS[m])
-means = trajectories.groupby(["step", "regime"])[metric].mean().unstack("regime")[regimes]
-means.index = means.index / 12.0
-st.line_chart(means, x_label="years", y_label=LABELS[metric],
-              color=list(OKABE_ITO[: len(regimes)]))
-st.subheader("Final year: mean and 95% interval across replications")
-st.dataframe(summary_wide(summary), use_container_width=True)
-st.download_button("Download the runs (CSV)", trajectories.to_csv(index=False), "hlssim_runs.csv")
+
+def simulate(scenarios: Mapping, reps: int, seed: int, paired: bool = False) -> Comparison:
+    return run_comparison(scenarios, reps, seed, fastest_engine(), paired, runner=cached_run)
+
+
+def simulate_progressively(scenarios: Mapping, reps: int, seed: int, draw, paired: bool = False
+                           ) -> Comparison:
+    """Draw a first picture from one run of each regime, then the full set of replications.
+
+    ``draw(comparison, final)`` renders into placeholders, so the second drawing replaces the
+    first. Each run is cached, so the first pass is part of the second, and a setting seen
+    before in this session is drawn once, straight from the cache.
+    """
+    key = (tuple((name, tuple(sorted(s.items()))) for name, s in scenarios.items()), reps, seed,
+           paired)
+    done = st.session_state.setdefault("_drawn", set())
+    start = time.perf_counter()
+    if reps > 1 and key not in done:
+        draw(simulate(scenarios, 1, seed, paired), final=False)
+    comparison = simulate(scenarios, reps, seed, paired)
+    draw(comparison, final=True)
+    done.add(key)
+    st.session_state["_last_seconds"] = time.perf_counter() - start
+    return comparison
+
+
+def progress_note(final: bool, reps: int) -> str:
+    """The caption over a summary: final, or a first look while the other runs finish."""
+    if final:
+        return (f"From {reps} runs of each, with different luck; values are means over each "
+                "run's final year. A model for exploring mechanisms, not a forecast.")
+    return f"A first look from one run of each; refining with {reps} runs of each..."
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+def current_case() -> Case:
+    name = st.session_state.get("case")
+    if name == CUSTOM:
+        return custom_case(st.session_state.get("custom:0", "npm_targets"),
+                           st.session_state.get("custom:1", "hls"))
+    return all_cases().get(name) or next(iter(all_cases().values()))
+
+
+def apply_case() -> None:
+    """On a change of situation: the case's world and its regimes' settings replace the old.
+
+    Settings the case does not speak to (the number of people, the mechanisms, the calibration,
+    the run length) stay as the user left them.
+    """
+    case = current_case()
+    settings = case_settings(case)
+    for key, value in settings.items():
+        is_regime = key.startswith("regime:")
+        is_case_world = key.startswith("shared:") and key.split(":", 1)[1] in case.world
+        if is_regime or is_case_world or key not in st.session_state:
+            st.session_state[key] = value
+    st.session_state["switch:start"] = case.regimes[0].preset
+    st.session_state["switch:target"] = case.regimes[1].preset
+
+
+def ensure_settings() -> None:
+    """First visit: start from the first case. Later: fill in any setting not yet set."""
+    if "case" not in st.session_state:
+        st.session_state["case"] = next(iter(all_cases()))
+        apply_case()
+    for key, value in case_settings(current_case()).items():
+        st.session_state.setdefault(key, value)
+    st.session_state.setdefault("run:reps", DEFAULT_REPS)
+    st.session_state.setdefault("run:seed", DEFAULT_SEED)
+    st.session_state.setdefault("switch:start", current_case().regimes[0].preset)
+    st.session_state.setdefault("switch:target", current_case().regimes[1].preset)
+    st.session_state.setdefault("switch:year", 4.0)
+
+
+def widget(container, name: str, key: str, advanced: bool = False):
+    """Draw the control for parameter ``name`` (generated from its declaration) in ``container``."""
+    spec = control(name, advanced)
+    return getattr(container, spec.widget)(key=key, persist_state=PERSIST, **spec.kwargs)
+
+
+# --- the sidebar, shared by every page ----------------------------------------------------------
+
+def sidebar() -> dict:
+    """The situation, the world, room for page controls, advanced settings and run settings."""
+    bar = st.sidebar
+    boxes = {name: bar.container() for name in ("case", "world", "page", "advanced", "run")}
+    cases = all_cases()
+    with boxes["case"]:
+        st.header("Your situation")
+        st.selectbox("Pick a situation like yours", [*cases, CUSTOM], key="case",
+                     on_change=apply_case,
+                     format_func=lambda n: "Choose two regimes yourself" if n == CUSTOM
+                     else cases[n].title)
+        if st.session_state["case"] == CUSTOM:
+            for i, default in enumerate(("npm_targets", "hls")):
+                st.session_state.setdefault(f"custom:{i}", default)
+                st.selectbox(("First" if i == 0 else "Second") + " regime", preset_names(),
+                             key=f"custom:{i}", format_func=preset_label, on_change=apply_case)
+    with boxes["world"]:
+        st.subheader("The world the service works in")
+        for name in HEADLINE_WORLD:
+            widget(st, name, shared_key(name))
+    with boxes["advanced"]:
+        advanced = st.toggle("Show every setting (advanced)", key="advanced",
+                             help="Every other parameter of the model: the size of the system, "
+                                  "each mechanism's switch and its calibration, and more of each "
+                                  "regime's levers.")
+        if advanced:
+            titles = {"world": "Size of the system", "mechanism": "Mechanisms (switch off to see "
+                      "what each does)", "calibration": "Calibration (rates and strengths)"}
+            for group, names in advanced_shared().items():
+                with st.expander(titles[group]):
+                    for name in names:
+                        widget(st, name, shared_key(name), advanced=True)
+    with boxes["run"]:
+        st.subheader("Runs")
+        st.slider("Replications (runs of each regime)", 2, 20, key="run:reps",
+                  persist_state=PERSIST,
+                  help="Each regime is run this many times with different luck; the summary's "
+                       "95% intervals come from the spread between runs. More runs narrow them "
+                       "and take longer.")
+        st.number_input("Random seed", min_value=0, step=1, key="run:seed", persist_state=PERSIST,
+                        help="The same settings and seed always give the same results.")
+        if "_last_seconds" in st.session_state:
+            st.caption(f"Last update took {st.session_state['_last_seconds']:.2f} s "
+                       f"(engine: {fastest_engine()}).")
+    return boxes
+
+
+# --- page: compare ------------------------------------------------------------------------------
+
+def regime_controls(case: Case, box) -> None:
+    advanced = st.session_state.get("advanced", False)
+    with box:
+        st.subheader("How each regime commissions")
+        for i, regime in enumerate(case.regimes):
+            with st.expander(regime.label, expanded=i == 0):
+                st.caption(f"Starts from the preset `{regime.preset}`"
+                           + (" with this case's changes." if regime.overrides else "."))
+                for name in HEADLINE_REGIME:
+                    widget(st, name, regime_key(i, name))
+                if advanced:
+                    for name in advanced_regime():
+                        widget(st, name, regime_key(i, name), advanced=True)
+
+
+def chart(comparison: Comparison, regimes, labels, metrics=COMPARE_PANELS, switch_step=None,
+          cols: int = 4) -> None:
+    data = bands_long(comparison.trajectories, regimes, labels, metrics)
+    st.vega_lite_chart(data, vega_lite_spec(regimes, labels, metrics, cols, switch_step),
+                       theme=None, key=None)
+
+
+def compare_page() -> None:
+    case = current_case()
+    regime_controls(case, SIDEBAR["page"])
+    first, second = (r.key for r in case.regimes)
+    labels = {r.key: r.label for r in case.regimes}
+    st.title("Target-driven or learning-led commissioning?")
+    st.markdown(f"### {case.title}\n{case.description}")
+    if case.sources:
+        with st.expander("Where this case comes from"):
+            st.markdown("\n".join(f"- {s}" for s in case.sources))
+    try:
+        scenarios = case_scenarios(case, st.session_state)
+    except HlssimError as err:
+        st.error(friendly_error(err))
+        return
+    reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
+    years = scenarios[first].steps / 12
+
+    summary_slot, chart_slot = st.empty(), st.empty()
+
+    def draw(comparison: Comparison, final: bool) -> None:
+        story = compare_story(comparison.finals, first, second, labels, years,
+                              comparison.trajectories)
+        with summary_slot.container():
+            st.markdown(f"### What happened\n#### {story[0]}")
+            st.caption(progress_note(final, reps))
+            st.markdown("\n\n".join(story[1:]))
+        with chart_slot.container():
+            st.markdown("### Over time")
+            st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Wellbeing, "
+                       "trust, motivation and stress run from 0 to 1; shares are fractions.")
+            chart(comparison, [first, second], labels)
+
+    try:
+        comparison = simulate_progressively(scenarios, reps, seed, draw)
+    except HlssimError as err:
+        st.error(friendly_error(err))
+        return
+
+    with st.expander("Final-year numbers, with 95% intervals"):
+        st.dataframe(final_table(comparison, first, second, labels, PUBLIC_METRICS),
+                     width="stretch")
+    with st.expander("Any other measure over time"):
+        metric = st.selectbox("Measure", METRIC_NAMES, key="compare:other",
+                              format_func=lambda m: LABELS[m])
+        st.caption(DESCRIPTIONS[metric])
+        chart(comparison, [first, second], labels, metrics=(metric,), cols=1)
+
+    downloads(comparison, [first, second], labels, f"hlssim_{case.name}", COMPARE_PANELS,
+              title=case.title)
+    left, right = st.columns(2)
+    targets = [r.preset for r in case.regimes]
+    if left.button(f"Watch a switch from {preset_label(targets[0])} to {preset_label(targets[1])} "
+                   "part way through", key="goto:switch"):
+        st.session_state["switch:start"], st.session_state["switch:target"] = targets
+        st.switch_page(PAGES["switch"])
+    if right.button("How does the model work?", key="goto:about"):
+        st.switch_page(PAGES["about"])
+
+
+def downloads(comparison: Comparison, regimes, labels, stem: str, metrics, title: str = "",
+              switch_step: int | None = None) -> None:
+    """Buttons for the data (CSV) and the figure (PNG); each file is made only when clicked."""
+    st.markdown("### Download")
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Every run, month by month (CSV)", lambda: comparison.trajectories.to_csv(index=False),
+        f"{stem}_runs.csv", "text/csv", key=f"download:{stem}:runs", on_click="ignore")
+    cols[1].download_button(
+        "Final-year summary (CSV)", lambda: comparison.summary.to_csv(index=False),
+        f"{stem}_summary.csv", "text/csv", key=f"download:{stem}:summary", on_click="ignore")
+    cols[2].download_button(
+        "Figure (PNG)", lambda: png_bytes(time_panels(comparison.trajectories, regimes, labels,
+                                                      metrics, switch_step=switch_step,
+                                                      title=title)),
+        f"{stem}.png", "image/png", key=f"download:{stem}:png", on_click="ignore")
+
+
+# --- page: switch regime ------------------------------------------------------------------------
+
+def switch_page() -> None:
+    st.title("Switch regime at year N")
+    st.markdown("What happens when a service changes how it is commissioned part way through? "
+                "Three services in the same world: one keeps its regime, one switches, and one "
+                "had the new regime all along. All three see the same people and the same luck "
+                "until the switch, so any difference after it comes from the switch. The "
+                "regimes here are the standard presets; the world and the runs are set in the "
+                "sidebar.")
+    world = shared_values(st.session_state)
+    steps = int(world.get("steps", PARAMETERS["steps"].default))
+    if steps < 24:
+        st.info("Simulate at least 24 months (in the sidebar) to watch a switch.")
+        return
+    presets = list(preset_names())
+    cols = st.columns(3)
+    cols[0].selectbox("Start with", presets, key="switch:start", format_func=preset_label,
+                      persist_state=PERSIST)
+    cols[1].selectbox("Switch to", presets, key="switch:target", format_func=preset_label,
+                      persist_state=PERSIST)
+    last = steps / 12 - 0.5
+    st.session_state["switch:year"] = min(max(float(st.session_state["switch:year"]), 0.5), last)
+    cols[2].slider("Switch at year", 0.5, last, step=0.5, format="%.1f", key="switch:year",
+                   persist_state=PERSIST,
+                   help="When the second service changes regime (the model's `switch_step` is "
+                        "12 times this, in months). The new regime's settings are its preset's.")
+    start, target = st.session_state["switch:start"], st.session_state["switch:target"]
+    try:
+        design = switch_scenarios(start, target, st.session_state["switch:year"], world,
+                                  {p: preset_label(p) for p in presets})
+    except HlssimError as err:
+        st.error(friendly_error(err))
+        return
+    order = [design.stay, design.switched, design.target]
+    reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
+    summary_slot, chart_slot = st.empty(), st.empty()
+
+    def draw(comparison: Comparison, final: bool) -> None:
+        story = switch_story(comparison.trajectories, comparison.finals, design.stay,
+                             design.switched, design.switch_step, design.target, design.labels)
+        with summary_slot.container():
+            st.markdown("### What happened")
+            st.caption(progress_note(final, reps))
+            st.markdown("\n\n".join(story))
+        with chart_slot.container():
+            st.markdown("### Around the switch")
+            st.caption("Dashed vertical line: the switch. Lines: mean over runs; shaded: 95% "
+                       "interval of that mean.")
+            chart(comparison, order, design.labels, SWITCH_PANELS, design.switch_step)
+
+    try:
+        comparison = simulate_progressively(design.scenarios, reps, seed, draw, paired=True)
+    except HlssimError as err:
+        st.error(friendly_error(err))
+        return
+    downloads(comparison, order, design.labels, f"hlssim_switch_{start}_to_{target}",
+              SWITCH_PANELS, switch_step=design.switch_step,
+              title=design.labels[design.switched])
+    if st.button("Back to the side-by-side comparison", key="goto:compare"):
+        st.switch_page(PAGES["compare"])
+
+
+# --- page: about --------------------------------------------------------------------------------
+
+def about_page() -> None:
+    st.title("How the model works")
+    st.markdown(
+        "hlssim is an agent-based model: it simulates people with several interacting life "
+        "problems, the frontline workers who support them, the provider organisations that employ "
+        "the workers and the commissioner who funds them, month by month. Nothing in it says "
+        "which regime should win: the results come from mechanisms (gaming, trust, motivation, "
+        "learning, system barriers, tendering) whose strength depends on the world, above all on "
+        "how complex people's lives are. It is for exploring and explaining how these mechanisms "
+        "play out, not for forecasting a real service. The full description is `docs/ODD.md`.")
+    st.markdown("### The regimes")
+    for name in preset_names():
+        st.markdown(f"**{preset_label(name)}** (`{name}`): {preset_description(name)}")
+    st.markdown("### The measures")
+    st.dataframe(pd.DataFrame([{"measure": m.label, "name": m.name, "what it is": m.description}
+                               for m in METRICS]).set_index("measure"), width="stretch")
+    st.markdown("### The settings")
+    st.dataframe(pd.DataFrame([{"setting": p.label, "name": p.name, "group": p.group,
+                                "allowed": p.allowed(), "unit": p.unit, "meaning": p.help}
+                               for p in PARAMETERS.values()]).set_index("setting"),
+                 width="stretch")
+    st.markdown("### The situations and their sources")
+    for case in all_cases().values():
+        st.markdown(f"**{case.title}**: " + "; ".join(case.sources))
+    if st.button("Back to the side-by-side comparison", key="goto:compare"):
+        st.switch_page(PAGES["compare"])
+
+
+LABELS = {m.name: m.label for m in METRICS}
+DESCRIPTIONS = {m.name: m.description for m in METRICS}
+
+PAGES = {
+    "compare": st.Page(compare_page, title="Compare regimes", url_path="compare", default=True),
+    "switch": st.Page(switch_page, title="Switch regime at year N", url_path="switch"),
+    "about": st.Page(about_page, title="How the model works", url_path="about"),
+}
+
+navigation = st.navigation(list(PAGES.values()))
+ensure_settings()
+SIDEBAR = sidebar()
+navigation.run()

@@ -1,24 +1,170 @@
-"""The Streamlit view runs (AppTest) and responds to its controls."""
+"""The Streamlit explorer (AppTest): every case, preset and page runs, and controls change results.
+
+Most tests start the app in a small world (set through Session State, as a user would through
+the advanced settings) so the whole file runs in seconds; one test runs the embedded default.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from hlssim.cases import load_cases, preset_label
+from hlssim.scenario import preset_names
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
+#: A small, quick world; these keys are the app's own widget keys.
+SMALL = {"shared:n_people": 40, "shared:n_workers": 4, "shared:n_providers": 2,
+         "shared:steps": 36, "run:reps": 2}
 
-def test_app_runs_and_responds_to_complexity():
+
+def start(small: bool = True, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    for key, value in ((SMALL if small else {}) | state).items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def summary(at: AppTest) -> str:
+    """The generated summary: the markdown from 'What happened' up to the chart's heading."""
+    texts = [m.value for m in at.markdown]
+    first = next(i for i, t in enumerate(texts) if t.startswith("### What happened"))
+    last = next(i for i, t in enumerate(texts)
+                if t.startswith(("### Over time", "### Around the switch")))
+    return "\n".join(texts[first:last])
+
+
+def assert_shown(at: AppTest) -> None:
+    """No exception, no error message, a summary and the main chart on the page."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert summary(at)
+    assert at.get("vega_lite_chart"), "the main chart is missing"
+
+
+def test_the_embedded_default_opens_on_the_first_case():
+    at = start(small=False)
+    assert_shown(at)
+    first = next(iter(load_cases().values()))
+    assert any(m.value.startswith(f"### {first.title}") for m in at.markdown)
+    assert at.slider(key="run:reps").value == 3
+    assert "From 3 runs of each" in at.caption[0].value or any(
+        "From 3 runs of each" in c.value for c in at.caption)
+    assert "After 10 years" in summary(at)
+
+
+@pytest.mark.parametrize("case", [*load_cases(), "custom"])
+def test_every_case_runs(case):
+    at = start()
+    at.selectbox(key="case").set_value(case).run()
+    assert_shown(at)
+    if case != "custom":
+        title = load_cases()[case].title
+        assert any(m.value.startswith(f"### {title}") for m in at.markdown)
+        for regime in load_cases()[case].regimes:
+            assert f"**{regime.label}**" in summary(at)
+
+
+def test_every_preset_runs_as_a_chosen_regime():
+    presets = list(preset_names())
+    at = start()
+    at.selectbox(key="case").set_value("custom").run()
+    for first, second in zip(presets[0::2], presets[1::2]):
+        at.selectbox(key="custom:0").set_value(first)
+        at.selectbox(key="custom:1").set_value(second)
+        at.run()
+        assert_shown(at)
+        text = summary(at)
+        assert f"**{preset_label(first)}**" in text and f"**{preset_label(second)}**" in text
+
+
+def test_a_case_sets_its_world_and_keeps_the_users_other_settings():
+    at = start()
+    at.selectbox(key="case").set_value("simple_service").run()
+    assert at.slider(key="shared:complexity").value == pytest.approx(0.1)
+    assert at.session_state["shared:n_people"] == 40
+    at.selectbox(key="case").set_value("gateshead").run()
+    assert at.slider(key="shared:complexity").value == pytest.approx(0.85)
+    assert at.slider(key="regime:0:target_pressure").value == pytest.approx(0.8)
+
+
+def test_changing_a_control_changes_the_results_shown():
+    at = start()
+    before_text, before_table = summary(at), at.dataframe[0].value.copy()
+    at.slider(key="shared:complexity").set_value(0.95).run()
+    assert_shown(at)
+    assert summary(at) != before_text
+    assert not at.dataframe[0].value.equals(before_table)
+
+    before_text = summary(at)
+    at.slider(key="regime:0:target_pressure").set_value(1.0).run()  # one regime's lever
+    assert_shown(at)
+    assert summary(at) != before_text
+
+
+def test_more_replications_narrow_the_story():
+    at = start()
+    at.slider(key="run:reps").set_value(4).run()
+    assert_shown(at)
+    assert "4 runs of each" in summary(at) or any("From 4 runs" in c.value for c in at.caption)
+
+
+def test_switch_page_and_back():
+    at = start()
+    at.button(key="goto:switch").click().run()
+    assert_shown(at)
+    assert at.title[0].value == "Switch regime at year N"
+    text = summary(at)
+    assert "Before the switch at year 2.5" in text  # year 4 by default; the run here is 3 years
+    at.slider(key="switch:year").set_value(1.0).run()
+    assert_shown(at)
+    assert "Before the switch at year 1" in summary(at) and summary(at) != text
+    at.selectbox(key="switch:target").set_value("alliance").run()
+    assert_shown(at)
+    assert "**Switch to Alliance contract (HLS) at year 1**" in summary(at)
+    at.button(key="goto:compare").click().run()
+    assert_shown(at)
+    assert at.title[0].value == "Target-driven or learning-led commissioning?"
+
+
+def test_about_page():
+    at = start()
+    at.button(key="goto:about").click().run()
     assert not at.exception
-    at.sidebar.slider[1].set_value(2)  # replications
-    at.sidebar.select_slider[0].set_value(100)
-    at.run()
+    assert at.title[0].value == "How the model works"
+    assert len(at.dataframe) == 2  # the measures and the settings
+
+
+def test_bad_input_shows_a_friendly_message_not_a_traceback():
+    at = start()
+    at.toggle(key="advanced").set_value(True).run()
+    at.number_input(key="shared:n_people").set_value(0).run()
     assert not at.exception
-    first = at.dataframe[0].value.copy()
-    at.sidebar.slider[0].set_value(0.1)
-    at.run()
+    assert len(at.error) == 1
+    assert "People supported" in at.error[0].value and "0 is not allowed" in at.error[0].value
+    assert not at.get("vega_lite_chart")
+    at.number_input(key="shared:n_people").set_value(40).run()
+    assert_shown(at)
+
+
+def test_bad_input_on_the_switch_page():
+    at = start()
+    at.button(key="goto:switch").click().run()
+    at.toggle(key="advanced").set_value(True).run()
+    at.number_input(key="shared:n_workers").set_value(100).run()
     assert not at.exception
-    assert not first.equals(at.dataframe[0].value)
+    assert "Frontline workers" in at.error[0].value
+    at.number_input(key="shared:n_workers").set_value(4).run()
+    at.selectbox(key="switch:target").set_value(at.selectbox(key="switch:start").value).run()
+    assert not at.exception
+    assert "other than the one the run starts with" in at.error[0].value
+
+
+def test_a_run_too_short_for_a_switch_says_so():
+    at = start(**{"shared:steps": 12})
+    at.button(key="goto:switch").click().run()
+    assert not at.exception
+    assert "at least 24 months" in at.info[0].value

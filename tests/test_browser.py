@@ -1,0 +1,195 @@
+"""The explorer in a real browser: headless Chromium loads the app and finds the chart and summary.
+
+Installs Debian's ``chromium`` and ``chromium-driver`` when ``/usr/bin/chromium`` is missing
+(as root, the way CI runs), starts ``streamlit run app.py`` on a free port of 127.0.0.1, and
+drives Chromium with Selenium. Every wait is bounded. The screenshots are kept under
+``test-artifacts/`` for a person to look at; the test itself checks the page's DOM and the
+screenshot's pixels (the chart's Okabe-Ito line colours must be there, and the page not blank).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--window-size=1600,2000")
+#: Okabe-Ito blue and vermillion: the first two regimes' lines in the main chart.
+LINE_COLOURS = ((0x00, 0x72, 0xB2), (0xD5, 0x5E, 0x00))
+CHART = '[data-testid="stVegaLiteChart"]'
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium and its driver, installed with apt-get when missing."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            pytest.skip("chromium is not installed and cannot be installed here (needs root "
+                        "and apt-get)")
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update", "-qq"],
+                        ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+                         "chromium", "chromium-driver"]):
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
+                                  check=False)
+            assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr[-2000:]}"
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"streamlit not healthy after {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``streamlit run app.py`` on a free port of 127.0.0.1, stopped at the end."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+             "--server.headless", "true", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_healthy(url, process)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path, server: str):
+    """Headless Chromium driven by Selenium, with a fresh profile; warmed up on the app once."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="hlssim-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(chromium)
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(30)
+    try:
+        # The first load of a cold server can come back blank: load once before the real checks.
+        driver.get(server)
+        try:
+            wait_for(driver, lambda d: chart_drawn(d), 120)
+        except AssertionError:
+            pass
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver, condition, timeout: float):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
+    except TimeoutException:
+        raise AssertionError(f"page not ready after {timeout} s") from None
+
+
+def chart_drawn(driver) -> bool:
+    """The main chart is on the page with a drawn canvas (or SVG) of real size."""
+    from selenium.webdriver.common.by import By
+
+    for chart in driver.find_elements(By.CSS_SELECTOR, CHART):
+        for surface in chart.find_elements(By.CSS_SELECTOR, "canvas, svg"):
+            size = surface.size
+            if size["width"] > 300 and size["height"] > 200:
+                return True
+    return False
+
+
+def page_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def screenshot(driver, name: str):
+    """Save a screenshot under test-artifacts/ and return it as an RGB image."""
+    from PIL import Image
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    return Image.open(path).convert("RGB")
+
+
+def assert_not_blank_and_charted(image) -> None:
+    colours = image.getcolors(maxcolors=1 << 24)
+    counts = {colour: n for n, colour in colours}
+    non_white = sum(n for colour, n in counts.items() if min(colour) < 235)
+    assert non_white > 0.05 * image.width * image.height, "the page is (nearly) blank"
+    assert len(counts) > 200, "too few colours for a page with a chart"
+    for colour in LINE_COLOURS:
+        assert counts.get(colour, 0) > 200, f"no chart line in colour #{bytes(colour).hex()}"
+
+
+def test_compare_page_renders_chart_and_summary(browser, server):
+    browser.get(server)
+    wait_for(browser, lambda d: "What happened" in page_text(d) and "From 3 runs" in page_text(d),
+             120)
+    wait_for(browser, chart_drawn, 60)
+    text = page_text(browser)
+    assert "Target-driven or learning-led commissioning?" in text
+    assert "True wellbeing (mean)" in text  # a panel title of the main chart
+    assert "true wellbeing (0 to 1) averaged" in text  # the generated summary
+    assert "Traceback" not in text
+    time.sleep(1.0)  # let the chart finish its last paint before the picture
+    assert_not_blank_and_charted(screenshot(browser, "browser_compare.png"))
+
+
+def test_switch_page_renders(browser, server):
+    browser.get(f"{server}/switch")
+    wait_for(browser, lambda d: "Before the switch at year" in page_text(d)
+             and "From 3 runs" in page_text(d), 120)
+    wait_for(browser, chart_drawn, 60)
+    assert "Switch regime at year N" in page_text(browser)
+    time.sleep(1.0)
+    assert_not_blank_and_charted(screenshot(browser, "browser_switch.png"))

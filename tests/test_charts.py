@@ -1,0 +1,98 @@
+"""The explorer's figures: the right numbers, colour-blind-safe styling, a PNG for download."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from hlssim.charts import (
+    COMPARE_PANELS,
+    LABELS,
+    LINE_STYLES,
+    SWITCH_PANELS,
+    bands_long,
+    mean_band,
+    png_bytes,
+    time_panels,
+    vega_lite_spec,
+)
+from hlssim.metrics import METRIC_NAMES
+from hlssim.plots import OKABE_ITO
+
+
+@pytest.fixture
+def trajectories() -> pd.DataFrame:
+    """Two regimes, three runs, 24 steps; every metric = level + rep offset (+ a trend)."""
+    rows = []
+    for regime, level in (("a", 0.3), ("b", 0.6)):
+        for rep in range(3):
+            for step in range(1, 25):
+                value = level + 0.01 * step / 24 + 0.05 * (rep - 1)
+                rows.append({"regime": regime, "rep": rep, "step": step}
+                            | {m: value for m in METRIC_NAMES})
+    return pd.DataFrame(rows)
+
+
+def test_mean_band_is_the_mean_with_a_student_t_interval(trajectories):
+    band = mean_band(trajectories, "a", "wellbeing_mean")
+    assert list(band.index) == list(range(1, 25))
+    assert band["mean"].iloc[0] == pytest.approx(0.3 + 0.01 / 24)
+    # three values 0.05 apart: sd 0.05, t(0.975, 2) = 4.303
+    assert (band["high"] - band["mean"]).iloc[0] == pytest.approx(4.303 * 0.05 / np.sqrt(3),
+                                                                   rel=1e-3)
+
+
+def test_a_share_s_band_stays_within_its_range(trajectories):
+    wide = trajectories.assign(wellbeing_mean=trajectories["rep"] * 0.5)  # 0, 0.5, 1
+    band = mean_band(wide, "a", "wellbeing_mean")
+    assert band["low"].min() >= 0 and band["high"].max() <= 1
+    cost = mean_band(wide.assign(cost_total=wide["rep"] * 50.0), "a", "cost_total")
+    assert cost["high"].max() > 100  # unbounded above: not clipped
+
+
+def test_bands_long_holds_the_same_numbers_for_every_panel(trajectories):
+    data = bands_long(trajectories, ["a", "b"], {"a": "Targets"})
+    assert set(data["regime"]) == {"Targets", "b"}
+    assert set(data["measure"]) == {LABELS[m] for m in COMPARE_PANELS}
+    for regime, label in (("a", "Targets"), ("b", "b")):
+        for metric in COMPARE_PANELS:
+            ref = mean_band(trajectories, regime, metric)
+            got = data[(data["regime"] == label) & (data["measure"] == LABELS[metric])]
+            np.testing.assert_allclose(got["mean"], ref["mean"])
+            np.testing.assert_allclose(got["low"], ref["low"])
+            np.testing.assert_allclose(got["high"], ref["high"])
+            np.testing.assert_allclose(got["years"], ref.index / 12.0)
+
+
+def test_vega_lite_spec_is_colour_blind_safe_and_in_panel_order():
+    spec = vega_lite_spec(["a", "b"], {"a": "Targets", "b": "Learning"})
+    assert spec["facet"]["sort"] == [LABELS[m] for m in COMPARE_PANELS]
+    line = spec["spec"]["layer"][1]["encoding"]
+    assert line["color"]["scale"]["range"] == list(OKABE_ITO[:2])
+    assert line["color"]["scale"]["domain"] == ["Targets", "Learning"]
+    dashes = line["strokeDash"]["scale"]["range"]
+    assert dashes[0] != dashes[1]  # told apart without colour too
+    assert len(spec["spec"]["layer"]) == 2
+    with_switch = vega_lite_spec(["a", "b", "c"], metrics=SWITCH_PANELS, switch_step=30)
+    rule = with_switch["spec"]["layer"][2]
+    assert rule["mark"]["type"] == "rule"
+    assert rule["transform"][-1]["calculate"] == "2.5"
+
+
+def test_time_panels_png(trajectories):
+    fig = time_panels(trajectories, ["a", "b"], {"a": "Targets", "b": "Learning"},
+                      switch_step=12)
+    lines = [ax.get_lines() for ax in fig.axes if ax.get_lines()]
+    assert len(lines) == len(COMPARE_PANELS)
+    styles = [line.get_linestyle() for line in lines[0][:2]]
+    assert styles == [LINE_STYLES[0], LINE_STYLES[1]]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "Targets", "Learning", "switch (year 1)"]
+    image = Image.open(io.BytesIO(png_bytes(fig)))
+    assert image.format == "PNG" and image.width > 1000
+    colours = {c for _, c in image.convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert (0x00, 0x72, 0xB2) in colours and (0xD5, 0x5E, 0x00) in colours  # Okabe-Ito lines
