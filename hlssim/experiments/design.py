@@ -1,0 +1,124 @@
+"""Expanding a spec into design points and runs, in a fixed order, each run with its own seed.
+
+Order: points in the sampler's order (a grid varies the last factor, by sorted name, fastest;
+``lhs``, ``sobol`` and ``morris`` keep SALib's row order), then replicates ``0..R-1``. Run ``i`` of
+that order has ``run_id = i`` and the seed :func:`run_seed` ``(root_seed, i)``; with
+``common_random_numbers`` replicate ``r`` of every point shares the seed of index ``r`` instead.
+Nothing here depends on how or where runs execute, so a run id and its seed determine its rows.
+
+>>> from hlssim.experiments.spec import parse_spec
+>>> spec = parse_spec({"factors": {"preset": ["npm_targets", "hls"], "complexity": [0.2, 0.8]}})
+>>> [tuple(p.values()) for p in expand(spec).points]
+[(0.2, 'npm_targets'), (0.2, 'hls'), (0.8, 'npm_targets'), (0.8, 'hls')]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hlssim.errors import ScenarioError
+from hlssim.experiments.spec import ExperimentSpec, Factor, SpecError
+from hlssim.scenario import Scenario
+
+
+def run_seed(root_seed: int, index: int) -> int:
+    """The integer seed of run ``index``: 63 bits of ``SeedSequence(root_seed, spawn_key=(index,))``.
+
+    An integer (not the sequence itself) so that the seed stored with a run's rows reproduces it
+    alone: ``hlssim run --seed SEED`` with the run's parameters gives the same table.
+
+    >>> run_seed(1, 0) == run_seed(1, 0) != run_seed(1, 1)
+    True
+    """
+    state = np.random.SeedSequence(root_seed, spawn_key=(index,)).generate_state(1, np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the design: its id (index in the design order), point, replicate and seed."""
+
+    run_id: int
+    point: int
+    replicate: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Design:
+    """A spec expanded: the factor values and scenario of every point, and every run."""
+
+    spec: ExperimentSpec
+    points: tuple[dict[str, Any], ...]
+    scenarios: tuple[Scenario, ...]
+    runs: tuple[Run, ...]
+
+
+def unit_sample(sampler: str, n_factors: int, samples: int, rng: np.random.Generator,
+                morris_levels: int = 4) -> np.ndarray:
+    """SALib's ``lhs``, ``sobol`` (Saltelli, second order) or ``morris`` design on [0, 1]^d.
+
+    Rows are points, columns factors; the values are later mapped onto each factor's range or
+    levels by :meth:`Factor.from_unit`.
+    """
+    problem = {"num_vars": n_factors, "names": [f"x{i}" for i in range(n_factors)],
+               "bounds": [[0.0, 1.0]] * n_factors}
+    if sampler == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(problem, samples, seed=rng)
+    if sampler == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, samples, calc_second_order=True, seed=rng)
+    if sampler == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(problem, samples, num_levels=morris_levels, seed=rng)
+    raise ValueError(f"sampler '{sampler}': expected lhs, sobol or morris")
+
+
+def grid_points(factors: Sequence[Factor]) -> list[dict[str, Any]]:
+    """Every combination of the factors' levels; the last factor varies fastest."""
+    names = [f.name for f in factors]
+    return [dict(zip(names, combo)) for combo in itertools.product(*(f.levels for f in factors))]
+
+
+def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """The factor values of every design point, in design order."""
+    if spec.sampler == "grid":
+        return grid_points(spec.factors)
+    rng = np.random.default_rng(np.random.SeedSequence(spec.root_seed))
+    unit = unit_sample(spec.sampler, len(spec.factors), spec.samples, rng, spec.morris_levels)
+    return [{f.name: f.from_unit(u) for f, u in zip(spec.factors, row)} for row in unit]
+
+
+def point_scenario(spec: ExperimentSpec, values: dict[str, Any]) -> Scenario:
+    """The scenario of one point: its preset (or the base's), the base overrides, its values."""
+    preset = values.get("preset", spec.base_preset)
+    overrides = dict(spec.base) | {k: v for k, v in values.items() if k != "preset"}
+    return Scenario(overrides, preset=preset)
+
+
+def expand(spec: ExperimentSpec) -> Design:
+    """Expand a spec into its design; every point's scenario is validated here, before any run."""
+    points = design_points(spec)
+    scenarios = []
+    for i, values in enumerate(points):
+        try:
+            scenarios.append(point_scenario(spec, values))
+        except ScenarioError as err:
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            raise SpecError(f"{spec.source}: design point {i} ({shown}): {err}") from None
+    reps = spec.replications
+    runs = []
+    for p in range(len(points)):
+        for r in range(reps):
+            i = p * reps + r
+            runs.append(Run(i, p, r, run_seed(spec.root_seed, r if spec.common_random_numbers else i)))
+    return Design(spec, tuple(points), tuple(scenarios), tuple(runs))
