@@ -1,0 +1,207 @@
+"""Running a design's runs in chunks: serially in this process, or on Dask distributed.
+
+A chunk is a list of whole design points (or a slice of one point's replicates) that one task
+runs and turns into tidy rows (:func:`run_chunk`). With the batch engine the replicates of a point
+run in one vectorised pass (:func:`hlssim.run_many`), whose replication ``r`` equals
+``run(scenario, seed_r)``, so a run's rows depend only on its scenario and seed: never on the
+chunking, the number of workers or the order in which chunks finish.
+
+Only this module knows about parallelism; it hands each finished chunk's rows to a callback (the
+store writes them) and never touches files.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import pandas as pd
+
+from hlssim.engines import run, run_many
+from hlssim.errors import HlssimError
+from hlssim.experiments.design import Design, Run
+from hlssim.experiments.spec import Output
+from hlssim.scenario import Scenario
+
+#: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``.
+ID_COLUMNS = ("run_id", "point", "replicate", "seed")
+_DTYPES = {float: "float64", int: "int64", bool: "bool", str: "str"}
+#: How long to try to reach a ``--scheduler`` before giving up.
+CONNECT_TIMEOUT = "10s"
+
+
+@dataclass(frozen=True)
+class ChunkItem:
+    """Some runs of one design point."""
+
+    point: int
+    scenario: Scenario
+    values: dict[str, Any]
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of work of one task: runs of one or more design points."""
+
+    items: tuple[ChunkItem, ...]
+
+    @property
+    def run_ids(self) -> list[int]:
+        return [r.run_id for item in self.items for r in item.runs]
+
+    @property
+    def n_runs(self) -> int:
+        return sum(len(item.runs) for item in self.items)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What every chunk needs besides its runs: the engine, the outputs and the column types."""
+
+    engine: str
+    outputs: tuple[Output, ...]
+    factor_types: tuple[tuple[str, type], ...]  # (factor name, kind), sorted by name
+
+
+def task_for(design: Design) -> Task:
+    spec = design.spec
+    return Task(spec.engine, spec.outputs, tuple((f.name, f.kind) for f in spec.factors))
+
+
+def default_chunk_runs(n_runs: int, workers: int, replications: int = 1) -> int:
+    """Runs per chunk: a point's replicates together (one vectorised pass with the batch engine),
+    else enough chunks to keep every worker busy; at most 256 runs."""
+    spread = math.ceil(n_runs / (4 * max(1, workers)))
+    return max(1, min(256, max(replications, spread)))
+
+
+def make_chunks(design: Design, todo: Iterable[int] | None = None, chunk_runs: int = 64) -> list[Chunk]:
+    """Group the runs still to do (``todo``: run ids; all if None) into chunks, in design order.
+
+    A point's runs stay together unless they are more than ``chunk_runs``; consecutive points share
+    a chunk while it holds at most ``chunk_runs`` runs.
+    """
+    wanted = None if todo is None else set(todo)
+    reps = design.spec.replications
+    chunks: list[Chunk] = []
+    current: list[ChunkItem] = []
+    size = 0
+    for p, (scenario, values) in enumerate(zip(design.scenarios, design.points)):
+        runs = [r for r in design.runs[p * reps:(p + 1) * reps] if wanted is None or r.run_id in wanted]
+        for start in range(0, len(runs), chunk_runs):
+            piece = tuple(runs[start:start + chunk_runs])
+            if current and size + len(piece) > chunk_runs:
+                chunks.append(Chunk(tuple(current)))
+                current, size = [], 0
+            current.append(ChunkItem(p, scenario, values, piece))
+            size += len(piece)
+    if current:
+        chunks.append(Chunk(tuple(current)))
+    return chunks
+
+
+def run_chunk(chunk: Chunk, task: Task) -> pd.DataFrame:
+    """Run every run of a chunk; return its tidy rows (one per run and output), in run order."""
+    columns: dict[str, list] = {c: [] for c in ID_COLUMNS}
+    columns |= {name: [] for name, _ in task.factor_types}
+    columns |= {"output": [], "value": []}
+    n_out = len(task.outputs)
+    for item in chunk.items:
+        seeds = [r.seed for r in item.runs]
+        if task.engine == "batch":
+            wide = run_many(item.scenario, seeds)
+            tables = [wide[wide["replication"] == i] for i in range(len(seeds))]
+        else:
+            tables = [run(item.scenario, seed, engine=task.engine) for seed in seeds]
+        for r, table in zip(item.runs, tables):
+            for key, value in zip(ID_COLUMNS, (r.run_id, r.point, r.replicate, r.seed)):
+                columns[key].extend([value] * n_out)
+            for name, _ in task.factor_types:
+                columns[name].extend([item.values[name]] * n_out)
+            for out in task.outputs:
+                columns["output"].append(out.name)
+                columns["value"].append(out.value(table[out.metric].to_numpy()))
+    frame = pd.DataFrame(columns)
+    types = {c: "int64" for c in ID_COLUMNS} | {n: _DTYPES[k] for n, k in task.factor_types}
+    return frame.astype(types | {"output": "str", "value": "float64"})
+
+
+# --- executing ------------------------------------------------------------------------------------
+
+class Progress:
+    """A progress line on stderr: runs done, rate and time left (rewritten in place on a terminal,
+    otherwise printed at most every ``every`` seconds and at the end)."""
+
+    def __init__(self, total: int, done: int = 0, label: str = "sweep", stream: TextIO | None = None,
+                 every: float = 2.0):
+        self.total, self.done, self.label, self.every = total, done, label, every
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.perf_counter()
+        self.start_done = done
+        self.last = -math.inf
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        elapsed = now - self.start
+        rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        line = (f"{self.label}: {self.done}/{self.total} runs, {rate:.1f} runs/s, "
+                f"{left:.0f} s left" if not math.isnan(left) else f"{self.label}: {self.done}/{self.total} runs")
+        finished = self.done >= self.total
+        if self.stream.isatty():
+            print("\r" + line, end="\n" if finished else "", file=self.stream, flush=True)
+        elif finished or now - self.last >= self.every:
+            print(line, file=self.stream, flush=True)
+            self.last = now
+
+
+def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[pd.DataFrame], None], *,
+            workers: int = 0, scheduler: str | None = None,
+            progress: Callable[[int], None] | None = None) -> None:
+    """Run every chunk and call ``on_chunk(rows)`` as each finishes (in the calling process).
+
+    ``workers=0`` and no ``scheduler``: serially, here. ``workers=N``: on a new
+    ``distributed.LocalCluster`` of N single-threaded worker processes. ``scheduler``: on the
+    existing Dask cluster at that address (``tcp://HOST:PORT``), whose workers must have the same
+    hlssim installed.
+    """
+    if not chunks:
+        return
+    if scheduler is None and workers == 0:
+        for chunk in chunks:
+            on_chunk(run_chunk(chunk, task))
+            if progress:
+                progress(chunk.n_runs)
+        return
+    from distributed import Client, LocalCluster, as_completed
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise HlssimError(f"--scheduler '{scheduler}': cannot connect ({err})") from None
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    try:
+        futures = [client.submit(run_chunk, chunk, task, pure=False) for chunk in chunks]
+        sizes = {f.key: c.n_runs for f, c in zip(futures, chunks)}
+        for future in as_completed(futures):
+            rows = future.result()
+            on_chunk(rows)
+            if progress:
+                progress(sizes[future.key])
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

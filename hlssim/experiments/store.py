@@ -1,0 +1,141 @@
+"""The result store: a folder holding a Parquet dataset of tidy rows and a JSON manifest.
+
+Layout of ``OUT/``::
+
+    manifest.json              the spec as run, hlssim version, start/end times, counts
+    results/part-FIRST-LAST.parquet   one file per finished chunk (FIRST, LAST: its run ids)
+
+Each part is written under a hidden temporary name and renamed into place, so a reader never sees
+half a file (Parquet readers skip names starting with '.'). Resuming reads the run ids already
+present and runs only the others; a folder holding another experiment's results is refused.
+``pandas.read_parquet(OUT / "results")`` reads everything; :func:`read_results` also sorts it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hlssim.errors import HlssimError
+from hlssim.experiments.spec import ExperimentSpec
+from hlssim.tables import write_atomic, write_text
+
+MANIFEST = "manifest.json"
+RESULTS = "results"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _version() -> str:
+    from hlssim import __version__
+
+    return __version__
+
+
+class ResultStore:
+    """One sweep's output folder. :meth:`open` before writing parts; :meth:`finish` at the end."""
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.results = self.out / RESULTS
+        self.manifest_path = self.out / MANIFEST
+        self.manifest: dict[str, Any] = {}
+
+    def check(self, spec: ExperimentSpec) -> dict[str, Any] | None:
+        """Fail (one line) unless the folder is absent, empty, or holds this same experiment.
+
+        Returns the existing manifest, if any. Writes nothing.
+        """
+        out = self.out
+        if out.exists() and not out.is_dir():
+            raise HlssimError(f"--out '{out}': exists and is not a folder")
+        if not out.exists():
+            return None
+        if not self.manifest_path.is_file():
+            if any(out.iterdir()):
+                raise HlssimError(f"--out '{out}': is not empty and holds no {MANIFEST}; expected a "
+                                  "new or empty folder, or a sweep's folder to resume")
+            return None
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise HlssimError(f"--out '{out}': {MANIFEST} cannot be read ({err})") from None
+        if manifest.get("spec_digest") != spec.digest():
+            raise HlssimError(
+                f"--out '{out}': holds results of a different experiment (spec "
+                f"{manifest.get('spec_digest')}, this one {spec.digest()}); expected a new folder "
+                "or the same spec to resume")
+        return manifest
+
+    def open(self, spec: ExperimentSpec, counts: dict[str, int], executor: str) -> set[int]:
+        """Prepare the folder, clear half-written parts, record the session; return done run ids."""
+        manifest = self.check(spec)
+        self.results.mkdir(parents=True, exist_ok=True)
+        for stale in self.results.glob(".part-*"):  # left by a killed writer; never complete
+            stale.unlink(missing_ok=True)
+        done = self.done_run_ids()
+        now = _now()
+        self.manifest = manifest or {
+            "experiment": spec.name,
+            "hlssim_version": _version(),
+            "spec_digest": spec.digest(),
+            "spec": spec.to_dict(),
+            "started": now,
+            "sessions": [],
+        }
+        self.manifest.update(status="running", finished=None, hlssim_version=_version(),
+                             counts=dict(counts, runs_done=len(done)))
+        self.manifest["sessions"].append(
+            {"started": now, "finished": None, "executor": executor, "runs_resumed": len(done)})
+        self._write_manifest()
+        return done
+
+    def done_run_ids(self) -> set[int]:
+        """Run ids present in the finished parts."""
+        done: set[int] = set()
+        for part in sorted(self.results.glob("part-*.parquet")):
+            done.update(pd.read_parquet(part, columns=["run_id"])["run_id"].tolist())
+        return done
+
+    def write_part(self, rows: pd.DataFrame) -> Path:
+        """Write one chunk's rows as a part file, atomically."""
+        ids = rows["run_id"]
+        path = self.results / f"part-{int(ids.min()):09d}-{int(ids.max()):09d}.parquet"
+        write_atomic(path, lambda tmp: rows.to_parquet(tmp, index=False))
+        return path
+
+    def finish(self, runs_run: int) -> dict[str, Any]:
+        """Record the end of this session (complete if every run is present)."""
+        parts = sorted(self.results.glob("part-*.parquet"))
+        done = self.done_run_ids()
+        rows = sum(pd.read_parquet(p, columns=["run_id"]).shape[0] for p in parts)
+        now = _now()
+        counts = self.manifest["counts"] | {"runs_done": len(done), "parts": len(parts), "rows": rows}
+        complete = len(done) == counts["runs"]
+        self.manifest.update(counts=counts, status="complete" if complete else "incomplete",
+                             finished=now if complete else None)
+        self.manifest["sessions"][-1].update(finished=now, runs_run=runs_run)
+        self._write_manifest()
+        return self.manifest
+
+    def _write_manifest(self) -> None:
+        write_text(json.dumps(self.manifest, indent=2) + "\n", self.manifest_path)
+
+
+def read_results(out: str | Path) -> pd.DataFrame:
+    """Every stored row of a sweep folder, sorted by run id then output."""
+    results = Path(out) / RESULTS
+    if not results.is_dir() or not any(results.glob("part-*.parquet")):
+        raise HlssimError(f"'{out}': holds no sweep results (no {RESULTS}/part-*.parquet)")
+    table = pd.read_parquet(results)
+    return table.sort_values(["run_id", "output"], kind="stable").reset_index(drop=True)
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    return json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))

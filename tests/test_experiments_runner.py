@@ -1,0 +1,197 @@
+"""Running sweeps: rows match single runs, serial equals Dask, parts are atomic, resume is exact."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hlssim
+from hlssim.errors import HlssimError
+from hlssim.experiments import expand, parse_spec
+from hlssim.experiments.runner import make_chunks, run_chunk, task_for
+from hlssim.experiments.store import ResultStore, read_manifest, read_results
+from hlssim.experiments.sweep import sweep
+
+BASE = {"n_people": 60, "n_workers": 6, "n_providers": 2, "steps": 12}
+OUTPUTS = {"wellbeing_mean": ["final", "mean_last_4"], "gaming_share": "mean"}
+
+
+def small_spec(**data):
+    data = {"base": BASE, "factors": {"preset": ["npm_targets", "hls"], "complexity": [0.2, 0.8]},
+            "replications": 3, "root_seed": 11, "outputs": OUTPUTS} | data
+    return parse_spec(data)
+
+
+def test_rows_are_tidy_and_equal_single_runs():
+    spec = small_spec()
+    design = expand(spec)
+    rows = run_chunk(make_chunks(design, chunk_runs=100)[0], task_for(design))
+    assert list(rows.columns) == ["run_id", "point", "replicate", "seed", "complexity", "preset", "output", "value"]
+    assert len(rows) == len(design.runs) * 3 and rows["run_id"].is_monotonic_increasing
+    run = design.runs[7]  # point 2 (complexity 0.8, npm_targets), replicate 1
+    table = hlssim.run(design.scenarios[run.point], seed=run.seed, engine="batch")
+    mine = rows[rows["run_id"] == run.run_id].set_index("output")["value"]
+    assert mine["wellbeing_mean:final"] == table["wellbeing_mean"].iloc[-1]
+    assert mine["wellbeing_mean:mean_last_4"] == table["wellbeing_mean"].iloc[-4:].mean()
+    assert mine["gaming_share:mean"] == table["gaming_share"].mean()
+    first = rows[rows["run_id"] == run.run_id].iloc[0]
+    assert (first["complexity"], first["preset"], first["replicate"], first["seed"]) == (0.8, "npm_targets", 1, run.seed)
+
+
+def test_mesa_engine_rows_equal_batch_rows():
+    spec = small_spec(replications=1, factors={"complexity": [0.5]}, base=BASE | {"steps": 4})
+    design = expand(spec)
+    chunk = make_chunks(design)[0]
+    batch = run_chunk(chunk, task_for(design))
+    mesa = run_chunk(chunk, task_for(expand(small_spec(replications=1, factors={"complexity": [0.5]},
+                                                       base=BASE | {"steps": 4}, engine="mesa"))))
+    pd.testing.assert_frame_equal(batch, mesa, check_exact=False, rtol=1e-12)
+
+
+def test_chunking_does_not_change_results(tmp_path):
+    spec = small_spec()
+    a = sweep(spec, tmp_path / "a", chunk_runs=100)
+    b = sweep(spec, tmp_path / "b", chunk_runs=2)
+    assert a["counts"]["parts"] == 1 and b["counts"]["parts"] > 4
+    pd.testing.assert_frame_equal(read_results(tmp_path / "a"), read_results(tmp_path / "b"), check_exact=True)
+
+
+def test_serial_equals_local_cluster_with_two_workers(tmp_path):
+    spec = small_spec()
+    sweep(spec, tmp_path / "serial")
+    manifest = sweep(spec, tmp_path / "dask", workers=2, chunk_runs=2)
+    assert manifest["sessions"][-1]["executor"] == "local:2"
+    serial, dask = read_results(tmp_path / "serial"), read_results(tmp_path / "dask")
+    pd.testing.assert_frame_equal(serial, dask, check_exact=True)
+    assert len(serial) == 12 * 3  # 12 runs x 3 outputs
+
+
+def test_manifest_and_plain_pandas(tmp_path):
+    spec = small_spec()
+    sweep(spec, tmp_path / "o")
+    manifest = read_manifest(tmp_path / "o")
+    assert manifest["status"] == "complete" and manifest["hlssim_version"] == hlssim.__version__
+    assert manifest["spec"] == json.loads(json.dumps(spec.to_dict()))
+    assert manifest["counts"]["points"] == 4 and manifest["counts"]["runs"] == 12
+    assert manifest["counts"]["rows"] == 36 and manifest["started"] <= manifest["finished"]
+    plain = pd.read_parquet(tmp_path / "o" / "results")
+    assert len(plain) == 36 and not plain.duplicated(["run_id", "output"]).any()
+
+
+def test_resume_skips_done_runs_and_ignores_half_written_parts(tmp_path):
+    spec = small_spec()
+    out = tmp_path / "o"
+    sweep(spec, tmp_path / "whole", chunk_runs=3)
+    sweep(spec, out, chunk_runs=3)
+    parts = sorted((out / "results").glob("part-*.parquet"))
+    for part in parts[1::2]:
+        part.unlink()  # as if the sweep had died before these chunks finished
+    (out / "results" / ".part-000000009-000000011.parquet.abc.tmp").write_bytes(b"PAR1 half a file")
+    manifest = sweep(spec, out, chunk_runs=5)
+    assert manifest["sessions"][-1]["runs_resumed"] == 6 and manifest["sessions"][-1]["runs_run"] == 6
+    assert not list((out / "results").glob(".part-*"))
+    pd.testing.assert_frame_equal(read_results(out), read_results(tmp_path / "whole"), check_exact=True)
+
+
+def test_store_refuses_another_experiment_or_a_foreign_folder(tmp_path):
+    sweep(small_spec(), tmp_path / "o")
+    with pytest.raises(HlssimError, match="holds results of a different experiment"):
+        sweep(small_spec(root_seed=12), tmp_path / "o")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(HlssimError, match="is not empty and holds no manifest.json"):
+        ResultStore(tmp_path / "other").check(small_spec())
+
+
+RESUMABLE = """
+import sys
+from hlssim.experiments import parse_spec
+from hlssim.experiments.sweep import sweep
+spec = parse_spec({spec!r})
+sweep(spec, sys.argv[1], chunk_runs=1)
+"""
+
+
+def test_resume_after_sigkill_equals_an_uninterrupted_sweep(tmp_path):
+    data = {"base": BASE | {"n_people": 150, "n_workers": 10, "steps": 30},
+            "factors": {"complexity": {"low": 0.1, "high": 0.9, "levels": 30}}, "replications": 1,
+            "root_seed": 5, "outputs": OUTPUTS}
+    script = tmp_path / "sweep.py"
+    script.write_text(RESUMABLE.format(spec=data))
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((out / "results").glob("part-*"))) < 3:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list((out / "results").glob("part-*.parquet")))
+    assert 3 <= done_before < 30, "the sweep should have been killed part way"
+    assert read_manifest(out)["status"] == "running"
+    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)
+    manifest = read_manifest(out)
+    assert manifest["status"] == "complete" and manifest["sessions"][-1]["runs_resumed"] >= done_before
+    sweep(parse_spec(data), tmp_path / "whole")
+    resumed = read_results(out)
+    assert not resumed.duplicated(["run_id", "output"]).any()
+    pd.testing.assert_frame_equal(resumed, read_results(tmp_path / "whole"), check_exact=True)
+
+
+def _dask_cli():
+    path = Path(sys.executable).parent / "dask"
+    return str(path) if path.exists() else shutil.which("dask")
+
+
+@pytest.mark.skipif(_dask_cli() is None, reason="the dask command is not installed")
+def test_real_cluster_on_localhost_equals_serial(tmp_path):
+    """A `dask scheduler` and two `dask worker` processes on 127.0.0.1, as on a real cluster."""
+    dask = _dask_cli()
+    file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(file)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, cwd=tmp_path)]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [dask, "worker", "--scheduler-file", str(file), "--host", "127.0.0.1", "--nworkers", "1",
+                 "--nthreads", "1", "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=tmp_path))
+        address = json.loads(file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        spec = small_spec()
+        manifest = sweep(spec, tmp_path / "cluster", scheduler=address, chunk_runs=2)
+        assert manifest["sessions"][-1]["executor"] == address
+        sweep(spec, tmp_path / "serial")
+        pd.testing.assert_frame_equal(read_results(tmp_path / "cluster"), read_results(tmp_path / "serial"),
+                                      check_exact=True)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("hlssim.experiments.runner.CONNECT_TIMEOUT", "2s")
+    with pytest.raises(HlssimError, match=r"--scheduler 'tcp://127.0.0.1:9': cannot connect"):
+        sweep(small_spec(), tmp_path / "o", scheduler="tcp://127.0.0.1:9")
