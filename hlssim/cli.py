@@ -137,6 +137,9 @@ def cmd_sweep(args) -> int:
               "to resume", file=sys.stderr)
         return 130
     counts = manifest["counts"]
+    resumed = manifest["sessions"][-1]["runs_resumed"]
+    if resumed:
+        print(f"resumed: {resumed} runs were already stored", file=sys.stderr)
     print(f"{counts['runs_done']}/{counts['runs']} runs stored ({counts['rows']} rows, "
           f"{counts['parts']} parts) in {args.out}/results/, manifest {args.out}/manifest.json; "
           f"{time.perf_counter() - start:.1f} s")

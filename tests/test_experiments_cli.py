@@ -31,6 +31,7 @@ def test_every_example_spec_runs_at_smoke_size_and_resumes(tmp_path, capsys, pat
     assert rows["value"].notna().all()
     assert read_manifest(out)["spec"]["smoke"] is True
     assert main(["sweep", str(path), "--out", str(out), "--smoke", "--workers", "0"]) == 0  # resume: nothing to do
+    assert f"resumed: {spec.n_runs()} runs were already stored" in capsys.readouterr().err
     pd.testing.assert_frame_equal(read_results(out), rows)
     assert read_manifest(out)["sessions"][-1]["runs_run"] == 0
 

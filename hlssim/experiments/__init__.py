@@ -11,12 +11,14 @@ The flow is one way (see ``ARCHITECTURE.md``)::
 >>> spec = parse_spec({"base": {"n_people": 40, "n_workers": 4, "steps": 3},
 ...                    "factors": {"complexity": [0.2, 0.8]}, "replications": 2,
 ...                    "outputs": {"wellbeing_mean": "final"}})
->>> [(r.run_id, r.point, r.replicate) for r in expand(spec).runs]
+>>> [(r.run_id, r.point, r.replicate) for r in expand(spec).runs]  # sweep(spec, "out/") runs them
 [(0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1)]
 """
 
 from hlssim.experiments.design import Design, Run, expand, run_seed
 from hlssim.experiments.spec import ExperimentSpec, SpecError, load_spec, parse_spec
+from hlssim.experiments.store import read_results
+from hlssim.experiments.sweep import sweep
 
 __all__ = [
     "Design",
@@ -26,5 +28,7 @@ __all__ = [
     "expand",
     "load_spec",
     "parse_spec",
+    "read_results",
     "run_seed",
+    "sweep",
 ]
