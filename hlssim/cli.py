@@ -36,7 +36,7 @@ def _scenario_from_args(args, **extra) -> Scenario:
     return Scenario.from_preset(args.preset, **overrides)
 
 
-def _progress(label: str):
+def _progress(label: str, unit: str = "runs"):
     start = time.perf_counter()
     interactive = sys.stderr.isatty()
 
@@ -44,7 +44,7 @@ def _progress(label: str):
         elapsed = time.perf_counter() - start
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
-        line = f"{label}: {done}/{total} runs, {rate:.1f} runs/s, {left:.0f} s left"
+        line = f"{label}: {done}/{total} {unit}, {rate:.1f} {unit}/s, {left:.0f} s left"
         if interactive:
             end = "\n" if done == total else ""
             print("\r" + line, end=end, file=sys.stderr, flush=True)
@@ -62,7 +62,9 @@ def cmd_run(args) -> int:
 
     out = check_table_path(args.out)
     scenario = _scenario_from_args(args, steps=args.steps)
-    table = run(scenario, seed=args.seed, engine=args.engine)
+    big = scenario.n_people * scenario.steps >= 5_000_000  # runs long enough to want progress
+    table = run(scenario, seed=args.seed, engine=args.engine,
+                progress=_progress("run", "steps") if big else None)
     write_table(table, out)
     last = table.iloc[-1]
     print(f"wrote {len(table)} steps x {table.shape[1] - 1} metrics to {out}")
