@@ -51,7 +51,7 @@ from hlssim.explorer import (
     friendly_error,
     regime_key,
     run_comparison,
-    run_one,
+    run_regime,
     shared_key,
     shared_values,
     switch_scenarios,
@@ -74,43 +74,30 @@ def all_cases() -> dict[str, Case]:
     return load_cases()
 
 
-@st.cache_data(max_entries=4096, show_spinner=False)
-def cached_run(items: tuple, seed: int, spawn_key: tuple[int, int], engine: str) -> pd.DataFrame:
-    """One run, cached on its scenario's values, seed and engine: a run never runs twice."""
-    return run_one(items, seed, spawn_key, engine)
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_regime(items: tuple, seed: int, spawn_keys: tuple, engine: str) -> pd.DataFrame:
+    """One regime's replications, cached on its scenario's values, the seeds and the engine.
+
+    A change to one regime's settings re-runs that regime only; going back to earlier settings
+    re-runs nothing.
+    """
+    return run_regime(items, seed, spawn_keys, engine)
 
 
 def simulate(scenarios: Mapping, reps: int, seed: int, paired: bool = False) -> Comparison:
-    return run_comparison(scenarios, reps, seed, fastest_engine(), paired, runner=cached_run)
-
-
-def simulate_progressively(scenarios: Mapping, reps: int, seed: int, draw, paired: bool = False
-                           ) -> Comparison:
-    """Draw a first picture from one run of each regime, then the full set of replications.
-
-    ``draw(comparison, final)`` renders into placeholders, so the second drawing replaces the
-    first. Each run is cached, so the first pass is part of the second, and a setting seen
-    before in this session is drawn once, straight from the cache.
-    """
-    key = (tuple((name, tuple(sorted(s.items()))) for name, s in scenarios.items()), reps, seed,
-           paired)
-    done = st.session_state.setdefault("_drawn", set())
+    """Run (or fetch from the cache) every regime's replications, and time it for the sidebar."""
     start = time.perf_counter()
-    if reps > 1 and key not in done:
-        draw(simulate(scenarios, 1, seed, paired), final=False)
-    comparison = simulate(scenarios, reps, seed, paired)
-    draw(comparison, final=True)
-    done.add(key)
+    with st.spinner("Simulating..."):
+        comparison = run_comparison(scenarios, reps, seed, fastest_engine(), paired,
+                                    runner=cached_regime)
     st.session_state["_last_seconds"] = time.perf_counter() - start
     return comparison
 
 
-def progress_note(final: bool, reps: int) -> str:
-    """The caption over a summary: final, or a first look while the other runs finish."""
-    if final:
-        return (f"From {reps} runs of each, with different luck; values are means over each "
-                "run's final year. A model for exploring mechanisms, not a forecast.")
-    return f"A first look from one run of each; refining with {reps} runs of each..."
+def run_note(reps: int) -> str:
+    """The caption over a summary."""
+    return (f"From {reps} runs of each, with different luck; values are means over each run's "
+            "final year. A model for exploring mechanisms, not a forecast.")
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -204,7 +191,7 @@ def sidebar() -> dict:
         st.number_input("Random seed", min_value=0, step=1, key="run:seed", persist_state=PERSIST,
                         help="The same settings and seed always give the same results.")
         if "_last_seconds" in st.session_state:
-            st.caption(f"Last update took {st.session_state['_last_seconds']:.2f} s "
+            st.caption(f"Last simulation took {st.session_state['_last_seconds']:.2f} s "
                        f"(engine: {fastest_engine()}).")
     return boxes
 
@@ -243,43 +230,33 @@ def compare_page() -> None:
     if case.sources:
         with st.expander("Where this case comes from"):
             st.markdown("\n".join(f"- {s}" for s in case.sources))
+    reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
     try:
         scenarios = case_scenarios(case, st.session_state)
+        comparison = simulate(scenarios, reps, seed)
     except HlssimError as err:
         st.error(friendly_error(err))
         return
-    reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
-    years = scenarios[first].steps / 12
-
-    summary_slot, chart_slot = st.empty(), st.empty()
-
-    def draw(comparison: Comparison, final: bool) -> None:
-        story = compare_story(comparison.finals, first, second, labels, years,
-                              comparison.trajectories)
-        with summary_slot.container():
-            st.markdown(f"### What happened\n#### {story[0]}")
-            st.caption(progress_note(final, reps))
-            st.markdown("\n\n".join(story[1:]))
-        with chart_slot.container():
-            st.markdown("### Over time")
-            st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Wellbeing, "
-                       "trust, motivation and stress run from 0 to 1; shares are fractions.")
-            chart(comparison, [first, second], labels)
-
-    try:
-        comparison = simulate_progressively(scenarios, reps, seed, draw)
-    except HlssimError as err:
-        st.error(friendly_error(err))
-        return
+    story = compare_story(comparison.finals, first, second, labels, scenarios[first].steps / 12,
+                          comparison.trajectories)
+    st.markdown(f"### What happened\n#### {story[0]}")
+    st.caption(run_note(reps))
+    st.markdown("\n\n".join(story[1:]))
+    st.markdown("### Over time")
+    st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Wellbeing, trust, "
+               "motivation and stress run from 0 to 1; shares are fractions.")
+    chart(comparison, [first, second], labels)
 
     with st.expander("Final-year numbers, with 95% intervals"):
         st.dataframe(final_table(comparison, first, second, labels, PUBLIC_METRICS),
                      width="stretch")
     with st.expander("Any other measure over time"):
-        metric = st.selectbox("Measure", METRIC_NAMES, key="compare:other",
+        metric = st.selectbox("Measure", METRIC_NAMES, index=None, key="compare:other",
+                              placeholder="Choose one of the model's measures",
                               format_func=lambda m: LABELS[m])
-        st.caption(DESCRIPTIONS[metric])
-        chart(comparison, [first, second], labels, metrics=(metric,), cols=1)
+        if metric:  # drawn only when asked for, to keep every other re-draw quick
+            st.caption(DESCRIPTIONS[metric])
+            chart(comparison, [first, second], labels, metrics=(metric,), cols=1)
 
     downloads(comparison, [first, second], labels, f"hlssim_{case.name}", COMPARE_PANELS,
               title=case.title)
@@ -347,26 +324,20 @@ def switch_page() -> None:
         return
     order = [design.stay, design.switched, design.target]
     reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
-    summary_slot, chart_slot = st.empty(), st.empty()
-
-    def draw(comparison: Comparison, final: bool) -> None:
-        story = switch_story(comparison.trajectories, comparison.finals, design.stay,
-                             design.switched, design.switch_step, design.target, design.labels)
-        with summary_slot.container():
-            st.markdown("### What happened")
-            st.caption(progress_note(final, reps))
-            st.markdown("\n\n".join(story))
-        with chart_slot.container():
-            st.markdown("### Around the switch")
-            st.caption("Dashed vertical line: the switch. Lines: mean over runs; shaded: 95% "
-                       "interval of that mean.")
-            chart(comparison, order, design.labels, SWITCH_PANELS, design.switch_step)
-
     try:
-        comparison = simulate_progressively(design.scenarios, reps, seed, draw, paired=True)
+        comparison = simulate(design.scenarios, reps, seed, paired=True)
     except HlssimError as err:
         st.error(friendly_error(err))
         return
+    st.markdown("### What happened")
+    st.caption(run_note(reps))
+    st.markdown("\n\n".join(switch_story(comparison.trajectories, comparison.finals, design.stay,
+                                          design.switched, design.switch_step, design.target,
+                                          design.labels)))
+    st.markdown("### Around the switch")
+    st.caption("Dashed vertical line: the switch. Lines: mean over runs; shaded: 95% interval of "
+               "that mean.")
+    chart(comparison, order, design.labels, SWITCH_PANELS, design.switch_step)
     downloads(comparison, order, design.labels, f"hlssim_switch_{start}_to_{target}",
               SWITCH_PANELS, switch_step=design.switch_step,
               title=design.labels[design.switched])

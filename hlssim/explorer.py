@@ -6,8 +6,9 @@
   here to sensible ones.
 - The settings of a case as a flat mapping of widget keys to values (:func:`case_settings`), and
   the scenarios those settings describe (:func:`case_scenarios`, :func:`switch_scenarios`).
-- Running a comparison one run at a time (:func:`run_comparison`), with the seeds and summaries of
-  :func:`hlssim.compare.compare`, so the app can cache each run and re-run only what changed.
+- Running a comparison one regime at a time (:func:`run_comparison`), with the seeds and
+  summaries of :func:`hlssim.compare.compare`, so the app can cache each regime's runs and re-run
+  only what changed.
 - Turning a :class:`~hlssim.errors.ScenarioError` into a sentence for the page
   (:func:`friendly_error`), and the final-year table (:func:`final_table`).
 
@@ -27,15 +28,16 @@ import pandas as pd
 import hlssim
 from hlssim.cases import Case
 from hlssim.compare import Comparison, final_values, replicate_seed, summarize
+from hlssim.engines import run_many
 from hlssim.errors import ScenarioError
 from hlssim.metrics import METRICS
 from hlssim.parameters import PARAMETERS, REGIME_PARAMETERS, Param
 from hlssim.scenario import Scenario
 
-#: World settings the explorer starts from, smaller than the model's defaults so that a change of
-#: a slider re-runs in about a second with the Mesa engine (see the README); every one of them
-#: can be changed under "advanced". Five workers keep the model's 20 people per worker.
-APP_DEFAULTS: Mapping[str, Any] = {"n_people": 100, "n_workers": 5, "n_providers": 2}
+#: World settings the explorer starts from: half the model's default system (the same 20 people
+#: per worker), so that a change of a slider re-runs and re-draws well within a second with the
+#: batch engine. Every one of them can be changed under "advanced".
+APP_DEFAULTS: Mapping[str, Any] = {"n_people": 200, "n_workers": 10, "n_providers": 4}
 
 #: Shown up front, for every regime alike: the world the service works in.
 HEADLINE_WORLD: tuple[str, ...] = ("complexity", "knave_share", "steps")
@@ -52,8 +54,9 @@ SLIDER_RANGES: Mapping[str, tuple[float, float, float]] = {
     "retender_interval": (0, 120, 6),
 }
 
-#: Replications and root seed the explorer starts from.
-DEFAULT_REPS = 3
+#: Replications and root seed the explorer starts from (the batch engine runs a regime's
+#: replications in one pass, so five cost little more than one).
+DEFAULT_REPS = 5
 DEFAULT_SEED = 0
 
 
@@ -217,8 +220,9 @@ def switch_scenarios(start: str, target: str, switch_year: float, world: Mapping
 
 # --- running ------------------------------------------------------------------------------------
 
-#: Runs one scenario: (scenario values as sorted items, root seed, spawn key, engine) -> table.
-RunOne = Callable[[tuple, int, tuple[int, int], str], pd.DataFrame]
+#: Runs every replication of one scenario: (scenario values as sorted items, root seed, one spawn
+#: key per replication, engine) -> the runs' table with a ``rep`` column.
+RunRegime = Callable[[tuple, int, tuple[tuple[int, int], ...], str], pd.DataFrame]
 
 
 def scenario_items(scenario: Scenario) -> tuple:
@@ -226,31 +230,40 @@ def scenario_items(scenario: Scenario) -> tuple:
     return tuple(sorted(scenario.items()))
 
 
-def run_one(items: tuple, seed: int, spawn_key: tuple[int, int], engine: str) -> pd.DataFrame:
-    """One run of the scenario with ``items``, seeded ``SeedSequence(seed, spawn_key)``."""
-    sequence = np.random.SeedSequence(seed, spawn_key=spawn_key)
-    return hlssim.run(Scenario(dict(items)), seed=sequence, engine=engine)
+def run_regime(items: tuple, seed: int, spawn_keys: tuple[tuple[int, int], ...],
+               engine: str) -> pd.DataFrame:
+    """Every replication of the scenario with ``items``; replication ``r`` is seeded
+    ``SeedSequence(seed, spawn_key=spawn_keys[r])``. The batch engine runs them all in one
+    vectorised pass (about as fast as a single run); other engines run them one by one.
+    """
+    scenario = Scenario(dict(items))
+    seeds = [np.random.SeedSequence(seed, spawn_key=key) for key in spawn_keys]
+    if engine == "batch":
+        return run_many(scenario, seeds).rename(columns={"replication": "rep"})
+    tables = []
+    for rep, rep_seed in enumerate(seeds):
+        table = hlssim.run(scenario, seed=rep_seed, engine=engine)
+        table.insert(0, "rep", rep)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
 
 
 def run_comparison(scenarios: Mapping[str, Scenario], reps: int, seed: int = 0,
                    engine: str | None = None, paired: bool = False,
-                   runner: RunOne = run_one) -> Comparison:
-    """Run every scenario ``reps`` times through ``runner``; same result as ``compare``.
+                   runner: RunRegime = run_regime) -> Comparison:
+    """Run every scenario ``reps`` times through ``runner``; the same result as ``compare``.
 
     Seeds follow :func:`hlssim.compare.replicate_seed`, so the app shows exactly what
-    ``hlssim compare`` (or :func:`hlssim.compare.compare`) gives for the same scenarios and seed;
-    passing a caching ``runner`` lets the app re-run only the runs whose scenario changed.
+    ``hlssim compare`` (or :func:`hlssim.compare.compare`) gives for the same scenarios and seed.
+    Passing a caching ``runner`` lets the app re-run only the regimes whose settings changed.
     """
     engine = engine or fastest_engine()
     tables = []
     for i, (name, scenario) in enumerate(scenarios.items()):
-        items = scenario_items(scenario)
-        for rep in range(reps):
-            spawn_key = tuple(replicate_seed(seed, i, rep, paired).spawn_key)
-            table = runner(items, seed, spawn_key, engine).copy()
-            table.insert(0, "rep", rep)
-            table.insert(0, "regime", name)
-            tables.append(table)
+        keys = tuple(tuple(replicate_seed(seed, i, rep, paired).spawn_key) for rep in range(reps))
+        table = runner(scenario_items(scenario), seed, keys, engine).copy()
+        table.insert(0, "regime", name)
+        tables.append(table)
     trajectories = pd.concat(tables, ignore_index=True)
     finals = final_values(trajectories)
     return Comparison(trajectories, finals, summarize(finals))

@@ -50,9 +50,8 @@ def test_the_embedded_default_opens_on_the_first_case():
     assert_shown(at)
     first = next(iter(load_cases().values()))
     assert any(m.value.startswith(f"### {first.title}") for m in at.markdown)
-    assert at.slider(key="run:reps").value == 3
-    assert "From 3 runs of each" in at.caption[0].value or any(
-        "From 3 runs of each" in c.value for c in at.caption)
+    assert at.slider(key="run:reps").value == 5
+    assert any(c.value.startswith("From 5 runs of each") for c in at.caption)
     assert "After 10 years" in summary(at)
 
 
@@ -105,11 +104,21 @@ def test_changing_a_control_changes_the_results_shown():
     assert summary(at) != before_text
 
 
-def test_more_replications_narrow_the_story():
+def test_any_other_measure_can_be_drawn():
+    at = start()
+    charts = len(at.get("vega_lite_chart"))
+    at.selectbox(key="compare:other").set_value("neglect_share").run()
+    assert_shown(at)
+    assert len(at.get("vega_lite_chart")) == charts + 1
+    assert "knave" in " ".join(c.value for c in at.caption)
+
+
+def test_replications_reach_the_summary():
     at = start()
     at.slider(key="run:reps").set_value(4).run()
     assert_shown(at)
-    assert "4 runs of each" in summary(at) or any("From 4 runs" in c.value for c in at.caption)
+    assert "across 4 runs of each" in summary(at)
+    assert any(c.value.startswith("From 4 runs of each") for c in at.caption)
 
 
 def test_switch_page_and_back():

@@ -173,7 +173,7 @@ def assert_not_blank_and_charted(image) -> None:
 
 def test_compare_page_renders_chart_and_summary(browser, server):
     browser.get(server)
-    wait_for(browser, lambda d: "What happened" in page_text(d) and "From 3 runs" in page_text(d),
+    wait_for(browser, lambda d: "What happened" in page_text(d) and "From 5 runs" in page_text(d),
              120)
     wait_for(browser, chart_drawn, 60)
     text = page_text(browser)
@@ -188,7 +188,7 @@ def test_compare_page_renders_chart_and_summary(browser, server):
 def test_switch_page_renders(browser, server):
     browser.get(f"{server}/switch")
     wait_for(browser, lambda d: "Before the switch at year" in page_text(d)
-             and "From 3 runs" in page_text(d), 120)
+             and "From 5 runs" in page_text(d), 120)
     wait_for(browser, chart_drawn, 60)
     assert "Switch regime at year N" in page_text(browser)
     time.sleep(1.0)

@@ -25,7 +25,7 @@ from hlssim.explorer import (
     label_with_unit,
     regime_key,
     run_comparison,
-    run_one,
+    run_regime,
     shared_key,
     switch_scenarios,
 )
@@ -106,24 +106,25 @@ def test_bad_settings_raise_and_read_as_a_friendly_sentence():
     assert "parameter '" not in message
 
 
-def test_run_comparison_matches_compare_and_calls_the_runner_once_per_run():
+@pytest.mark.parametrize("engine", sorted(hlssim.ENGINES))
+def test_run_comparison_matches_compare_and_calls_the_runner_once_per_regime(engine):
     scenarios = {"a": Scenario.from_preset("npm_targets", **TINY),
                  "b": Scenario.from_preset("hls", **TINY)}
     calls = []
 
-    def runner(items, seed, spawn_key, engine):
-        calls.append((items, seed, spawn_key, engine))
-        return run_one(items, seed, spawn_key, engine)
+    def runner(items, seed, spawn_keys, engine):
+        calls.append((items, seed, spawn_keys, engine))
+        return run_regime(items, seed, spawn_keys, engine)
 
     for paired in (False, True):
         calls.clear()
-        ours = run_comparison(scenarios, reps=2, seed=5, engine="mesa", paired=paired,
+        ours = run_comparison(scenarios, reps=2, seed=5, engine=engine, paired=paired,
                               runner=runner)
-        theirs = compare(scenarios, reps=2, seed=5, engine="mesa", paired=paired)
+        theirs = compare(scenarios, reps=2, seed=5, engine=engine, paired=paired)
         pd.testing.assert_frame_equal(ours.trajectories, theirs.trajectories)
         pd.testing.assert_frame_equal(ours.summary, theirs.summary)
-        assert len(calls) == 4
-        assert len({c[2] for c in calls}) == (2 if paired else 4)
+        assert [c[0] for c in calls] == [tuple(sorted(s.items())) for s in scenarios.values()]
+        assert (calls[0][2] == calls[1][2]) is paired  # paired: the same draws for both
 
 
 def test_fastest_engine_prefers_batch(monkeypatch):
