@@ -241,11 +241,13 @@ def compare_page() -> None:
                           comparison.trajectories)
     st.markdown(f"### What happened\n#### {story[0]}")
     st.caption(run_note(reps))
-    st.markdown("\n\n".join(story[1:]))
+    st.markdown("\n\n".join(story[1:3]))  # wellbeing and the worst-off
     st.markdown("### Over time")
     st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Wellbeing, trust, "
                "motivation and stress run from 0 to 1; shares are fractions.")
     chart(comparison, [first, second], labels)
+    st.markdown("### Why: the indicator, gaming, staff, trust and cost")
+    st.markdown("\n\n".join(story[3:]))
 
     with st.expander("Final-year numbers, with 95% intervals"):
         st.dataframe(final_table(comparison, first, second, labels, PUBLIC_METRICS),

@@ -84,14 +84,16 @@ def time_panels(trajectories: pd.DataFrame, regimes: Sequence[str],
     if switch_step:
         handles.append(plt.Line2D([], [], color="#444444", lw=1.5, ls=(0, (2, 2))))
         names.append(f"switch (year {switch_step / 12:g})")
-    fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=14, frameon=False,
-               bbox_to_anchor=(0.5, 1.0), handlelength=3.5)
-    # Fixed margins rather than tight_layout: measuring every tick label costs about a second.
-    top = 1.0 - 0.75 / fig.get_figheight()
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.55 / fig.get_figheight(), top=top,
-                        wspace=0.22, hspace=0.42)
+    # Fixed margins (in inches) rather than tight_layout: measuring every tick label costs about
+    # a second. From the top: the title, the legend, then the panels.
+    height = fig.get_figheight()
+    title_space = 0.45 if title else 0.0
     if title:
-        fig.suptitle(title, fontsize=15, y=1.0)
+        fig.suptitle(title, fontsize=16, y=1 - 0.08 / height, va="top")
+    fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=14, frameon=False,
+               bbox_to_anchor=(0.5, 1 - title_space / height), handlelength=3.5)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.55 / height,
+                        top=1 - (title_space + 0.75) / height, wspace=0.22, hspace=0.42)
     return fig
 
 
@@ -134,8 +136,8 @@ def bands_long(trajectories: pd.DataFrame, regimes: Sequence[str],
 
 def vega_lite_spec(regimes: Sequence[str], labels: Mapping[str, str] | None = None,
                    metrics: Sequence[str] = COMPARE_PANELS, cols: int = 4,
-                   switch_step: int | None = None, width: int = 250,
-                   height: int = 170) -> dict:
+                   switch_step: int | None = None, width: int = 220,
+                   height: int = 160) -> dict:
     """A Vega-Lite spec of the same panels as :func:`time_panels`, for :func:`bands_long` data.
 
     The browser draws it, so the page re-draws at once when a control changes (a matplotlib

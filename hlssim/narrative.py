@@ -76,7 +76,9 @@ def contrast(finals: pd.DataFrame, metric: str, first: str, second: str) -> Cont
 # --- formatting ---------------------------------------------------------------------------------
 
 def _num(x: float) -> str:
-    return f"{x:.2f}"
+    """Two decimals, never '-0.00'."""
+    text = f"{x:.2f}"
+    return "0.00" if text == "-0.00" else text
 
 
 def _pct(x: float) -> str:
@@ -162,8 +164,8 @@ def _wellbeing(wb: Contrast, name: _Labels, years: float | None,
                trajectories: pd.DataFrame | None) -> str:
     when = f"After {years:g} years" if years else "At the end"
     a, b = name(wb.first), name(wb.second)
-    text = (f"{when}, true wellbeing (0 to 1) averaged {_num(wb.mean_second)} under {b} and "
-            f"{_num(wb.mean_first)} under {a}. ")
+    text = (f"{when}, true wellbeing (0 to 1) averaged {_num(wb.mean_first)} under {a} and "
+            f"{_num(wb.mean_second)} under {b}. ")
     if wb.mean_first > 0:
         rel = 100 * wb.diff / wb.mean_first
         direction = "higher" if wb.diff > 0 else "lower"

@@ -29,11 +29,10 @@ def start(small: bool = True, **state) -> AppTest:
 
 
 def summary(at: AppTest) -> str:
-    """The generated summary: the markdown from 'What happened' up to the chart's heading."""
+    """The generated summary: the markdown from 'What happened' up to the downloads."""
     texts = [m.value for m in at.markdown]
     first = next(i for i, t in enumerate(texts) if t.startswith("### What happened"))
-    last = next(i for i, t in enumerate(texts)
-                if t.startswith(("### Over time", "### Around the switch")))
+    last = next(i for i, t in enumerate(texts) if t.startswith("### Download"))
     return "\n".join(texts[first:last])
 
 

@@ -103,11 +103,18 @@ def browser(chromium: Path, server: str):
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="hlssim-chromium-")
+    downloads = Path(profile) / "downloads"
+    downloads.mkdir()
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(30)
     try:
@@ -193,3 +200,31 @@ def test_switch_page_renders(browser, server):
     assert "Switch regime at year N" in page_text(browser)
     time.sleep(1.0)
     assert_not_blank_and_charted(screenshot(browser, "browser_switch.png"))
+
+
+def test_downloads_give_the_data_and_the_figure(browser, server):
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    browser.get(server)
+    wait_for(browser, lambda d: "From 5 runs" in page_text(d), 120)
+    for label in ("Every run, month by month (CSV)", "Final-year summary (CSV)", "Figure (PNG)"):
+        button = next(b for b in browser.find_elements(By.CSS_SELECTOR, "button")
+                      if b.text.strip() == label)
+        browser.execute_script("arguments[0].scrollIntoView(); arguments[0].click();", button)
+
+    def finished(_):
+        names = {p.name for p in browser.downloads.iterdir()}
+        wanted = {"hlssim_scottish_borders_runs.csv", "hlssim_scottish_borders_summary.csv",
+                  "hlssim_scottish_borders.png"}
+        return wanted <= names and not any(n.endswith(".crdownload") for n in names)
+
+    wait_for(browser, finished, 60)
+    runs = (browser.downloads / "hlssim_scottish_borders_runs.csv").read_text().splitlines()
+    assert runs[0].startswith("regime,rep,step,wellbeing_mean,")
+    assert len(runs) == 1 + 2 * 5 * 120  # two regimes, five runs, 120 months
+    summary = (browser.downloads / "hlssim_scottish_borders_summary.csv").read_text()
+    assert summary.startswith("regime,metric,mean,ci_low,ci_high,n")
+    figure = Image.open(browser.downloads / "hlssim_scottish_borders.png").convert("RGB")
+    counts = {colour: n for n, colour in figure.getcolors(maxcolors=1 << 24)}
+    assert all(counts.get(colour, 0) > 200 for colour in LINE_COLOURS)

@@ -45,7 +45,7 @@ def test_the_winner_on_wellbeing_is_named_with_the_numbers():
                  {"wellbeing_mean": 0.60, "wellbeing_p10": 0.35})
     headline = text.splitlines()[0]
     assert headline.startswith("**Learning** ended ahead, both on average wellbeing and for the")
-    assert "averaged 0.60 under **Learning** and 0.40 under **Targets**" in text
+    assert "averaged 0.40 under **Targets** and 0.60 under **Learning**" in text
     assert "0.20 higher (50% higher" in text
     assert "larger than the run-to-run noise" in text
 
