@@ -157,20 +157,21 @@ def sidebar() -> dict:
     with boxes["case"]:
         st.header("Your situation")
         st.selectbox("Pick a situation like yours", [*cases, CUSTOM], key="case",
-                     on_change=apply_case,
+                     on_change=apply_case, persist_state=PERSIST,
                      format_func=lambda n: "Choose two regimes yourself" if n == CUSTOM
                      else cases[n].title)
         if st.session_state["case"] == CUSTOM:
             for i, default in enumerate(("npm_targets", "hls")):
                 st.session_state.setdefault(f"custom:{i}", default)
                 st.selectbox(("First" if i == 0 else "Second") + " regime", preset_names(),
-                             key=f"custom:{i}", format_func=preset_label, on_change=apply_case)
+                             key=f"custom:{i}", format_func=preset_label, on_change=apply_case,
+                             persist_state=PERSIST)
     with boxes["world"]:
         st.subheader("The world the service works in")
         for name in HEADLINE_WORLD:
             widget(st, name, shared_key(name))
     with boxes["advanced"]:
-        advanced = st.toggle("Show every setting (advanced)", key="advanced",
+        advanced = st.toggle("Show every setting (advanced)", key="advanced", persist_state=PERSIST,
                              help="Every other parameter of the model: the size of the system, "
                                   "each mechanism's switch and its calibration, and more of each "
                                   "regime's levers.")

@@ -138,6 +138,22 @@ def test_switch_page_and_back():
     assert at.title[0].value == "Target-driven or learning-led commissioning?"
 
 
+def test_settings_survive_a_visit_to_another_page():
+    at = start()
+    at.selectbox(key="case").set_value("gateshead").run()
+    at.slider(key="regime:0:target_pressure").set_value(1.0).run()
+    at.toggle(key="advanced").set_value(True).run()
+    at.checkbox(key="shared:mech_trust").uncheck().run()
+    before = summary(at)
+    at.button(key="goto:about").click().run()
+    at.button(key="goto:compare").click().run()
+    assert_shown(at)
+    assert at.selectbox(key="case").value == "gateshead"
+    assert at.slider(key="regime:0:target_pressure").value == 1.0
+    assert at.checkbox(key="shared:mech_trust").value is False
+    assert summary(at) == before
+
+
 def test_about_page():
     at = start()
     at.button(key="goto:about").click().run()
