@@ -63,8 +63,13 @@ def cmd_run(args) -> int:
     out = check_table_path(args.out)
     scenario = _scenario_from_args(args, steps=args.steps)
     big = scenario.n_people * scenario.steps >= 5_000_000  # runs long enough to want progress
-    table = run(scenario, seed=args.seed, engine=args.engine,
-                progress=_progress("run", "steps") if big else None)
+    if args.engine == "sd":  # the stock-flow view: only the metrics it has (see hlssim/sd.py)
+        from hlssim.sd import run_sd
+
+        table = run_sd(scenario, seed=args.seed)
+    else:
+        table = run(scenario, seed=args.seed, engine=args.engine,
+                    progress=_progress("run", "steps") if big else None)
     write_table(table, out)
     last = table.iloc[-1]
     print(f"wrote {len(table)} steps x {table.shape[1] - 1} metrics to {out}")
@@ -190,19 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hlssim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def add_common(p, preset_required: bool):
+    def add_common(p, preset_required: bool, extra_engines: tuple[str, ...] = ()):
         p.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a parameter (repeatable); see 'hlssim params'")
         p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
         p.add_argument("--steps", type=int, default=None, help="months to simulate")
-        p.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
-                       help=f"simulation engine (default {DEFAULT_ENGINE})")
+        p.add_argument("--engine", choices=sorted([*ENGINES, *extra_engines]), default=DEFAULT_ENGINE,
+                       help=f"simulation engine (default {DEFAULT_ENGINE})"
+                       + ("; sd: the stock-flow model, deterministic, its own metrics" if extra_engines else ""))
 
     run_p = sub.add_parser("run", help="run one scenario and write its table")
     source = run_p.add_mutually_exclusive_group()
     source.add_argument("--preset", default="hls", help="preset name (default hls); see 'hlssim presets'")
     source.add_argument("--scenario", metavar="FILE.toml", help="scenario file instead of a preset")
-    add_common(run_p, False)
+    add_common(run_p, False, extra_engines=("sd",))
     run_p.add_argument("--out", required=True, help="output table: .parquet or .csv")
     run_p.set_defaults(func=cmd_run)
 
