@@ -291,14 +291,14 @@ class BatchModel:
         spread = 1.0 - self.focus
         concentrated = spread + self.focus * R.N_FACTORS
         old_w = self.wellbeing
+        # help on each factor: concentrated on the measured one, spread on the rest
+        share = np.repeat(spread[..., None], R.N_FACTORS, axis=-1)
+        share[..., R.MEASURED_FACTOR] = concentrated
+        h = self.help[..., None] * share
         f = self.factors
-        new = np.empty_like(f)
-        for k in range(f.shape[-1]):
-            h = self.help * (concentrated if k == R.MEASURED_FACTOR else spread)
-            fk = f[..., k]
-            fk = fk + R.factor_change(fk, self.base, h, sp.recovery_rate, bp, self.shock_sd * d.shock[..., k])
-            new[..., k] = R.clip01(fk)
-        self.factors = new
+        f = f + R.factor_change(f, self.base[..., None], h, sp.recovery_rate, bp[..., None],
+                                self.shock_sd * d.shock)
+        self.factors = R.clip01(f)
         shifting = d.u_shift < sp.need_shift_rate * self.complexity
         if shifting.any():
             fresh = draw_need(d.need_u1, d.need_u2, d.need_pick, self.profile, self.complexity, self.A)

@@ -140,7 +140,7 @@ def _corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     ym = y - y.mean(axis=1, keepdims=True)
     sxx = (xm * xm).sum(axis=1)
     syy = (ym * ym).sum(axis=1)
-    constant = (x.std(axis=1) == 0) | (y.std(axis=1) == 0)
+    constant = (sxx == 0) | (syy == 0)
     denom = np.sqrt(np.where(constant, 1.0, sxx * syy))
     return np.where(constant, 0.0, np.clip((xm * ym).sum(axis=1) / denom, -1.0, 1.0))
 
