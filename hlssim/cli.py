@@ -153,6 +153,34 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_diagram(args) -> int:
+    """Causal loop diagram of a stock-flow model, drawn from its own equations (hlssim/cld.py)."""
+    from collections import Counter
+
+    from hlssim.cld import causal_graph, draw, feedback_loops
+    from hlssim.sd import model_path
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise HlssimError(f"--out '{out}': expected a file name ending .png")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise HlssimError(f"--out '{out}': folder '{out.parent}' does not exist")
+    if args.max_length is not None and args.max_length < 1:
+        raise HlssimError(f"--max-length {args.max_length}: expected at least 1 link")
+    path = model_path(args.model)
+    graph = causal_graph(path)
+    loops = feedback_loops(graph, args.max_length)
+    draw(graph, loops, out)
+    kinds = Counter(lp.kind for lp in loops)
+    print(f"{path.name}: {graph.number_of_nodes()} variables, {graph.number_of_edges()} links, "
+          f"{len(loops)} feedback loops ({kinds['R']} reinforcing, {kinds['B']} balancing, "
+          f"{kinds['?']} with a link whose sign depends on the state)")
+    for lp in [lp for lp in loops if len(lp.nodes) > 2][:args.show]:
+        print(f"  {lp}")
+    print(f"wrote {out}")
+    return 0
+
+
 def _has_tabulate() -> bool:
     try:
         import tabulate  # noqa: F401
@@ -231,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     sw_p.add_argument("--smoke", action="store_true", help="the spec's small [smoke] version (for CI)")
     sw_p.set_defaults(func=cmd_sweep)
+
+    dia_p = sub.add_parser("diagram", help="causal loop diagram of the stock-flow model (PNG)")
+    dia_p.add_argument("--out", required=True, help="output image: .png")
+    dia_p.add_argument("--model", default="hls_commissioning.mdl",
+                       help="Vensim .mdl file, a path or a name in models/ (default hls_commissioning.mdl)")
+    dia_p.add_argument("--max-length", type=int, default=None,
+                       help="longest loop to look for, in links (default: all)")
+    dia_p.add_argument("--show", type=int, default=10, help="loops to print (default 10)")
+    dia_p.set_defaults(func=cmd_diagram)
 
     par_p = sub.add_parser("params", help="list every parameter with its default and allowed values")
     par_p.add_argument("--group", choices=["world", "regime", "mechanism", "calibration"])

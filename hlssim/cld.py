@@ -1,0 +1,237 @@
+"""The causal loop diagram of a stock-flow model, drawn from the model's own equations.
+
+:func:`causal_graph` reads a Vensim ``.mdl`` (see :func:`hlssim.sd.read_mdl`) into a directed
+graph: an edge ``cause -> effect`` wherever ``cause`` appears in ``effect``'s equation (for a stock,
+in its net flow; the initial value is not a causal link). Constants (parameters) are left out.
+Each link's polarity is found numerically: at several operating points taken from a PySD run, the
+cause is nudged up and down and the sign of the change in the effect's equation is read off. A
+link whose sign differs between points is marked 0 (ambiguous). :func:`feedback_loops` finds the
+simple cycles and classifies each as reinforcing (R: product of polarities +) or balancing (B: -).
+:func:`draw` writes the diagram as a PNG (``hlssim diagram --out cld.png``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hlssim.errors import HlssimError
+from hlssim.sd import CONTROL_NAMES, DEFAULT_MODEL, Equation, load_model, read_mdl
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")
+_FUNCTIONS = {"INTEG", "MIN", "MAX", "IF", "THEN", "ELSE", "ABS", "EXP", "LN", "SQRT"}
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A feedback loop: its variables in order (the first follows the last) and its kind."""
+
+    nodes: tuple[str, ...]
+    polarity: int  # +1 reinforcing, -1 balancing, 0 contains an ambiguous link
+
+    @property
+    def kind(self) -> str:
+        return {1: "R", -1: "B", 0: "?"}[self.polarity]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: " + " -> ".join(self.nodes + self.nodes[:1])
+
+
+def _split_args(inner: str) -> list[str]:
+    args, depth, start = [], 0, 0
+    for i, ch in enumerate(inner):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            args.append(inner[start:i])
+            start = i + 1
+    args.append(inner[start:])
+    return [a.strip() for a in args]
+
+
+def causal_expression(eq: Equation) -> str:
+    """The expression whose inputs are causes: a stock's net flow, otherwise the equation."""
+    if eq.is_stock:
+        inner = eq.expression.strip()[eq.expression.index("(") + 1:-1]
+        return _split_args(inner)[0]
+    return eq.expression
+
+
+def _python(expression: str) -> str:
+    return (expression.replace("IF THEN ELSE(", "_ite(").replace("^", "**")
+            .replace(":AND:", " and ").replace(":OR:", " or "))
+
+
+_ENV = {"_ite": lambda c, a, b: a if c else b, "MIN": min, "MAX": max, "ABS": abs,
+        "EXP": math.exp, "LN": math.log, "SQRT": math.sqrt, "__builtins__": {}}
+
+
+def names_in(expression: str) -> set[str]:
+    return {w for w in _IDENT.findall(expression) if w not in _FUNCTIONS}
+
+
+#: Presets whose runs give the project model's operating points: between them every link is
+#: active somewhere (at the model's own defaults target pressure is 0, so gaming links are flat).
+OPERATING_PRESETS = ("npm_targets", "npm_pbr", "hls", "alliance")
+
+
+def causal_graph(model: str | Path = DEFAULT_MODEL, points: int = 4,
+                 params: list[dict[str, float]] | None = None):
+    """The model's dependency graph with a ``polarity`` (+1, -1 or 0) on every edge.
+
+    Node attribute ``stock`` is True for stocks. Operating points: ``points`` evenly spaced
+    times of PySD runs of the model at its own defaults and with each of ``params`` (default:
+    for the project's model, the scenario values of :data:`OPERATING_PRESETS` at complexity 0.5
+    and 0.9). A link is 0 when its sign differs between points or no point moves it.
+    """
+    import networkx as nx
+
+    eqs = {n: e for n, e in read_mdl(model).items() if n not in CONTROL_NAMES}
+    constants = {n for n, e in eqs.items() if _NUMBER.match(e.expression)}
+    variables = [n for n in eqs if n not in constants]
+    graph = nx.DiGraph()
+    for name in variables:
+        graph.add_node(name, stock=eqs[name].is_stock)
+    for name in variables:
+        for cause in sorted(names_in(causal_expression(eqs[name]))):
+            if cause not in eqs:
+                raise HlssimError(f"{model}: '{name}' uses '{cause}', which is not defined")
+            if cause not in constants:
+                graph.add_edge(cause, name)
+    if params is None:
+        params = _preset_params(model)
+    states = [s for p in [{}, *params] for s in _operating_points(model, eqs, points, p)]
+    for cause, effect in graph.edges:
+        graph.edges[cause, effect]["polarity"] = _polarity(
+            cause, _python(causal_expression(eqs[effect])), states)
+    return graph
+
+
+def _preset_params(model) -> list[dict[str, float]]:
+    from hlssim.scenario import Scenario
+    from hlssim.sd import model_parameters
+
+    if Path(model).name != DEFAULT_MODEL:
+        return []
+    shared = model_parameters(load_model(model))
+    return [{py: float(s[name]) for name, py in shared.items()}
+            for preset in OPERATING_PRESETS for c in (0.5, 0.9)
+            for s in [Scenario.from_preset(preset, complexity=c)]]
+
+
+def _operating_points(model, eqs, points: int, params: dict) -> list[dict[str, float]]:
+    import warnings
+
+    from hlssim.sd import _quiet
+
+    m = load_model(model)
+    final = float(eqs["FINAL TIME"].expression) if "FINAL TIME" in eqs else 100.0
+    start = float(eqs["INITIAL TIME"].expression) if "INITIAL TIME" in eqs else 0.0
+    times = np.linspace(start, final, max(points, 1))
+    ctx = _quiet()
+    try:
+        warnings.simplefilter("ignore", UserWarning)
+        out = m.run(params=params, return_columns=list(eqs), return_timestamps=times, reload=True,
+                    progress=False)
+    finally:
+        ctx.__exit__(None, None, None)
+    return [{name: float(out[name].iloc[i]) for name in eqs} for i in range(len(out))]
+
+
+def _polarity(cause: str, expression: str, states: list[dict[str, float]]) -> int:
+    code = compile(expression, "<equation>", "eval")
+
+    def at(state, x):
+        try:
+            value = eval(code, _ENV, state | {cause: x})  # noqa: S307 - the project's own equations
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return None
+        return float(value) if isinstance(value, (int, float, bool, np.number)) else None
+
+    signs = set()
+    for state in states:
+        x = state[cause]
+        h = 1e-4 * max(1.0, abs(x))
+        up, mid, down = at(state, x + h), at(state, x), at(state, x - h)
+        if up is not None and down is not None:
+            diff = up - down
+        elif up is not None and mid is not None:  # one-sided at a boundary (e.g. 0 ** 1.5)
+            diff = up - mid
+        elif down is not None and mid is not None:
+            diff = mid - down
+        else:
+            continue
+        if abs(diff) > 1e-12:
+            signs.add(1 if diff > 0 else -1)
+    return signs.pop() if len(signs) == 1 else 0
+
+
+def feedback_loops(graph, max_length: int | None = 8) -> list[Loop]:
+    """The simple cycles of ``graph`` (up to ``max_length`` links), shortest first."""
+    import networkx as nx
+
+    loops = []
+    for cycle in nx.simple_cycles(graph, length_bound=max_length):
+        i = cycle.index(min(cycle))
+        cycle = cycle[i:] + cycle[:i]  # a canonical start, so the order is reproducible
+        sign = 1
+        for a, b in zip(cycle, cycle[1:] + cycle[:1]):
+            sign *= graph.edges[a, b]["polarity"]
+        loops.append(Loop(tuple(cycle), sign))
+    return sorted(loops, key=lambda lp: (len(lp.nodes), lp.nodes))
+
+
+def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops: int = 12) -> Path:
+    """Draw the diagram: stocks in boxes, links blue (+) or red (-) with their sign, the shortest
+    loops listed beside it. Only variables on at least one loop are drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    on_loops = {n for lp in loops for n in lp.nodes}
+    sub = graph.subgraph(on_loops).copy() if on_loops else graph
+    pos = nx.kamada_kawai_layout(sub) if len(sub) > 1 else {n: (0, 0) for n in sub}
+    fig, (ax, side) = plt.subplots(1, 2, figsize=(22, 14), gridspec_kw={"width_ratios": [3, 1]})
+    colour = {1: "tab:blue", -1: "tab:red", 0: "tab:gray"}
+    for (a, b), pol in nx.get_edge_attributes(sub, "polarity").items():
+        nx.draw_networkx_edges(sub, pos, edgelist=[(a, b)], ax=ax, edge_color=colour[pol],
+                               arrows=True, arrowsize=12, node_size=1800,
+                               connectionstyle="arc3,rad=0.12", alpha=0.7)
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        ax.text(x0 + 0.75 * (x1 - x0), y0 + 0.75 * (y1 - y0), {1: "+", -1: "−", 0: "±"}[pol],
+                color=colour[pol], fontsize=11, fontweight="bold", ha="center", va="center")
+    for node, (x, y) in pos.items():
+        stock = sub.nodes[node].get("stock", False)
+        ax.text(x, y, node.replace("_", " "), ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "square,pad=0.4" if stock else "round,pad=0.3",
+                      "fc": "lightyellow" if stock else "white",
+                      "ec": "black" if stock else "lightgray"})
+    ax.set_axis_off()
+    n_r = sum(lp.polarity == 1 for lp in loops)
+    n_b = sum(lp.polarity == -1 for lp in loops)
+    n_q = len(loops) - n_r - n_b
+    ax.set_title(title or f"Causal loop diagram: {len(loops)} feedback loops ({n_r} reinforcing, "
+                 f"{n_b} balancing, {n_q} with a link whose sign depends on the state); boxes are "
+                 "stocks; blue +, red −")
+    side.set_axis_off()
+    minor = [lp for lp in loops if len(lp.nodes) <= 2]  # a stock and its own net flow
+    major = [lp for lp in loops if len(lp.nodes) > 2]
+    listed = "\n\n".join(str(lp) for lp in major[:show_loops])
+    more = f"\n\n... and {len(major) - show_loops} longer loops" if len(major) > show_loops else ""
+    side.text(0, 1, f"Shortest loops through more than one stock or flow ({len(minor)} first-order "
+              "loops of a stock and its own net flow not listed)\n\n" + listed + more,
+              va="top", ha="left", fontsize=8, wrap=True, transform=side.transAxes)
+    out = Path(out)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
