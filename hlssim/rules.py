@@ -268,7 +268,8 @@ def turnover_probability(stress, motivation, base_turnover, on):
 
 def person_trust_drivers(effort, park, gaming):
     """Time in relationship builds a person's trust; being parked and gamed around erodes it."""
-    return np.minimum(1.0, effort) * park, 0.5 * (1.0 - park) + 0.2 * gaming
+    capped = np.minimum(1.0, effort) if isinstance(effort, np.ndarray) else min(1.0, effort)
+    return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming
 
 
 def manager_trust_build(control, reflection_time):
