@@ -29,6 +29,7 @@ from hlssim import rules as R
 from hlssim.draws import draw_need, initial_draws, make_rng, pick, step_draw_shapes, step_draws
 from hlssim.metrics import METRIC_NAMES, StateArrays, metrics_from_arrays
 from hlssim.scenario import Scenario
+from hlssim.stepping import run_steps
 
 
 def _prior_row(n_approaches: int) -> np.ndarray:
@@ -502,11 +503,7 @@ class BatchModel:
 
     def run(self, progress=None) -> pd.DataFrame:
         """Run every step; return one table with a ``replication`` column (0..R-1)."""
-        total = self.scenario.steps
-        for done in range(1, total + 1):
-            self.step()
-            if progress is not None:
-                progress(done, total)
+        run_steps(self.step, self.scenario.steps, progress)
         steps = len(self.rows)
         columns = {name: np.stack([row[name] for row in self.rows], axis=1).ravel() for name in METRIC_NAMES}
         table = pd.DataFrame(columns)

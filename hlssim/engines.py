@@ -14,9 +14,9 @@ import pandas as pd
 from hlssim.errors import HlssimError
 from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario
+from hlssim.stepping import Progress
 
 SeedLike = int | np.random.SeedSequence
-Progress = Callable[[int, int], None] | None  # called with (steps done, steps in all)
 
 
 def _run_mesa(scenario: Scenario, seed: SeedLike, progress: Progress = None) -> pd.DataFrame:

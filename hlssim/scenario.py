@@ -46,16 +46,23 @@ def preset_names() -> tuple[str, ...]:
     return tuple(n for n in PRESET_NAMES if n in found) + tuple(n for n in found if n not in PRESET_NAMES)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, source: str, error: type[Exception] = ScenarioError) -> dict[str, Any]:
+    """Read a TOML file; any problem becomes one line ``{source}: ...`` raised as ``error``."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ScenarioError(f"scenario file '{path}': not found") from None
+        raise error(f"{source}: not found") from None
+    except IsADirectoryError:
+        raise error(f"{source}: is a folder; expected a .toml file") from None
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"scenario file '{path}': malformed TOML ({err})") from None
+        raise error(f"{source}: malformed TOML ({err})") from None
     except OSError as err:
-        raise ScenarioError(f"scenario file '{path}': cannot be read ({err.strerror})") from None
+        raise error(f"{source}: cannot be read ({err.strerror})") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return read_toml(path, f"scenario file '{path}'")
 
 
 def _flatten(data: Mapping[str, Any], source: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from hlssim.draws import (
 )
 from hlssim.metrics import METRIC_NAMES, compute_metrics
 from hlssim.scenario import Scenario
+from hlssim.stepping import run_steps
 
 
 @dataclass(frozen=True)
@@ -198,11 +199,7 @@ class CommissioningModel(mesa.Model):
 
     def run(self, progress=None) -> pd.DataFrame:
         """Run every step of the scenario; return the metrics table (one row per step)."""
-        total = self.scenario.steps
-        for done in range(1, total + 1):
-            self.step()
-            if progress is not None:
-                progress(done, total)
+        run_steps(self.step, self.scenario.steps, progress)
         return self.datacollector.get_table_dataframe("metrics")
 
 

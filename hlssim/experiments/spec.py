@@ -45,7 +45,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +56,7 @@ from hlssim.engines import ENGINES
 from hlssim.errors import HlssimError, ScenarioError
 from hlssim.metrics import METRIC_NAMES, PUBLIC_METRICS
 from hlssim.parameters import PARAMETERS, Param
-from hlssim.scenario import preset_names
+from hlssim.scenario import preset_names, read_toml
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_ENGINE = "batch"
@@ -229,17 +228,7 @@ def load_spec(path: str | Path, smoke: bool = False) -> ExperimentSpec:
     """Read and validate a spec file; with ``smoke``, return its small version."""
     path = Path(path)
     source = f"spec '{path}'"
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise SpecError(f"{source}: not found") from None
-    except IsADirectoryError:
-        raise SpecError(f"{source}: is a folder; expected a .toml file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{source}: malformed TOML ({err})") from None
-    except OSError as err:
-        raise SpecError(f"{source}: cannot be read ({err.strerror})") from None
+    data = read_toml(path, source, SpecError)
     spec = parse_spec(data, source=source, name=path.stem)
     return spec.for_smoke() if smoke else spec
 
