@@ -208,9 +208,14 @@ def test_downloads_give_the_data_and_the_figure(browser, server):
 
     browser.get(server)
     wait_for(browser, lambda d: "From 5 runs" in page_text(d), 120)
-    for label in ("Every run, month by month (CSV)", "Final-year summary (CSV)", "Figure (PNG)"):
-        button = next(b for b in browser.find_elements(By.CSS_SELECTOR, "button")
-                      if b.text.strip() == label)
+    labels = ("Every run, month by month (CSV)", "Final-year summary (CSV)", "Figure (PNG)")
+
+    def buttons(d):
+        """The three download buttons, once all are on the page (they render after the text)."""
+        found = {b.text.strip(): b for b in d.find_elements(By.CSS_SELECTOR, "button")}
+        return [found[label] for label in labels] if all(label in found for label in labels) else False
+
+    for button in wait_for(browser, buttons, 60):
         browser.execute_script("arguments[0].scrollIntoView(); arguments[0].click();", button)
 
     def finished(_):
