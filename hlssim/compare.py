@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hlssim.engines import DEFAULT_ENGINE, run, run_many
 from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario
+from hlssim.stats import mean_interval, welch_interval
 
 #: Months at the end of a run over which each run's summary value is averaged.
 FINAL_WINDOW = 12
@@ -76,16 +76,6 @@ def final_values(trajectories: pd.DataFrame, window: int = FINAL_WINDOW) -> pd.D
     return tail.groupby(["regime", "rep"], sort=False)[list(METRIC_NAMES)].mean().reset_index()
 
 
-def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval; a single value (or no spread) gives a zero-width interval."""
-    x = np.asarray(values, dtype=float)
-    mean = float(x.mean())
-    if len(x) < 2 or x.std(ddof=1) == 0:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return mean, mean - half, mean + half
-
-
 def summarize(finals: pd.DataFrame, metrics: Sequence[str] = METRIC_NAMES) -> pd.DataFrame:
     rows = []
     for regime, group in finals.groupby("regime", sort=False):
@@ -100,14 +90,7 @@ def difference(finals: pd.DataFrame, metric: str, a: str, b: str) -> tuple[float
     """Mean of regime ``a`` minus regime ``b`` on ``metric``, with a Welch 95% interval."""
     x = finals.loc[finals["regime"] == a, metric].to_numpy(float)
     y = finals.loc[finals["regime"] == b, metric].to_numpy(float)
-    diff = float(x.mean() - y.mean())
-    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    se = float(np.sqrt(vx + vy))
-    if se == 0:
-        return diff, diff, diff
-    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
-    half = float(stats.t.ppf(0.975, dof) * se)
-    return diff, diff - half, diff + half
+    return welch_interval(x, y)
 
 
 def compare(

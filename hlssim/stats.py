@@ -1,0 +1,47 @@
+"""Small statistics shared by comparisons, reports and expectations: means and differences of
+means over replications, with t intervals.
+
+>>> round(mean_interval([1.0, 2.0, 3.0])[0], 3), [round(v, 3) for v in mean_interval([1.0, 2.0, 3.0])[1:]]
+(2.0, [-0.484, 4.484])
+>>> [round(v, 3) for v in welch_interval([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])]
+[1.0, -1.267, 3.267]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+
+def mean_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95
+                  ) -> tuple[float, float, float]:
+    """The mean of ``values`` with its two-sided Student-t interval; a single value (or no spread)
+    gives a zero-width interval."""
+    x = np.asarray(values, dtype=float)
+    mean = float(x.mean())
+    if len(x) < 2 or x.std(ddof=1) == 0:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return mean, mean - half, mean + half
+
+
+def welch_interval(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
+                   confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x`` minus mean of ``y``, with a two-sided Welch t interval.
+
+    Welch's interval does not assume equal spread in the two groups (regimes differ in how much
+    luck matters). NaN bounds when either group has fewer than 2 values.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    diff = float(x.mean() - y.mean())
+    if len(x) < 2 or len(y) < 2:
+        return diff, float("nan"), float("nan")
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    se = float(np.sqrt(vx + vy))
+    if se == 0:
+        return diff, diff, diff
+    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof) * se)
+    return diff, diff - half, diff + half
