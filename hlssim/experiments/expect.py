@@ -1,0 +1,415 @@
+"""Expectations: statements over an experiment's results that pass or fail, each with its test.
+
+A spec may carry ``[[expect]]`` tables; ``hlssim check`` runs the experiment and judges each one
+on the stored runs (one value per run and output, see ``store.py``). Four kinds::
+
+    [[expect]]                     # a difference between two levels of a factor
+    kind = "difference"
+    output = "wellbeing_mean:mean_last_12"   # or the bare metric if the spec keeps one stat of it
+    between = ["npm_targets", "hls"]         # second minus first ...
+    by = "preset"                            # ... levels of this factor (default "preset")
+    where = {complexity = 0.9}               # only runs at these factor levels (others pooled)
+    above = 0                                # the whole interval above 0 (or: below = ...)
+    confidence = 0.95                        # default 0.95
+
+    [[expect]]                     # a mean, against a bound
+    kind = "value"
+    output = "goodhart_gap:mean_last_12"
+    where = {preset = "hls"}
+    below = 0.05
+
+    [[expect]]                     # a monotone trend along a factor
+    kind = "trend"
+    output = "goodhart_gap:mean_last_12"
+    along = "target_pressure"
+    direction = "increasing"                 # or "decreasing"
+    where = {complexity = 0.8}
+
+    [[expect]]                     # where the second overtakes the first along a factor
+    kind = "crossover"
+    output = "wellbeing_mean:mean_last_12"
+    between = ["npm_targets", "hls"]
+    along = "complexity"
+    within = [0.1, 0.6]
+
+The tests, so a verdict can be read and challenged:
+
+- ``difference``: Welch's two-sided t interval at ``confidence`` for the difference of means over
+  runs (second minus first); passes when the whole interval lies above ``above`` (below ``below``).
+  Runs at factor levels not pinned by ``where`` are pooled, which widens the interval (conservative).
+- ``value``: the one-sample t interval of the mean over runs, against ``above``/``below``.
+- ``trend``: Kendall's tau-b between the factor's value and each run's output (ties allowed: this
+  is the Jonckheere-Terpstra idea for ordered groups); one-sided p-value below ``1 - confidence``
+  in the stated direction.
+- ``crossover``: the difference of means (second minus first) at each level of ``along``; the
+  crossover is the first change of sign, placed by linear interpolation between levels. Its
+  uncertainty comes from a bootstrap over runs within each cell (2,000 resamples, seeded from the
+  spec's root seed and the expectation's position, so a verdict is reproducible); passes when at
+  least ``confidence`` of the resampled crossovers lie ``within`` the bounds (a resample with no
+  crossing counts as outside).
+
+>>> from hlssim.experiments import parse_spec
+>>> spec = parse_spec({"factors": {"preset": ["npm_targets", "hls"], "complexity": [0.2, 0.8]},
+...                    "outputs": {"wellbeing_mean": "final"},
+...                    "expect": [{"kind": "difference", "output": "wellbeing_mean",
+...                                "between": ["npm_targets", "hls"], "where": {"complexity": 0.8}}]})
+>>> spec.expectations[0].title
+'hls minus npm_targets on wellbeing_mean:final at complexity=0.8 is above 0 (95% confidence)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from hlssim.stats import mean_interval, welch_interval
+
+if TYPE_CHECKING:
+    from hlssim.experiments.spec import ExperimentSpec
+
+KINDS = ("difference", "value", "trend", "crossover")
+DIRECTIONS = ("increasing", "decreasing")
+BOOTSTRAP_RESAMPLES = 2000
+_KEYS = {
+    "difference": ("name", "kind", "output", "between", "by", "where", "above", "below", "confidence"),
+    "value": ("name", "kind", "output", "where", "above", "below", "confidence"),
+    "trend": ("name", "kind", "output", "along", "direction", "where", "confidence"),
+    "crossover": ("name", "kind", "output", "between", "by", "along", "within", "where",
+                  "confidence"),
+}
+
+
+def _error(message: str) -> Exception:
+    from hlssim.experiments.spec import SpecError  # spec.py imports this module
+
+    return SpecError(message)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One validated ``[[expect]]`` table; :meth:`judge` gives its :class:`Verdict`."""
+
+    index: int
+    kind: str
+    output: str  # "metric:stat", as stored
+    where: Mapping[str, Any] = field(default_factory=dict)
+    by: str = "preset"
+    between: tuple[Any, Any] | None = None
+    along: str | None = None
+    above: float | None = None
+    below: float | None = None
+    direction: str = "increasing"
+    within: tuple[float, float] | None = None
+    confidence: float = 0.95
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The expectation in words: the name given, or one made from its fields."""
+        if self.name:
+            return self.name
+        where = (" at " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.where.items())) if self.where else ""
+        level = f"({self.confidence:.0%} confidence)"
+        bound = (f"is above {_fmt(self.above)}" if self.above is not None
+                 else f"is below {_fmt(self.below)}")
+        if self.kind == "difference":
+            first, second = self.between
+            return f"{second} minus {first} on {self.output}{where} {bound} {level}"
+        if self.kind == "value":
+            return f"mean {self.output}{where} {bound} {level}"
+        if self.kind == "trend":
+            return f"{self.output} {self.direction.replace('ing', 'es')} with {self.along}{where} {level}"
+        first, second = self.between
+        low, high = self.within
+        return (f"{second} overtakes {first} on {self.output} at {self.along} between "
+                f"{_fmt(low)} and {_fmt(high)}{where} {level}")
+
+    def judge(self, results: pd.DataFrame, root_seed: int = 0) -> Verdict:
+        """Judge the expectation on a sweep's stored rows (``read_results``)."""
+        rows = _select(results, self.output, self.where)
+        if self.kind == "difference":
+            return self._difference(rows)
+        if self.kind == "value":
+            return self._value(rows)
+        if self.kind == "trend":
+            return self._trend(rows)
+        return self._crossover(rows, root_seed)
+
+    # --- the tests ---
+
+    def _bounded(self, estimate: float, low: float, high: float, n: int, what: str) -> Verdict:
+        if not (np.isfinite(low) and np.isfinite(high)):
+            return Verdict(self, False, estimate, low, high, n, f"{what}: too few runs for an interval")
+        passed = low > self.above if self.above is not None else high < self.below
+        return Verdict(self, bool(passed), estimate, low, high, n,
+                       f"{what} {_num(estimate)} [{_num(low)}, {_num(high)}], {n} runs")
+
+    def _difference(self, rows: pd.DataFrame) -> Verdict:
+        first, second = self.between
+        y = rows.loc[_equal(rows[self.by], first), "value"].to_numpy(float)
+        x = rows.loc[_equal(rows[self.by], second), "value"].to_numpy(float)
+        if len(x) == 0 or len(y) == 0:
+            return Verdict(self, False, math.nan, math.nan, math.nan, 0, "no runs matched")
+        diff, low, high = welch_interval(x, y, self.confidence) if len(x) > 1 and len(y) > 1 else (
+            float(x.mean() - y.mean()), math.nan, math.nan)
+        return self._bounded(diff, low, high, len(x) + len(y), "difference")
+
+    def _value(self, rows: pd.DataFrame) -> Verdict:
+        values = rows["value"].to_numpy(float)
+        if len(values) < 2:
+            return Verdict(self, False, math.nan, math.nan, math.nan, len(values), "too few runs")
+        mean, low, high = mean_interval(values, self.confidence)
+        return self._bounded(mean, low, high, len(values), "mean")
+
+    def _trend(self, rows: pd.DataFrame) -> Verdict:
+        x, y = rows[self.along].to_numpy(float), rows["value"].to_numpy(float)
+        if len(np.unique(x)) < 2 or len(y) < 3:
+            return Verdict(self, False, math.nan, math.nan, math.nan, len(y),
+                           f"fewer than 2 levels of {self.along}")
+        alternative = "greater" if self.direction == "increasing" else "less"
+        result = sps.kendalltau(x, y, alternative=alternative)
+        tau, p = float(result.statistic), float(result.pvalue)
+        passed = np.isfinite(p) and p < 1 - self.confidence
+        return Verdict(self, bool(passed), tau, math.nan, math.nan, len(y),
+                       f"Kendall tau {tau:+.2f}, one-sided p = {p:.2g}, {len(y)} runs", p_value=p)
+
+    def _crossover(self, rows: pd.DataFrame, root_seed: int) -> Verdict:
+        first, second = self.between
+        levels = np.sort(np.unique(rows[self.along].to_numpy(float)))
+        cells = []
+        for level in levels:
+            at = rows[np.isclose(rows[self.along].to_numpy(float), level)]
+            cells.append((at.loc[_equal(at[self.by], first), "value"].to_numpy(float),
+                          at.loc[_equal(at[self.by], second), "value"].to_numpy(float)))
+        if len(levels) < 2 or any(len(a) < 2 or len(b) < 2 for a, b in cells):
+            return Verdict(self, False, math.nan, math.nan, math.nan, len(rows),
+                           f"needs 2 or more runs of each at 2 or more levels of {self.along}")
+        observed = _crossing(levels, np.array([[b.mean() - a.mean() for a, b in cells]]))[0]
+        rng = np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=(self.index,)))
+        diffs = np.empty((BOOTSTRAP_RESAMPLES, len(levels)))
+        for j, (a, b) in enumerate(cells):
+            diffs[:, j] = (_resampled_means(rng, b) - _resampled_means(rng, a))
+        crossings = _crossing(levels, diffs)
+        low_b, high_b = self.within
+        inside = float(np.mean((crossings >= low_b) & (crossings <= high_b)))
+        found = crossings[np.isfinite(crossings)]
+        tail = (1 - self.confidence) / 2
+        low, high = ((float(np.quantile(found, tail)), float(np.quantile(found, 1 - tail)))
+                     if len(found) else (math.nan, math.nan))
+        where = "no crossing in the means" if not np.isfinite(observed) else f"at {_num(observed)}"
+        detail = (f"crossover {where} [{_num(low)}, {_num(high)}]; {inside:.0%} of "
+                  f"{BOOTSTRAP_RESAMPLES} resamples within [{_fmt(low_b)}, {_fmt(high_b)}], "
+                  f"{len(rows)} runs")
+        return Verdict(self, inside >= self.confidence, float(observed), low, high, len(rows), detail)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one expectation: pass or fail, the measured value and its interval."""
+
+    expectation: Expectation
+    passed: bool
+    estimate: float
+    low: float
+    high: float
+    runs: int
+    detail: str
+    p_value: float = math.nan
+
+    @property
+    def measured(self) -> str:
+        return self.detail
+
+
+def _num(x: float) -> str:
+    return "nan" if not np.isfinite(x) else f"{x:.3f}"
+
+
+def _equal(column: pd.Series, value: Any) -> np.ndarray:
+    if isinstance(value, str) or column.dtype == object:
+        return (column.astype(str) == str(value)).to_numpy()
+    return np.isclose(column.to_numpy(float), float(value))
+
+
+def _select(results: pd.DataFrame, output: str, where: Mapping[str, Any]) -> pd.DataFrame:
+    rows = results[results["output"] == output]
+    for name, value in where.items():
+        rows = rows[_equal(rows[name], value)]
+    return rows
+
+
+def _resampled_means(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
+    picks = rng.integers(0, len(values), size=(BOOTSTRAP_RESAMPLES, len(values)))
+    return values[picks].mean(axis=1)
+
+
+def _crossing(levels: np.ndarray, diffs: np.ndarray) -> np.ndarray:
+    """Per row of ``diffs`` (a difference at each level), where it first changes sign; NaN if never.
+
+    >>> _crossing(np.array([0.0, 0.5, 1.0]), np.array([[-1.0, 1.0, 2.0], [1.0, 2.0, 3.0]]))
+    array([0.25,  nan])
+    """
+    out = np.full(len(diffs), np.nan)
+    for k in range(len(levels) - 1):
+        d0, d1 = diffs[:, k], diffs[:, k + 1]
+        hit = np.isnan(out) & ((d0 == 0) | (np.sign(d0) * np.sign(d1) < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(d0 == 0, levels[k],
+                         levels[k] + (levels[k + 1] - levels[k]) * d0 / (d0 - d1))
+        out[hit] = x[hit]
+    return out
+
+
+# --- reading and validating ---------------------------------------------------------------------
+
+def parse_expectations(raw: Any, spec: ExperimentSpec, source: str) -> tuple[Expectation, ...]:
+    """Validate the spec's ``[[expect]]`` tables against its factors and outputs."""
+    if not isinstance(raw, Sequence) or isinstance(raw, (str, bytes)):
+        raise _error(f"{source}: expect: expected a list of tables ([[expect]])")
+    return tuple(_parse_one(i, table, spec, f"{source}: expect[{i}]") for i, table in enumerate(raw))
+
+
+def check_expectations(spec: ExperimentSpec) -> None:
+    """Fail unless every expectation can be judged on ``spec``'s design (e.g. its smoke version)."""
+    for e in spec.expectations:
+        _check_design(e, spec, f"{spec.source}{': smoke' if spec.is_smoke else ''}: expect[{e.index}]")
+
+
+def _parse_one(index: int, table: Any, spec: ExperimentSpec, field_: str) -> Expectation:
+    if not isinstance(table, Mapping):
+        raise _error(f"{field_}: expected a table of settings")
+    kind = table.get("kind")
+    if kind not in KINDS:
+        raise _error(f"{field_}.kind: {kind!r} is not allowed; expected one of {', '.join(KINDS)}")
+    for key in table:
+        if key not in _KEYS[kind]:
+            raise _error(f"{field_}.{key}: not a setting of a {kind} expectation; expected one of "
+                         f"{', '.join(_KEYS[kind])}")
+    values: dict[str, Any] = {"index": index, "kind": kind, "name": str(table.get("name", ""))}
+    values["output"] = _output(table.get("output"), spec, field_)
+    factors = _factors(spec)
+    if kind in ("difference", "crossover"):
+        by = table.get("by", "preset")
+        if by not in factors or factors[by].levels is None:
+            raise _error(f"{field_}.by: {by!r} is not allowed; expected a factor with levels "
+                         f"({', '.join(n for n, f in factors.items() if f.levels) or 'none'})")
+        between = table.get("between")
+        if (not isinstance(between, list) or len(between) != 2 or between[0] == between[1]
+                or any(not _has_level(factors[by], v) for v in between)):
+            raise _error(f"{field_}.between: {between!r} is not allowed; expected two different "
+                         f"levels of {by}: {', '.join(map(_fmt, factors[by].levels))}")
+        values["by"], values["between"] = by, tuple(between)
+    if kind in ("trend", "crossover"):
+        along = table.get("along")
+        numeric = [n for n, f in factors.items() if f.kind in (int, float)]
+        if along not in numeric:
+            raise _error(f"{field_}.along: {along!r} is not allowed; expected a numeric factor "
+                         f"({', '.join(numeric) or 'none'})")
+        values["along"] = along
+    if kind == "trend":
+        direction = table.get("direction", "increasing")
+        if direction not in DIRECTIONS:
+            raise _error(f"{field_}.direction: {direction!r} is not allowed; expected "
+                         f"{' or '.join(DIRECTIONS)}")
+        values["direction"] = direction
+    if kind == "crossover":
+        within = table.get("within")
+        if (not isinstance(within, list) or len(within) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in within)
+                or not within[0] < within[1]):
+            raise _error(f"{field_}.within: {within!r} is not allowed; expected [low, high] with "
+                         "low < high")
+        values["within"] = (float(within[0]), float(within[1]))
+    if kind in ("difference", "value"):
+        above, below = table.get("above"), table.get("below")
+        if above is not None and below is not None:
+            raise _error(f"{field_}: both above and below given; expected one of them")
+        if kind == "value" and above is None and below is None:
+            raise _error(f"{field_}: no bound; expected above = NUMBER or below = NUMBER")
+        for key, bound in (("above", above), ("below", below)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+                raise _error(f"{field_}.{key}: {bound!r} is not allowed; expected a number")
+        values["above"] = float(above) if above is not None else (0.0 if below is None else None)
+        values["below"] = float(below) if below is not None else None
+    confidence = table.get("confidence", 0.95)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0.5 <= confidence < 1:
+        raise _error(f"{field_}.confidence: {confidence!r} is not allowed; expected a number from "
+                     "0.5 up to (not including) 1")
+    values["confidence"] = float(confidence)
+    where = table.get("where", {})
+    if not isinstance(where, Mapping):
+        raise _error(f"{field_}.where: expected a table of factor = level")
+    for name, value in where.items():
+        if name not in factors or factors[name].levels is None:
+            raise _error(f"{field_}.where.{name}: not allowed; expected a factor with levels "
+                         f"({', '.join(n for n, f in factors.items() if f.levels) or 'none'})")
+        if name in (values.get("by"), values.get("along")):
+            raise _error(f"{field_}.where.{name}: also the factor compared along or between; "
+                         "expected a different factor")
+        if not _has_level(factors[name], value):
+            raise _error(f"{field_}.where.{name}: {value!r} is not a level; expected one of "
+                         f"{', '.join(map(_fmt, factors[name].levels))}")
+    values["where"] = dict(where)
+    expectation = Expectation(**values)
+    _check_design(expectation, spec, field_)
+    return expectation
+
+
+def _factors(spec: ExperimentSpec) -> dict[str, Any]:
+    """The spec's factors by name, with a ``compare`` preset factor if it has one."""
+    factors = {f.name: f for f in spec.factors}
+    compare = getattr(spec, "compare", None)
+    if compare is not None:
+        factors[compare.name] = compare
+    return factors
+
+
+def _has_level(factor, value: Any) -> bool:
+    if factor.levels is None:
+        return False
+    if isinstance(value, str) or factor.kind is str:
+        return any(str(level) == str(value) for level in factor.levels)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return any(np.isclose(float(level), float(value)) for level in factor.levels)
+
+
+def _output(value: Any, spec: ExperimentSpec, field_: str) -> str:
+    names = [o.name for o in spec.outputs if not getattr(o, "is_trajectory", False)]
+    if value in names:
+        return value
+    matches = [n for n in names if n.split(":")[0] == value]
+    if len(matches) == 1:
+        return matches[0]
+    raise _error(f"{field_}.output: {value!r} is not allowed; expected one of the spec's outputs: "
+                 f"{', '.join(names)}")
+
+
+def _check_design(e: Expectation, spec: ExperimentSpec, field_: str) -> None:
+    """The levels an expectation needs exist in this version of the design (e.g. after thinning)."""
+    factors = _factors(spec)
+    for name, value in e.where.items():
+        if not _has_level(factors[name], value):
+            raise _error(f"{field_}.where.{name}: {value!r} is not a level here; expected one of "
+                         f"{', '.join(map(_fmt, factors[name].levels))}")
+    if e.between is not None and not all(_has_level(factors[e.by], v) for v in e.between):
+        raise _error(f"{field_}.between: {list(e.between)!r} are not both levels of {e.by} here")
+    if e.kind == "crossover" and (factors[e.along].levels is None or len(factors[e.along].levels) < 2):
+        raise _error(f"{field_}.along: {e.along} needs 2 or more levels here (a grid factor)")
+    if e.kind == "crossover" and spec.sampler != "grid":
+        raise _error(f"{field_}.kind: crossover needs sampler grid, not {spec.sampler}")
+
+
+def judge_all(spec: ExperimentSpec, results: pd.DataFrame) -> list[Verdict]:
+    """Every expectation of ``spec`` judged on its results."""
+    return [e.judge(results, spec.root_seed) for e in spec.expectations]
