@@ -61,6 +61,10 @@ def cmd_run(args) -> int:
     from hlssim.tables import check_table_path, write_table
 
     out = check_table_path(args.out)
+    if args.model:  # a user's own Vensim/XMILE model (hlssim/external.py)
+        return _run_model(args, out)
+    if args.final_time is not None:
+        raise HlssimError("--final-time: only with --model; hlssim's own models take --steps (months)")
     scenario = _scenario_from_args(args, steps=args.steps)
     big = scenario.n_people * scenario.steps >= 5_000_000  # runs long enough to want progress
     if args.engine == "sd":  # the stock-flow view: only the metrics it has (see hlssim/sd.py)
@@ -75,6 +79,43 @@ def cmd_run(args) -> int:
     print(f"wrote {len(table)} steps x {table.shape[1] - 1} metrics to {out}")
     print(f"final month: wellbeing_mean {last['wellbeing_mean']:.3f}, "
           f"reported_indicator {last['reported_indicator']:.3f}, gaming_share {last['gaming_share']:.3f}")
+    return 0
+
+
+def _run_model(args, out: Path) -> int:
+    from hlssim.external import open_model
+    from hlssim.tables import write_table
+
+    if args.steps is not None:
+        raise HlssimError("--steps: not with --model; use --final-time T (in the model's time units) "
+                          "or --set \"SAVEPER=...\"")
+    model = open_model(args.model)
+    values = model.parse_assignments(args.set or [])
+    if args.final_time is not None:
+        values[model.settable("FINAL TIME").name] = model.check_value(
+            model.settable("FINAL TIME"), args.final_time, f"--final-time {args.final_time}")
+    table = model.run(values)
+    write_table(table, out)
+    stocks = [v.name for v in model.variables(["stock"]) if v.name in table][:4]
+    print(f"wrote {len(table)} saved times x {table.shape[1] - 2} variables of {model.path.name} to {out}")
+    if stocks:
+        last = table.iloc[-1]
+        print(f"at time {last['time']:g}: " + ", ".join(f"{s} {last[s]:.6g}" for s in stocks))
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    """A model's time settings, constants and stocks (hlssim/external.py)."""
+    import json
+
+    from hlssim.external import describe, open_model
+
+    model = open_model(args.model)
+    if args.json:
+        print(json.dumps({"model": str(model.path), "sha256_16": model.digest,
+                          "variables": [v.to_dict() for v in model.variables()]}, indent=2))
+    else:
+        print(describe(model, every=args.all))
     return 0
 
 
@@ -236,7 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     source = run_p.add_mutually_exclusive_group()
     source.add_argument("--preset", default="hls", help="preset name (default hls); see 'hlssim presets'")
     source.add_argument("--scenario", metavar="FILE.toml", help="scenario file instead of a preset")
+    source.add_argument("--model", metavar="MODEL.mdl|.xmile",
+                        help="run your own Vensim or XMILE model instead (see 'hlssim inspect'); "
+                        "--set takes its constants")
     add_common(run_p, False, extra_engines=("sd",))
+    run_p.add_argument("--final-time", type=float, default=None,
+                       help="with --model: the model's FINAL TIME (in its own time units)")
     run_p.add_argument("--out", required=True, help="output table: .parquet or .csv")
     run_p.set_defaults(func=cmd_run)
 
@@ -268,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="longest loop to look for, in links (default: all)")
     dia_p.add_argument("--show", type=int, default=10, help="loops to print (default 10)")
     dia_p.set_defaults(func=cmd_diagram)
+
+    ins_p = sub.add_parser("inspect", help="a Vensim or XMILE model's constants and stocks (units, ranges, docs)")
+    ins_p.add_argument("model", metavar="MODEL.mdl|.xmile", help="the model file")
+    ins_p.add_argument("--all", action="store_true", help="every variable, not only constants and stocks")
+    ins_p.add_argument("--json", action="store_true", help="every variable as JSON")
+    ins_p.set_defaults(func=cmd_inspect)
 
     par_p = sub.add_parser("params", help="list every parameter with its default and allowed values")
     par_p.add_argument("--group", choices=["world", "regime", "mechanism", "calibration"])
