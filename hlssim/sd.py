@@ -5,8 +5,17 @@ aggregate stocks (trust at three levels, motivation, staff, knowledge of what he
 system barriers, unmet need, failure demand, wellbeing). Its parameters carry the agent model's
 names wherever the concept is the same, so a :class:`~hlssim.scenario.Scenario`'s values pass
 straight in: :func:`run_sd` sets every scenario parameter the model declares and leaves the rest
-(agent-only settings such as ``n_providers``, the ``mech_*`` switches and a mid-run regime switch)
-unused.
+(agent-only settings such as ``n_providers``) unused. The ``mech_*`` switches are model constants
+(1 on, 0 off) multiplying their mechanism's terms wherever the stock-flow view has the concept;
+``mech_pooling``, ``mech_gaming_threshold`` and ``mech_gaming_ratchet`` have no aggregate
+counterpart and are unused. A mid-run regime switch (``switch_step``, ``switch_to``) runs the model
+in two segments (:func:`regime_segments`), the second continuing from the first's state.
+
+A "macro context" sector (public trust, political pressure, budget pressure) sets the target
+pressure and audit rate the commissioner applies. Its strength, ``political_response``, is 0 in a
+plain run, so the regime is the scenario's as in the agent model; ``sd_params`` sets it (and the
+other constants a scenario does not have), and the hybrid engine (:mod:`hlssim.hybrid`) couples
+this sector to the agent model.
 
 The table has the agent model's shape (``step`` = 1..steps, one row per whole month) but only the
 metrics that exist in the stock-flow view, in :data:`hlssim.metrics.METRIC_NAMES` order; metrics
@@ -119,33 +128,82 @@ def model_parameters(model) -> dict[str, str]:
 
 
 def run_sd(scenario: Scenario, seed=0, progress=None, *, model: str | Path = DEFAULT_MODEL,
-           extra: tuple[str, ...] = ()) -> pd.DataFrame:
+           extra: tuple[str, ...] = (), sd_params: dict[str, float] | None = None) -> pd.DataFrame:
     """Run the stock-flow model with ``scenario``'s parameters; see the module docstring.
 
     ``extra`` names further model variables (e.g. ``"staff"``, ``"unmet_need"``) to append.
+    ``sd_params`` sets constants the agent model does not have (e.g. ``political_response``).
     ``seed`` and ``progress`` exist for the engine signature; the model is deterministic.
     """
     if not isinstance(scenario, Scenario):
         raise HlssimError(f"run_sd(): scenario must be a hlssim.Scenario, not {type(scenario).__name__}")
     m = load_model(model)
-    params = {py: float(scenario[name]) for name, py in model_parameters(m).items()}
     steps = int(scenario.steps)
     metrics = [name for name in METRIC_NAMES if name in m.namespace]
     for name in extra:
         if name not in m.namespace:
             raise HlssimError(f"run_sd(): '{name}' is not a variable of the stock-flow model")
     columns = metrics + [n for n in extra if n not in metrics]
+    own = _sd_only(m, sd_params)
+    parts = []
     ctx = _quiet()
     try:
-        out = m.run(params=params, final_time=steps, return_timestamps=np.arange(1, steps + 1),
-                    return_columns=columns, reload=True, progress=False)
+        for i, (regime, first, last) in enumerate(regime_segments(scenario)):
+            params = {py: float(regime[name]) for name, py in model_parameters(m).items()} | own
+            parts.append(m.run(params=params, final_time=last,
+                               return_timestamps=np.arange(first, last + 1),
+                               return_columns=columns, reload=i == 0,
+                               initial_condition="original" if i == 0 else "current",
+                               progress=False))
     finally:
         ctx.__exit__(None, None, None)
+    out = pd.concat(parts)
     table = pd.DataFrame({name: out[name].to_numpy(dtype=float) for name in columns})
     table.insert(0, "step", np.arange(1, steps + 1, dtype=np.int64))
     if progress is not None:
         progress(steps, steps)
     return table
+
+
+def _sd_only(model, sd_params) -> dict[str, float]:
+    """Check ``sd_params`` (model constants that are not scenario parameters) -> PySD names."""
+    out = {}
+    shared = model_parameters(model)
+    for name, value in (sd_params or {}).items():
+        py = model.namespace.get(name)
+        if py is None or name in shared or py not in _constants(model):
+            raise HlssimError(f"sd_params: '{name}' is not a constant of the stock-flow model that "
+                              "a scenario does not set; set scenario parameters on the scenario")
+        try:
+            out[py] = float(value)
+        except (TypeError, ValueError):
+            raise HlssimError(f"sd_params: '{name}' = {value!r} is not a number") from None
+    return out
+
+
+def _constants(model) -> set[str]:
+    """Python names of the model's constants (the ones ``run(params=...)`` may set)."""
+    control = {"final_time", "initial_time", "time_step", "saveper"}
+    return {py for py, deps in model.dependencies.items() if deps == {} and py not in control}
+
+
+def regime_segments(scenario: Scenario) -> list[tuple[Scenario, int, int]]:
+    """The months each regime governs: ``[(scenario, first month, last month), ...]``.
+
+    As in the agent model, a switch at ``switch_step`` k governs month k onward: the stock-flow
+    run integrates months 1..k-1 (model time 0 to k-1) under the first regime, then continues
+    from that state under :meth:`Scenario.switched_regime` (PySD ``initial_condition="current"``).
+
+    >>> from hlssim import Scenario
+    >>> s = Scenario.from_preset("npm_targets", steps=24, switch_step=13, switch_to="hls")
+    >>> [(r.target_pressure, a, b) for r, a, b in regime_segments(s)]
+    [(0.8, 1, 12), (0.0, 13, 24)]
+    """
+    steps, k = int(scenario.steps), int(scenario.switch_step)
+    if not k or k > steps:
+        return [(scenario, 1, steps)]
+    after = scenario.switched_regime()
+    return [(after, 1, steps)] if k == 1 else [(scenario, 1, k - 1), (after, k, steps)]
 
 
 # --- reading the model text (units checks, the causal loop diagram) -------------------------------

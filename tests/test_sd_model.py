@@ -125,6 +125,8 @@ def scenarios(draw):
             values[name] = draw(st.integers(10, 5000))
         elif name == "n_workers":
             values[name] = draw(st.integers(2, 10))
+        elif p.kind is bool:  # the mech_* switches
+            values[name] = draw(st.booleans())
         elif p.kind is int:
             values[name] = draw(st.integers(int(p.low), min(int(p.high), 120)))
         else:
