@@ -194,6 +194,13 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    """Sensitivity indices and scenario discovery for a sweep folder (hlssim/experiments/analyze.py)."""
+    from hlssim.experiments.analyze import cmd_analyze as analyze
+
+    return analyze(args)
+
+
 def cmd_diagram(args) -> int:
     """Causal loop diagram of a stock-flow model, drawn from its own equations (hlssim/cld.py)."""
     from collections import Counter
@@ -305,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     sw_p.add_argument("--smoke", action="store_true", help="the spec's small [smoke] version (for CI)")
     sw_p.set_defaults(func=cmd_sweep)
+
+    an_p = sub.add_parser("analyze", help="sensitivity indices and where NPM beats HLS, for a sweep folder")
+    an_p.add_argument("dir", metavar="DIR", help="a folder written by 'hlssim sweep'")
+    an_p.add_argument("--outputs", metavar="A,B", help="outputs to analyse, separated by commas (default: all)")
+    an_p.add_argument("--outcome", metavar="OUTPUT",
+                      help="the output scenario discovery compares (default: the wellbeing_mean one)")
+    an_p.add_argument("--out", metavar="FOLDER", help="folder for the analysis files (default DIR/analysis)")
+    an_p.set_defaults(func=cmd_analyze)
 
     dia_p = sub.add_parser("diagram", help="causal loop diagram of the stock-flow model (PNG)")
     dia_p.add_argument("--out", required=True, help="output image: .png")
