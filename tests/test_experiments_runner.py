@@ -18,7 +18,7 @@ import hlssim
 from hlssim.errors import HlssimError
 from hlssim.experiments import expand, parse_spec
 from hlssim.experiments.runner import make_chunks, run_chunk, task_for
-from hlssim.experiments.store import ResultStore, read_manifest, read_results
+from hlssim.experiments.store import ResultStore, read_manifest, read_results, read_trajectories
 from hlssim.experiments.sweep import sweep
 
 BASE = {"n_people": 60, "n_workers": 6, "n_providers": 2, "steps": 12}
@@ -34,7 +34,7 @@ def small_spec(**data):
 def test_rows_are_tidy_and_equal_single_runs():
     spec = small_spec()
     design = expand(spec)
-    rows = run_chunk(make_chunks(design, chunk_runs=100)[0], task_for(design))
+    rows = run_chunk(make_chunks(design, chunk_runs=100)[0], task_for(design)).results
     assert list(rows.columns) == ["run_id", "point", "replicate", "seed", "complexity", "preset", "output", "value"]
     assert len(rows) == len(design.runs) * 3 and rows["run_id"].is_monotonic_increasing
     run = design.runs[7]  # point 2 (complexity 0.8, npm_targets), replicate 1
@@ -51,9 +51,9 @@ def test_mesa_engine_rows_equal_batch_rows():
     spec = small_spec(replications=1, factors={"complexity": [0.5]}, base=BASE | {"steps": 4})
     design = expand(spec)
     chunk = make_chunks(design)[0]
-    batch = run_chunk(chunk, task_for(design))
+    batch = run_chunk(chunk, task_for(design)).results
     mesa = run_chunk(chunk, task_for(expand(small_spec(replications=1, factors={"complexity": [0.5]},
-                                                       base=BASE | {"steps": 4}, engine="mesa"))))
+                                                       base=BASE | {"steps": 4}, engine="mesa")))).results
     pd.testing.assert_frame_equal(batch, mesa, check_exact=False, rtol=1e-12)
 
 
@@ -195,3 +195,52 @@ def test_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr("hlssim.experiments.runner.CONNECT_TIMEOUT", "2s")
     with pytest.raises(HlssimError, match=r"--scheduler 'tcp://127.0.0.1:9': cannot connect"):
         sweep(small_spec(), tmp_path / "o", scheduler="tcp://127.0.0.1:9")
+
+
+# --- trajectories -----------------------------------------------------------------------------------
+
+TRAJ_OUTPUTS = OUTPUTS | {"trust_commissioner_provider": "trajectory", "wellbeing_mean": ["final", "trajectory"]}
+
+
+def test_trajectories_equal_a_direct_run_step_by_step(tmp_path):
+    spec = small_spec(outputs=TRAJ_OUTPUTS, base=BASE | {"switch_step": 6, "switch_to": "hls"})
+    design = expand(spec)
+    manifest = sweep(spec, tmp_path / "o", chunk_runs=4)
+    paths = read_trajectories(tmp_path / "o")
+    assert list(paths.columns) == ["run_id", "point", "replicate", "seed", "complexity", "preset",
+                                   "output", "step", "value"]
+    assert len(paths) == manifest["counts"]["trajectory_rows"] == len(design.runs) * 2 * 12
+    assert not paths.duplicated(["run_id", "output", "step"]).any()
+    assert set(read_results(tmp_path / "o")["output"]) == {"wellbeing_mean:final", "gaming_share:mean"}
+    for run in (design.runs[0], design.runs[10]):
+        table = hlssim.run(design.scenarios[run.point], seed=run.seed)
+        mine = paths[paths["run_id"] == run.run_id]
+        for metric in ("wellbeing_mean", "trust_commissioner_provider"):
+            one = mine[mine["output"] == f"{metric}:trajectory"]
+            assert one["step"].tolist() == table["step"].tolist()
+            assert one["value"].tolist() == table[metric].tolist()  # exact
+        assert (mine["seed"] == run.seed).all() and (mine["point"] == run.point).all()
+
+
+def test_trajectories_resume_exactly_and_orphans_are_rerun(tmp_path):
+    spec = small_spec(outputs=TRAJ_OUTPUTS)
+    out = tmp_path / "o"
+    sweep(spec, tmp_path / "whole", chunk_runs=3)
+    sweep(spec, out, chunk_runs=3)
+    parts = sorted((out / "results").glob("part-*.parquet"))
+    for part in parts[1::2]:
+        part.unlink()  # died after the trajectory part, before the results part
+    (out / "trajectories" / ".part-000000009-000000011.parquet.x.tmp").write_bytes(b"half")
+    manifest = sweep(spec, out, chunk_runs=5)
+    assert manifest["sessions"][-1]["runs_run"] == 6
+    assert sorted(p.name for p in (out / "trajectories").iterdir()) == sorted(
+        p.name for p in (out / "results").iterdir())
+    pd.testing.assert_frame_equal(read_trajectories(out), read_trajectories(tmp_path / "whole"), check_exact=True)
+    pd.testing.assert_frame_equal(read_results(out), read_results(tmp_path / "whole"), check_exact=True)
+
+
+def test_no_trajectories_asked_none_stored(tmp_path):
+    sweep(small_spec(), tmp_path / "o")
+    assert not (tmp_path / "o" / "trajectories").exists()
+    with pytest.raises(HlssimError, match="holds no trajectories"):
+        read_trajectories(tmp_path / "o")

@@ -47,13 +47,21 @@ def spec_of(**data):
     ({"root_seed": -1}, "root_seed: -1 is not allowed"),
     ({"outputs": {}}, "outputs: empty"),
     ({"outputs": {"happiness": "final"}}, "outputs.happiness: unknown metric"),
-    ({"outputs": {"wellbeing_mean": "median"}}, "outputs.wellbeing_mean: median is not allowed; expected \"final\", \"mean\" or \"mean_last_N\""),
+    ({"outputs": {"wellbeing_mean": "median"}}, "outputs.wellbeing_mean: median is not allowed; expected \"final\", \"mean\", \"mean_last_N\""),
     ({"base": {"complexity": 3}}, "base.complexity: 3 is not allowed; expected a number from 0 to 1"),
     ({"base": {"preset": "nope"}}, "base.preset: nope is not allowed"),
     ({"colour": "red"}, "colour: unknown; allowed keys are"),
     ({"smoke": {"replications": 0}}, "smoke.replications: 0 is not allowed"),
     ({"smoke": {"base": {"complexity": 0.5}}}, "smoke.base.complexity: is a factor"),
     ({"smoke": {"speed": 1}}, "smoke.speed: unknown"),
+    ({"factors": {"preset": ["hls", "gateshead/nope"]}}, "factors.preset: gateshead/nope is not allowed; expected one of npm_targets"),
+    ({"base": {"preset": "nowhere/hls"}}, "base.preset: nowhere/hls is not allowed; expected one of npm_targets"),
+    ({"compare": ["hls"]}, "compare: [\"hls\"] is not allowed; expected at least two presets"),
+    ({"compare": "hls"}, "compare: hls is not allowed; expected a list of preset names"),
+    ({"compare": ["hls", "hls"]}, "compare: level hls appears twice"),
+    ({"compare": ["hls", "npm_targets"], "base": {"preset": "hls"}}, "compare: set together with base.preset"),
+    ({"compare": ["hls", "npm_targets"], "factors": {"preset": ["hls", "alliance"]}}, "compare: set together with factors.preset"),
+    ({"outputs": {"wellbeing_mean": "trajectory"}}, "outputs: only trajectories; expected at least one"),
     ({"factors": {"complexity": {"low": 0, "high": 1, "levels": 200}, "target_pressure": {"low": 0, "high": 1, "levels": 200},
                   "audit_rate": {"low": 0, "high": 1, "levels": 300}}}, "runs is not allowed; expected at most"),
 ])
@@ -187,3 +195,43 @@ def test_sampled_specs_expand_to_valid_scenarios(sampler, samples, points):
     design = expand(spec)
     assert len(design.points) == spec.n_points() == points and len(design.runs) == 2 * points
     assert all(s.n_providers in (1, 2, 3) for s in design.scenarios)
+
+
+# --- case regimes and paired comparisons ------------------------------------------------------------
+
+def test_case_regimes_name_a_case_world_and_regime_overrides():
+    from hlssim.cases import load_case
+
+    spec = spec_of(factors={"preset": ["scottish_borders/conventional_grant", "gateshead/hls"]},
+                   base=BASE | {"steps": 6})
+    design = expand(spec)
+    borders = load_case("scottish_borders").scenarios()["conventional_grant"]
+    gateshead = load_case("gateshead").scenarios()["hls"]
+    for scenario, case in zip(design.scenarios, (borders, gateshead)):
+        assert scenario == case.with_overrides(**(BASE | {"steps": 6}))
+    assert design.scenarios[0].retender_interval == 36 and design.scenarios[1].complexity == 0.85
+    base_case = expand(spec_of(base=BASE | {"preset": "gateshead/npm_targets"}))
+    assert {s.complexity for s in base_case.scenarios} == {0.2, 0.8}  # factors win over the world
+
+
+def test_compare_crosses_every_sampled_point_with_each_regime_and_pairs_seeds():
+    spec = spec_of(sampler="sobol", samples=2, replications=2, root_seed=3,
+                   factors={"complexity": {"low": 0.1, "high": 0.9}, "audit_rate": {"low": 0, "high": 0.4}},
+                   compare=["npm_targets", "hls"])
+    design = expand(spec)
+    k, samples = 2, 2 * (2 * 2 + 2)
+    assert spec.n_points() == len(design.points) == samples * k and [f.name for f in spec.columns] == [
+        "audit_rate", "complexity", "preset"]
+    plain = design_points(spec_of(sampler="sobol", samples=2, root_seed=3,
+                                  factors={"complexity": {"low": 0.1, "high": 0.9},
+                                           "audit_rate": {"low": 0, "high": 0.4}}))
+    for p, values in enumerate(design.points):
+        assert values == plain[p // k] | {"preset": ("npm_targets", "hls")[p % k]}
+        assert design.scenarios[p].complexity == values["complexity"]
+        assert design.scenarios[p].preset == values["preset"]
+    for run in design.runs:
+        assert run.seed == run_seed(3, (run.point // k) * 2 + run.replicate)
+    seeds = [r.seed for r in design.runs]
+    assert seeds[0:2] == seeds[2:4] and seeds[0:2] != seeds[4:6]  # paired within a sample only
+    assert spec.to_dict()["compare"] == ["npm_targets", "hls"]
+    assert "compare" not in spec_of().to_dict()  # older specs keep their digest

@@ -6,6 +6,7 @@ The flow is one way (see ``ARCHITECTURE.md``)::
     design.py  ExperimentSpec -> Design: points x replicates, each run with an id and a seed
     runner.py  Design -> rows, serially or on Dask distributed (same rows either way)
     store.py   rows -> Parquet parts written atomically + manifest.json; resume skips done runs
+               (trajectories, if asked for, in a second dataset beside the results)
 
 >>> from hlssim.experiments import expand, parse_spec
 >>> spec = parse_spec({"base": {"n_people": 40, "n_workers": 4, "steps": 3},
@@ -17,7 +18,7 @@ The flow is one way (see ``ARCHITECTURE.md``)::
 
 from hlssim.experiments.design import Design, Run, expand, run_seed
 from hlssim.experiments.spec import ExperimentSpec, SpecError, load_spec, parse_spec
-from hlssim.experiments.store import read_results
+from hlssim.experiments.store import read_results, read_trajectories
 from hlssim.experiments.sweep import sweep
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "load_spec",
     "parse_spec",
     "read_results",
+    "read_trajectories",
     "run_seed",
     "sweep",
 ]

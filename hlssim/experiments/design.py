@@ -4,6 +4,10 @@ Order: points in the sampler's order (a grid varies the last factor, by sorted n
 ``lhs``, ``sobol`` and ``morris`` keep SALib's row order), then replicates ``0..R-1``. Run ``i`` of
 that order has ``run_id = i`` and the seed :func:`run_seed` ``(root_seed, i)``; with
 ``common_random_numbers`` replicate ``r`` of every point shares the seed of index ``r`` instead.
+
+With ``compare`` (K regimes) each sampled point ``s`` becomes the K points ``s*K + k``, one per
+regime in the listed order, and they share seeds: replicate ``r`` of each uses the seed of index
+``s*R + r``, as if the point were run once (a paired comparison; ``sample = point // K``).
 Nothing here depends on how or where runs execute, so a run id and its seed determine its rows.
 
 >>> from hlssim.experiments.spec import parse_spec
@@ -22,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from hlssim.errors import ScenarioError
-from hlssim.experiments.spec import ExperimentSpec, Factor, SpecError
+from hlssim.experiments.spec import CASE_SEP, ExperimentSpec, Factor, SpecError
 from hlssim.scenario import Scenario
 
 
@@ -89,8 +93,8 @@ def grid_points(factors: Sequence[Factor]) -> list[dict[str, Any]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(f.levels for f in factors))]
 
 
-def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
-    """The factor values of every design point, in design order."""
+def sampled_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """The sampler's points (the values of ``spec.factors``), in its order."""
     if spec.sampler == "grid":
         return grid_points(spec.factors)
     rng = np.random.default_rng(np.random.SeedSequence(spec.root_seed))
@@ -98,11 +102,34 @@ def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
     return [{f.name: f.from_unit(u) for f, u in zip(spec.factors, row)} for row in unit]
 
 
+def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """The factor values of every design point, in design order (each sampled point under every
+    ``compare`` regime in turn), keys sorted by name."""
+    points = sampled_points(spec)
+    if spec.compare is not None:
+        points = [p | {"preset": level} for p in points for level in spec.compare.levels]
+    return [dict(sorted(p.items())) for p in points]
+
+
+def regime_scenario(ref: str | None, overrides: dict[str, Any]) -> Scenario:
+    """The scenario of a preset name, or of a case's regime ``CASE/KEY`` (the case's world, then
+    the regime's overrides), with ``overrides`` applied last."""
+    if ref is not None and CASE_SEP in ref:
+        from hlssim.cases import load_case
+
+        case_name, key = ref.split(CASE_SEP, 1)
+        case = load_case(case_name)
+        regime = next(r for r in case.regimes if r.key == key)
+        return regime.scenario(case.world, **overrides)
+    return Scenario(overrides, preset=ref)
+
+
 def point_scenario(spec: ExperimentSpec, values: dict[str, Any]) -> Scenario:
-    """The scenario of one point: its preset (or the base's), the base overrides, its values."""
+    """The scenario of one point: its preset or case regime (or the base's), the base overrides,
+    its values."""
     preset = values.get("preset", spec.base_preset)
     overrides = dict(spec.base) | {k: v for k, v in values.items() if k != "preset"}
-    return Scenario(overrides, preset=preset)
+    return regime_scenario(preset, overrides)
 
 
 def expand(spec: ExperimentSpec) -> Design:
@@ -116,9 +143,11 @@ def expand(spec: ExperimentSpec) -> Design:
             shown = ", ".join(f"{k}={v}" for k, v in values.items())
             raise SpecError(f"{spec.source}: design point {i} ({shown}): {err}") from None
     reps = spec.replications
+    k = len(spec.compare.levels) if spec.compare is not None else 1
     runs = []
     for p in range(len(points)):
         for r in range(reps):
             i = p * reps + r
-            runs.append(Run(i, p, r, run_seed(spec.root_seed, r if spec.common_random_numbers else i)))
+            index = r if spec.common_random_numbers else (p // k) * reps + r
+            runs.append(Run(i, p, r, run_seed(spec.root_seed, index)))
     return Design(spec, tuple(points), tuple(scenarios), tuple(runs))

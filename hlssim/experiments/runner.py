@@ -1,7 +1,8 @@
 """Running a design's runs in chunks: serially in this process, or on Dask distributed.
 
 A chunk is a list of whole design points (or a slice of one point's replicates) that one task
-runs and turns into tidy rows (:func:`run_chunk`). With the batch engine the replicates of a point
+runs and turns into tidy rows (:func:`run_chunk`): one per run and summary output, and, if the
+spec asks for trajectories, one per run, trajectory output and step. With the batch engine the replicates of a point
 run in one vectorised pass (:func:`hlssim.run_many`), whose replication ``r`` equals
 ``run(scenario, seed_r)``, so a run's rows depend only on its scenario and seed: never on the
 chunking, the number of workers or the order in which chunks finish.
@@ -18,8 +19,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
+import numpy as np
 import pandas as pd
 
 from hlssim.engines import run, run_many
@@ -28,7 +30,8 @@ from hlssim.experiments.design import Design, Run
 from hlssim.experiments.spec import Output
 from hlssim.scenario import Scenario
 
-#: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``.
+#: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``
+#: (trajectory rows: ``output``, ``step``, ``value``).
 ID_COLUMNS = ("run_id", "point", "replicate", "seed")
 _DTYPES = {float: "float64", int: "int64", bool: "bool", str: "str"}
 #: How long to try to reach a ``--scheduler`` before giving up.
@@ -71,7 +74,14 @@ class Task:
 
 def task_for(design: Design) -> Task:
     spec = design.spec
-    return Task(spec.engine, spec.outputs, tuple((f.name, f.kind) for f in spec.factors))
+    return Task(spec.engine, spec.outputs, tuple((f.name, f.kind) for f in spec.columns))
+
+
+class ChunkRows(NamedTuple):
+    """What a chunk produces: summary rows, and trajectory rows if any output is a trajectory."""
+
+    results: pd.DataFrame
+    trajectories: pd.DataFrame | None = None
 
 
 def default_chunk_runs(n_runs: int, workers: int, replications: int = 1) -> int:
@@ -106,12 +116,16 @@ def make_chunks(design: Design, todo: Iterable[int] | None = None, chunk_runs: i
     return chunks
 
 
-def run_chunk(chunk: Chunk, task: Task) -> pd.DataFrame:
-    """Run every run of a chunk; return its tidy rows (one per run and output), in run order."""
+def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
+    """Run every run of a chunk; return its tidy rows (one per run and output, in run order) and,
+    if asked for, its trajectory rows (one per run, output and step)."""
     columns: dict[str, list] = {c: [] for c in ID_COLUMNS}
     columns |= {name: [] for name, _ in task.factor_types}
     columns |= {"output": [], "value": []}
-    n_out = len(task.outputs)
+    summaries = [o for o in task.outputs if not o.is_trajectory]
+    trajectories = [o for o in task.outputs if o.is_trajectory]
+    paths: list[pd.DataFrame] = []
+    n_out = len(summaries)
     for item in chunk.items:
         seeds = [r.seed for r in item.runs]
         if task.engine == "batch":
@@ -124,12 +138,31 @@ def run_chunk(chunk: Chunk, task: Task) -> pd.DataFrame:
                 columns[key].extend([value] * n_out)
             for name, _ in task.factor_types:
                 columns[name].extend([item.values[name]] * n_out)
-            for out in task.outputs:
+            for out in summaries:
                 columns["output"].append(out.name)
                 columns["value"].append(out.value(table[out.metric].to_numpy()))
-    frame = pd.DataFrame(columns)
+            if trajectories:
+                paths.append(_trajectory_rows(r, item.values, table, trajectories, task))
     types = {c: "int64" for c in ID_COLUMNS} | {n: _DTYPES[k] for n, k in task.factor_types}
-    return frame.astype(types | {"output": "str", "value": "float64"})
+    frame = pd.DataFrame(columns).astype(types | {"output": "str", "value": "float64"})
+    if not trajectories:
+        return ChunkRows(frame)
+    paths_frame = pd.concat(paths, ignore_index=True).astype(types | {"output": "str", "step": "int64",
+                                                                       "value": "float64"})
+    return ChunkRows(frame, paths_frame)
+
+
+def _trajectory_rows(r: Run, values: dict[str, Any], table: pd.DataFrame,
+                     outputs: Sequence[Output], task: Task) -> pd.DataFrame:
+    """One run's trajectory rows: for each output in turn, one row per step."""
+    steps = table["step"].to_numpy()
+    n = len(steps) * len(outputs)
+    data: dict[str, Any] = dict(zip(ID_COLUMNS, (r.run_id, r.point, r.replicate, r.seed)))
+    data |= {name: values[name] for name, _ in task.factor_types}
+    data["output"] = np.repeat([o.name for o in outputs], len(steps))
+    data["step"] = np.tile(steps, len(outputs))
+    data["value"] = np.concatenate([table[o.metric].to_numpy(dtype=float) for o in outputs])
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
 # --- executing ------------------------------------------------------------------------------------
@@ -162,7 +195,7 @@ class Progress:
             self.last = now
 
 
-def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[pd.DataFrame], None], *,
+def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows], None], *,
             workers: int = 0, scheduler: str | None = None,
             progress: Callable[[int], None] | None = None) -> None:
     """Run every chunk and call ``on_chunk(rows)`` as each finishes (in the calling process).

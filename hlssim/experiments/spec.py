@@ -16,12 +16,16 @@ naming the field, the value and what is allowed. The format (``experiments/READM
 
     [factors]                      # what varies: a list of levels, or a range
     preset = ["npm_targets", "hls"]              # regimes are parameter bundles: a factor too
+                                                 # (or a case's regime: "gateshead/hls")
     complexity = [0.1, 0.5, 0.9]                 # levels
     target_pressure = {low = 0, high = 1}        # a range, for lhs/sobol/morris
     audit_rate = {low = 0, high = 0.4, levels = 5}   # evenly spaced levels
 
-    [outputs]                      # per metric: "final", "mean" (all steps) or "mean_last_N"
-    wellbeing_mean = ["final", "mean_last_12"]
+    [outputs]                      # per metric: "final", "mean" (all steps), "mean_last_N" or
+    wellbeing_mean = ["final", "mean_last_12", "trajectory"]  # every step ("trajectory")
+
+With ``compare = ["npm_targets", "hls"]`` (instead of a ``preset`` factor) every point the sampler
+makes runs under each listed regime, with the same seeds: a paired comparison.
 
     [smoke]                        # a small version for CI: hlssim sweep --smoke
     replications = 2
@@ -66,10 +70,12 @@ DEFAULT_OUTPUTS = {m: "mean_last_12" for m in PUBLIC_METRICS}
 MAX_RUNS = 10_000_000
 
 _TOP_KEYS = ("name", "description", "sampler", "samples", "morris_levels", "replications", "engine",
-             "root_seed", "common_random_numbers", "base", "factors", "outputs", "smoke")
+             "root_seed", "common_random_numbers", "base", "factors", "compare", "outputs", "smoke")
 _SMOKE_KEYS = ("replications", "samples", "max_levels", "base")
 _RANGE_KEYS = ("low", "high", "levels")
-_STAT = re.compile(r"^(final|mean|mean_last_([1-9][0-9]*))$")
+_STAT = re.compile(r"^(final|mean|mean_last_([1-9][0-9]*)|trajectory)$")
+#: A case's regime, named where a preset may be: ``CASE/KEY`` (``models/cases/CASE.toml``).
+CASE_SEP = "/"
 
 
 class SpecError(HlssimError, ValueError):
@@ -122,11 +128,16 @@ class Factor:
 @dataclass(frozen=True)
 class Output:
     """One value kept per run: a metric's ``final`` value, its ``mean`` over every step, or its
-    ``mean_last`` over the last ``window`` steps (all steps if a run is shorter)."""
+    ``mean_last`` over the last ``window`` steps (all steps if a run is shorter); or, for
+    ``trajectory``, its value at every step (stored apart, see ``store.py``)."""
 
     metric: str
-    stat: str  # "final", "mean" or "mean_last"
+    stat: str  # "final", "mean", "mean_last" or "trajectory"
     window: int | None = None
+
+    @property
+    def is_trajectory(self) -> bool:
+        return self.stat == "trajectory"
 
     @property
     def name(self) -> str:
@@ -160,13 +171,20 @@ class ExperimentSpec:
     smoke: Mapping[str, Any] | None = None  # validated [smoke] section, or None
     is_smoke: bool = False
     source: str = "spec"
+    compare: Factor | None = None  # a ``preset`` factor crossed with every sampled point
 
     @property
     def factor_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.factors)
 
-    def n_points(self) -> int:
-        """How many design points the sampler makes."""
+    @property
+    def columns(self) -> tuple[Factor, ...]:
+        """Every factor a result row records: the sampled ones and ``compare``, sorted by name."""
+        extra = (self.compare,) if self.compare else ()
+        return tuple(sorted(self.factors + extra, key=lambda f: f.name))
+
+    def n_samples(self) -> int:
+        """How many points the sampler makes (before ``compare`` multiplies them)."""
         d = len(self.factors)
         if self.sampler == "grid":
             return math.prod(len(f.levels) for f in self.factors)
@@ -175,6 +193,10 @@ class ExperimentSpec:
         if self.sampler == "sobol":
             return self.samples * (2 * d + 2)
         return self.samples * (d + 1)  # morris
+
+    def n_points(self) -> int:
+        """How many design points there are: the sampler's, each under every ``compare`` level."""
+        return self.n_samples() * (len(self.compare.levels) if self.compare else 1)
 
     def n_runs(self) -> int:
         return self.n_points() * self.replications
@@ -204,7 +226,7 @@ class ExperimentSpec:
             "base": {"preset": self.base_preset, **dict(self.base)},
             "factors": {f.name: f.to_dict() for f in self.factors},
             "outputs": [o.name for o in self.outputs], "smoke": self.is_smoke,
-        }
+        } | ({"compare": list(self.compare.levels)} if self.compare else {})
 
     def digest(self) -> str:
         """A hash of everything that determines the results (not the name or description)."""
@@ -260,6 +282,15 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         clash = f.name in base or (f.name == "preset" and base_preset is not None)
         if clash:
             raise SpecError(f"{source}: factors.{f.name}: also set in [base]; set it in one place")
+    compare = None
+    if "compare" in data:
+        compare = _factor("preset", data["compare"], sampler, source, field="compare")
+        if len(compare.levels) < 2:
+            raise SpecError(f"{source}: compare: {_shown(data['compare'])} is not allowed; expected "
+                            "at least two presets (or case regimes) to compare")
+        if base_preset is not None or "preset" in factors_raw:
+            where = "base.preset" if base_preset is not None else "factors.preset"
+            raise SpecError(f"{source}: compare: set together with {where}; expected one of them")
 
     outputs_raw = data.get("outputs", DEFAULT_OUTPUTS)
     outputs = _outputs(_table(outputs_raw, source, "outputs"), source)
@@ -278,7 +309,7 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         engine=engine, root_seed=_int(data.get("root_seed", 0), source, "root_seed", 0),
         common_random_numbers=_bool(data.get("common_random_numbers", False), source,
                                     "common_random_numbers"),
-        smoke=smoke, source=source,
+        smoke=smoke, source=source, compare=compare,
     )
     _check_sampler(spec, source)
     if smoke:
@@ -345,11 +376,28 @@ def _bool(value: Any, source: str, field: str) -> bool:
     return value
 
 
+def case_regimes() -> tuple[str, ...]:
+    """Every case regime a spec may name where a preset goes: ``CASE/KEY``, in case order."""
+    from hlssim.cases import load_cases
+
+    try:
+        cases = load_cases()
+    except ScenarioError as err:
+        raise SpecError(f"models/cases: {err}") from None
+    return tuple(f"{c.name}{CASE_SEP}{r.key}" for c in cases.values() for r in c.regimes)
+
+
 def _check_preset(value: Any, source: str, field: str) -> str:
+    """A preset name, or a case's regime ``CASE/KEY`` (its world and regime overrides, see
+    ``hlssim/cases.py``)."""
     names = preset_names()
-    if not isinstance(value, str) or value not in names:
+    if isinstance(value, str) and value in names:
+        return value
+    regimes = case_regimes() if isinstance(value, str) and CASE_SEP in value else ()
+    if value not in regimes:
         raise SpecError(f"{source}: {field}: {_shown(value)} is not allowed; expected one of "
-                        f"{', '.join(names)}")
+                        f"{', '.join(names)}, or a case regime CASE{CASE_SEP}KEY: "
+                        f"{', '.join(regimes or case_regimes())}")
     return value
 
 
@@ -377,12 +425,12 @@ def _parameters(values: Mapping[str, Any], source: str, prefix: str) -> dict[str
     return out
 
 
-def _factor(name: str, value: Any, sampler: str, source: str) -> Factor:
-    field = f"factors.{name}"
+def _factor(name: str, value: Any, sampler: str, source: str, field: str = "") -> Factor:
+    field = field or f"factors.{name}"
     if name == "preset":
         if not isinstance(value, list):
             raise SpecError(f"{source}: {field}: {_shown(value)} is not allowed; expected a list of "
-                            "preset names")
+                            "preset names (or case regimes CASE/KEY)")
         levels = tuple(_check_preset(v, source, field) for v in value)
         return Factor(name, str, levels=_distinct(levels, source, field))
     param = _param(name, source, field)
@@ -437,14 +485,19 @@ def _outputs(table: Mapping[str, Any], source: str) -> tuple[Output, ...]:
                             f"{len(METRIC_NAMES)} allowed names")
         stats = stats if isinstance(stats, list) else [stats]
         if not stats:
-            raise SpecError(f"{source}: {field}: empty; expected \"final\", \"mean\" or \"mean_last_N\"")
+            raise SpecError(f"{source}: {field}: empty; expected \"final\", \"mean\", "
+                            "\"mean_last_N\" or \"trajectory\"")
         for stat in stats:
             m = _STAT.match(stat) if isinstance(stat, str) else None
             if m is None:
                 raise SpecError(f"{source}: {field}: {_shown(stat)} is not allowed; expected "
-                                "\"final\", \"mean\" or \"mean_last_N\" (N a whole number of steps)")
+                                "\"final\", \"mean\", \"mean_last_N\" (N a whole number of steps) "
+                                "or \"trajectory\"")
             out = Output(metric, "mean_last", int(m.group(2))) if m.group(2) else Output(metric, stat)
             outputs[out.name] = out
+    if all(o.is_trajectory for o in outputs.values()):
+        raise SpecError(f"{source}: outputs: only trajectories; expected at least one \"final\", "
+                        "\"mean\" or \"mean_last_N\" too (a run's summary rows mark it done)")
     return tuple(outputs[k] for k in sorted(outputs))
 
 

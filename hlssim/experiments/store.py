@@ -4,11 +4,15 @@ Layout of ``OUT/``::
 
     manifest.json              the spec as run, hlssim version, start/end times, counts
     results/part-FIRST-LAST.parquet   one file per finished chunk (FIRST, LAST: its run ids)
+    trajectories/part-FIRST-LAST.parquet   the same chunk's trajectory rows, if the spec asks
 
 Each part is written under a hidden temporary name and renamed into place, so a reader never sees
-half a file (Parquet readers skip names starting with '.'). Resuming reads the run ids already
-present and runs only the others; a folder holding another experiment's results is refused.
-``pandas.read_parquet(OUT / "results")`` reads everything; :func:`read_results` also sorts it.
+half a file (Parquet readers skip names starting with '.'). A chunk's trajectory part is written
+before its results part, and the results part marks the chunk done: a trajectory part with no
+results part of the same name (a sweep killed between the two) is deleted when the sweep resumes,
+and its runs are run again. Resuming reads the run ids already present and runs only the others;
+a folder holding another experiment's results is refused. ``pandas.read_parquet(OUT / "results")``
+reads everything; :func:`read_results` (and :func:`read_trajectories`) also sort it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from hlssim.tables import write_atomic, write_text
 
 MANIFEST = "manifest.json"
 RESULTS = "results"
+TRAJECTORIES = "trajectories"
 
 
 def _now() -> str:
@@ -44,6 +49,7 @@ class ResultStore:
     def __init__(self, out: str | Path):
         self.out = Path(out)
         self.results = self.out / RESULTS
+        self.trajectories = self.out / TRAJECTORIES
         self.manifest_path = self.out / MANIFEST
         self.manifest: dict[str, Any] = {}
 
@@ -77,8 +83,12 @@ class ResultStore:
         """Prepare the folder, clear half-written parts, record the session; return done run ids."""
         manifest = self.check(spec)
         self.results.mkdir(parents=True, exist_ok=True)
-        for stale in self.results.glob(".part-*"):  # left by a killed writer; never complete
-            stale.unlink(missing_ok=True)
+        for folder in (self.results, self.trajectories):
+            for stale in folder.glob(".part-*"):  # left by a killed writer; never complete
+                stale.unlink(missing_ok=True)
+        for orphan in self.trajectories.glob("part-*.parquet"):  # its chunk never finished
+            if not (self.results / orphan.name).exists():
+                orphan.unlink()
         done = self.done_run_ids()
         now = _now()
         self.manifest = manifest or {
@@ -103,11 +113,17 @@ class ResultStore:
             done.update(pd.read_parquet(part, columns=["run_id"])["run_id"].tolist())
         return done
 
-    def write_part(self, rows: pd.DataFrame) -> Path:
-        """Write one chunk's rows as a part file, atomically."""
-        ids = rows["run_id"]
-        path = self.results / f"part-{int(ids.min()):09d}-{int(ids.max()):09d}.parquet"
-        write_atomic(path, lambda tmp: rows.to_parquet(tmp, index=False))
+    def write_part(self, rows) -> Path:
+        """Write one chunk's rows (a :class:`~hlssim.experiments.runner.ChunkRows`, or a frame of
+        summary rows) as part files, atomically: trajectories first, the results part last."""
+        results, trajectories = (rows, None) if isinstance(rows, pd.DataFrame) else rows
+        ids = results["run_id"]
+        name = f"part-{int(ids.min()):09d}-{int(ids.max()):09d}.parquet"
+        if trajectories is not None:
+            self.trajectories.mkdir(exist_ok=True)
+            write_atomic(self.trajectories / name, lambda tmp: trajectories.to_parquet(tmp, index=False))
+        path = self.results / name
+        write_atomic(path, lambda tmp: results.to_parquet(tmp, index=False))
         return path
 
     def finish(self, runs_run: int) -> dict[str, Any]:
@@ -117,6 +133,9 @@ class ResultStore:
         rows = sum(pd.read_parquet(p, columns=["run_id"]).shape[0] for p in parts)
         now = _now()
         counts = self.manifest["counts"] | {"runs_done": len(done), "parts": len(parts), "rows": rows}
+        if self.trajectories.is_dir():
+            counts["trajectory_rows"] = sum(pd.read_parquet(p, columns=["run_id"]).shape[0]
+                                            for p in sorted(self.trajectories.glob("part-*.parquet")))
         complete = len(done) == counts["runs"]
         self.manifest.update(counts=counts, status="complete" if complete else "incomplete",
                              finished=now if complete else None)
@@ -135,6 +154,16 @@ def read_results(out: str | Path) -> pd.DataFrame:
         raise HlssimError(f"'{out}': holds no sweep results (no {RESULTS}/part-*.parquet)")
     table = pd.read_parquet(results)
     return table.sort_values(["run_id", "output"], kind="stable").reset_index(drop=True)
+
+
+def read_trajectories(out: str | Path) -> pd.DataFrame:
+    """Every stored trajectory row of a sweep folder, sorted by run id, output then step."""
+    folder = Path(out) / TRAJECTORIES
+    if not folder.is_dir() or not any(folder.glob("part-*.parquet")):
+        raise HlssimError(f"'{out}': holds no trajectories (no {TRAJECTORIES}/part-*.parquet); "
+                          "ask for them with an output \"trajectory\"")
+    table = pd.read_parquet(folder)
+    return table.sort_values(["run_id", "output", "step"], kind="stable").reset_index(drop=True)
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
