@@ -8,6 +8,12 @@ cause is nudged up and down and the sign of the change in the effect's equation 
 link whose sign differs between points is marked 0 (ambiguous). :func:`feedback_loops` finds the
 simple cycles and classifies each as reinforcing (R: product of polarities +) or balancing (B: -).
 :func:`draw` writes the diagram as a PNG (``hlssim diagram --out cld.png``).
+
+The main loops are named by the variables on them: a model ``NAME.mdl`` may have a sidecar
+``NAME.loops.toml`` listing ``[[loop]]`` entries (``name``, ``kind`` R or B as the theory expects,
+``through``: variables the loop passes, ``about``). :func:`name_loops` picks, for each entry, the
+shortest found loop through all of ``through`` and reports its polarity as found, so a model whose
+structure contradicts the expected kind shows it rather than hiding it.
 """
 
 from __future__ import annotations
@@ -40,6 +46,78 @@ class Loop:
 
     def __str__(self) -> str:
         return f"{self.kind}: " + " -> ".join(self.nodes + self.nodes[:1])
+
+
+@dataclass(frozen=True)
+class LoopName:
+    """A named loop of a model's sidecar file: what to look for and what the theory expects."""
+
+    name: str
+    kind: str  # "R" or "B"
+    through: tuple[str, ...]
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class NamedLoop:
+    """A sidecar entry and the loop found for it (``loop`` None: no found loop passes through all
+    of its variables, e.g. beyond ``max_length``)."""
+
+    spec: LoopName
+    loop: Loop | None
+
+    @property
+    def as_expected(self) -> bool:
+        return self.loop is not None and self.loop.kind == self.spec.kind
+
+    def __str__(self) -> str:
+        if self.loop is None:
+            return f"{self.spec.name} (expected {self.spec.kind}): not found"
+        note = "" if self.as_expected else f" (expected {self.spec.kind})"
+        return f"{self.loop.kind} {self.spec.name}{note}: " + " -> ".join(
+            self.loop.nodes + self.loop.nodes[:1])
+
+
+def loop_names(model: str | Path = DEFAULT_MODEL) -> list[LoopName]:
+    """The named loops of ``model``'s sidecar ``NAME.loops.toml`` ([] if it has none)."""
+    import tomllib
+
+    from hlssim.sd import model_path
+
+    path = model_path(model)
+    sidecar = path.with_name(path.stem + ".loops.toml")
+    if not sidecar.is_file():
+        return []
+    try:
+        data = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise HlssimError(f"{sidecar.name}: malformed TOML ({err})") from None
+    names = read_mdl(path)
+    out = []
+    for i, entry in enumerate(data.get("loop", [])):
+        where = f"{sidecar.name}: loop {i + 1}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise HlssimError(f"{where}: expected a table with a 'name'")
+        if entry.get("kind") not in ("R", "B"):
+            raise HlssimError(f"{where} '{entry['name']}': kind {entry.get('kind')!r}; expected 'R' or 'B'")
+        through = entry.get("through")
+        if not isinstance(through, list) or not through or not all(isinstance(v, str) for v in through):
+            raise HlssimError(f"{where} '{entry['name']}': 'through' must be a list of variable names")
+        unknown = [v for v in through if v not in names]
+        if unknown:
+            raise HlssimError(f"{where} '{entry['name']}': {', '.join(unknown)} not in the model")
+        out.append(LoopName(entry["name"], entry["kind"], tuple(through), entry.get("about", "")))
+    return out
+
+
+def name_loops(loops: list[Loop], names: list[LoopName]) -> list[NamedLoop]:
+    """For each name, the shortest loop of ``loops`` through all its variables (see module doc)."""
+    out = []
+    for spec in names:
+        want = set(spec.through)
+        found = [lp for lp in loops if want <= set(lp.nodes)]
+        out.append(NamedLoop(spec, min(found, key=lambda lp: (len(lp.nodes), lp.nodes)) if found else None))
+    return out
 
 
 def _split_args(inner: str) -> list[str]:
@@ -121,9 +199,11 @@ def _preset_params(model) -> list[dict[str, float]]:
     if Path(model).name != DEFAULT_MODEL:
         return []
     shared = model_parameters(load_model(model))
-    return [{py: float(s[name]) for name, py in shared.items()}
-            for preset in OPERATING_PRESETS for c in (0.5, 0.9)
-            for s in [Scenario.from_preset(preset, complexity=c)]]
+    points = [{py: float(s[name]) for name, py in shared.items()}
+              for preset in OPERATING_PRESETS for c in (0.5, 0.9)
+              for s in [Scenario.from_preset(preset, complexity=c)]]
+    # the macro-context sector acts only when politicians respond (as in a hybrid run)
+    return points + [p | {"political_response": 1.0} for p in points[1::2]]
 
 
 def _operating_points(model, eqs, points: int, params: dict) -> list[dict[str, float]]:
@@ -188,9 +268,11 @@ def feedback_loops(graph, max_length: int | None = 8) -> list[Loop]:
     return sorted(loops, key=lambda lp: (len(lp.nodes), lp.nodes))
 
 
-def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops: int = 12) -> Path:
-    """Draw the diagram: stocks in boxes, links blue (+) or red (-) with their sign, the shortest
-    loops listed beside it. Only variables on at least one loop are drawn."""
+def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops: int = 12,
+         named: list[NamedLoop] = ()) -> Path:
+    """Draw the diagram: stocks in boxes, links blue (+) or red (-) with their sign; beside it the
+    named loops (``named``, see :func:`name_loops`) and then the shortest other loops. Only
+    variables on at least one loop are drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -225,11 +307,17 @@ def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops:
     side.set_axis_off()
     minor = [lp for lp in loops if len(lp.nodes) <= 2]  # a stock and its own net flow
     major = [lp for lp in loops if len(lp.nodes) > 2]
-    listed = "\n\n".join(str(lp) for lp in major[:show_loops])
-    more = f"\n\n... and {len(major) - show_loops} longer loops" if len(major) > show_loops else ""
-    side.text(0, 1, f"Shortest loops through more than one stock or flow ({len(minor)} first-order "
-              "loops of a stock and its own net flow not listed)\n\n" + listed + more,
-              va="top", ha="left", fontsize=8, wrap=True, transform=side.transAxes)
+    named_loops = {n.loop for n in named if n.loop is not None}
+    others = [lp for lp in major if lp not in named_loops]
+    listed = "\n\n".join(str(lp) for lp in others[:show_loops])
+    more = f"\n\n... and {len(others) - show_loops} longer loops" if len(others) > show_loops else ""
+    legend = ""
+    if named:
+        legend = "Main loops, named by the variables on them\n\n" + "\n\n".join(
+            str(n) for n in named) + "\n\n\n"
+    side.text(0, 1, legend + f"Shortest other loops through more than one stock or flow "
+              f"({len(minor)} first-order loops of a stock and its own net flow not listed)\n\n"
+              + listed + more, va="top", ha="left", fontsize=7, wrap=True, transform=side.transAxes)
     out = Path(out)
     fig.tight_layout()
     fig.savefig(out, dpi=110)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hlssim.cld import causal_graph, feedback_loops
+from hlssim.cld import causal_graph, feedback_loops, loop_names, name_loops
+from hlssim.errors import HlssimError
 from hlssim.cli import main
 
 # A hand-made model with three loops whose polarity is known: births (R), deaths (B), and crowding
@@ -77,8 +78,13 @@ def test_hlssim_diagram_draws_a_png(small_model, tmp_path, capsys):
     assert "expected a file name ending .png" in capsys.readouterr().err
 
 
-def test_the_project_models_diagram_has_the_mechanisms_loops():
-    graph = causal_graph()
+@pytest.fixture(scope="module")
+def project_graph():
+    return causal_graph()
+
+
+def test_the_project_models_diagram_has_the_mechanisms_loops(project_graph):
+    graph = project_graph
     pol = {(a, b): d["polarity"] for a, b, d in graph.edges(data=True)}
     # hand-checked links of MODEL.md's mechanisms
     assert pol["gaming_norm", "trust_cp_change"] == -1      # detected gaming erodes trust
@@ -93,3 +99,66 @@ def test_the_project_models_diagram_has_the_mechanisms_loops():
              "failure_demand"), "B") in loops
     assert (("help_fit", "stress_mean", "turnover_rate", "knowledge_change", "knowledge_accuracy",
              "right_approach_share"), "R") in loops  # futility -> stress -> turnover -> lost learning
+
+
+# --- named loops ----------------------------------------------------------------------------------
+
+MAIN_LOOPS = {  # name -> polarity MODEL.md's theory expects
+    "trust-learning virtuous circle": "R",
+    "gaming-distrust vicious circle": "R",
+    "gaming-distrust-control vicious circle": "R",
+    "audit-deterrence loop": "B",
+    "failure-demand vicious circle": "R",
+    "failure-demand capacity loop": "B",
+    "learning-turnover vicious circle": "R",
+}
+
+
+def test_the_main_loops_of_the_project_model_are_found_named_and_of_the_right_polarity(project_graph):
+    loops = feedback_loops(project_graph, max_length=None)  # as `hlssim diagram` does
+    named = {n.spec.name: n for n in name_loops(loops, loop_names())}
+    for name, kind in MAIN_LOOPS.items():
+        assert named[name].loop is not None, name
+        assert named[name].loop.kind == kind, str(named[name])
+        assert set(named[name].spec.through) <= set(named[name].loop.nodes)
+    # the macro context closes the control loop: gaming -> public trust -> political pressure
+    assert "seen_gaming" in named["gaming-distrust-control vicious circle"].loop.nodes
+    assert {"public_trust", "political_pressure"} <= set(named["audit-deterrence loop"].loop.nodes)
+
+
+def test_named_loops_report_the_polarity_found_not_the_one_expected(small_model):
+    sidecar = small_model.with_name("population.loops.toml")
+    sidecar.write_text("""
+[[loop]]
+name = "crowding"
+kind = "R"
+through = ["crowding", "deaths"]
+
+[[loop]]
+name = "growth"
+kind = "R"
+through = ["births"]
+
+[[loop]]
+name = "nowhere"
+kind = "B"
+through = ["surplus"]
+""")
+    named = name_loops(feedback_loops(causal_graph(small_model)), loop_names(small_model))
+    crowding, growth, nowhere = named
+    assert crowding.loop.kind == "B" and not crowding.as_expected  # the model says B: shown as such
+    assert str(crowding).startswith("B crowding (expected R): crowding -> lifetime")
+    assert growth.as_expected and growth.loop.nodes == ("births", "population")
+    assert nowhere.loop is None and str(nowhere) == "nowhere (expected B): not found"
+
+
+def test_a_bad_sidecar_is_one_clear_error(small_model):
+    sidecar = small_model.with_name("population.loops.toml")
+    sidecar.write_text('[[loop]]\nname = "x"\nkind = "Q"\nthrough = ["births"]\n')
+    with pytest.raises(HlssimError, match="kind 'Q'; expected 'R' or 'B'"):
+        loop_names(small_model)
+    sidecar.write_text('[[loop]]\nname = "x"\nkind = "R"\nthrough = ["birthz"]\n')
+    with pytest.raises(HlssimError, match="birthz not in the model"):
+        loop_names(small_model)
+    sidecar.unlink()
+    assert loop_names(small_model) == []
