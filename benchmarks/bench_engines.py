@@ -58,7 +58,7 @@ def bytes_per_person_step(n_people: int = 10_000) -> float:
     model = BatchModel(scenario(n_people, 1), [1])
     model.step()
     total = 0
-    for value in list(vars(model).values()) + list((model._draw_buffers or {}).values()):
+    for value in list(vars(model).values()) + [model._draw_block]:
         if isinstance(value, np.ndarray) and value.size >= n_people // 20:
             total += value.nbytes
     return 2 * total / n_people

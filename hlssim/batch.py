@@ -3,15 +3,13 @@
 State is held as arrays shaped (replications, agents, ...); each phase of the Mesa model's month
 (:mod:`hlssim.abm.model`) is applied to all agents of all replications together, with the same
 rule functions (:mod:`hlssim.rules`), the same draws in the same order (:mod:`hlssim.draws`, one
-generator per replication) and the same metric definitions (:mod:`hlssim.metrics`). The result is
-the Mesa engine's table to rounding (tests check ``rtol=1e-9``), much faster.
+generator per replication, drawn by numpy) and the same metric definitions (:mod:`hlssim.metrics`).
+The result is the Mesa engine's table to rounding (tests check ``rtol=1e-9``), much faster.
 
-Two details keep it exact:
-- sums over a caseload add people in caseload order (``np.bincount`` accumulates in input order,
-  as Python's ``sum`` does over the Mesa caseload list);
-- a worker's general knowledge is updated person by person through the caseload, so that one
-  update (and the case discussion that reads it) runs as a loop over caseload positions,
-  vectorised across workers and replications.
+Phases over people (plan, live, report and learn) run in compiled kernels (:mod:`hlssim.kernels`)
+that walk each caseload in order as the Mesa workers do and call the same rule functions; the
+phases over workers and providers stay numpy, vectorised across replications. Sums over a
+caseload add people in caseload order (as Python's ``sum`` does over the Mesa caseload list).
 
 Caseloads never change membership (person ``i`` is on worker ``i % n_workers``, worker ``w`` at
 provider ``w % n_providers``); only relationships restart.
@@ -25,8 +23,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from hlssim import kernels as K
 from hlssim import rules as R
-from hlssim.draws import draw_need, initial_draws, make_rng, pick, step_draw_shapes, step_draws
+from hlssim.draws import (
+    block_views,
+    draw_need,
+    fill_step_block,
+    initial_draws,
+    make_rng,
+    pick,
+    rescale_noise,
+    step_layout,
+)
 from hlssim.metrics import METRIC_NAMES, StateArrays, metrics_from_arrays
 from hlssim.scenario import Scenario
 from hlssim.stepping import run_steps
@@ -45,7 +53,7 @@ class BatchModel:
         self.rp = self.sp
         self.regime = scenario
         self.rngs = [make_rng(seed) for seed in seeds]
-        self.R = R_ = len(self.rngs)
+        self.R = len(self.rngs)
         N, W, P, A = s.n_people, s.n_workers, s.n_providers, s.n_approaches
         self.N, self.W, self.P, self.A = N, W, P, A
         self.complexity = c = s.complexity
@@ -64,35 +72,29 @@ class BatchModel:
         self.n_case = np.bincount(self.worker_of, minlength=W)  # (W,)
         self.provider_people = np.bincount(self.provider_of, weights=self.n_case, minlength=P)
         self.provider_staff = np.bincount(self.provider_of, minlength=P)
-        self.flat_worker = (np.arange(R_)[:, None] * W + self.worker_of[None, :]).ravel()
-        self.rep_index = np.arange(R_)[:, None]
         self.steps = 0
-        self._draw_buffers = None
+        self._layout = step_layout(N, W, P)
+        self._draw_block = None
         self._build()
         self._derive_regime()
         self.rows: list[dict[str, np.ndarray]] = []
 
     # --- helpers ----------------------------------------------------------------------------------
-    def per_worker_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum a (R, N) array over each caseload, adding people in caseload order."""
-        out = np.bincount(self.flat_worker, weights=values.ravel().astype(float), minlength=self.R * self.W)
-        return out.reshape(self.R, self.W)
-
     def _stack_initial(self):
         s = self.scenario
         draws = [initial_draws(rng, s.n_people, s.n_workers, s.n_providers) for rng in self.rngs]
         return SimpleNamespace(**{k: np.stack([getattr(d, k) for d in draws]) for k in vars(draws[0])})
 
     def _stack_step(self):
-        """This step's draws for every replication, each from its own generator, into buffers."""
-        s = self.scenario
-        if self._draw_buffers is None:
-            shapes = step_draw_shapes(s.n_people, s.n_workers, s.n_providers)
-            self._draw_buffers = {k: np.empty((self.R,) + shape) for k, shape in shapes.items()}
-        buffers = self._draw_buffers
+        """This step's draws for every replication, each from its own generator, into one block
+        (replications x draws) whose rows are filled call by call as :func:`step_draws` would."""
+        if self._draw_block is None:
+            self._draw_block = np.empty((self.R, self._layout.size))
+            self._draw_views = block_views(self._draw_block, self._layout)
         for r, rng in enumerate(self.rngs):
-            step_draws(rng, s.n_people, s.n_workers, s.n_providers, out={k: b[r] for k, b in buffers.items()})
-        return SimpleNamespace(**buffers)
+            fill_step_block(rng, self._draw_block[r], self._layout)
+        rescale_noise(self._draw_block, self._layout)
+        return SimpleNamespace(**self._draw_views)
 
     # --- set-up -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -124,6 +126,7 @@ class BatchModel:
         self.futility = np.zeros((R_, W))
         self.neglect_found = np.zeros((R_, W), dtype=bool)
         self.last_reported_share = np.zeros((R_, W))
+        self.fd_sum = np.zeros((R_, W))
         # people
         self.base = R.baseline(d.base)
         self.factors = R.clip01(self.base[..., None] + 0.1 * d.factor_noise)
@@ -219,7 +222,6 @@ class BatchModel:
 
     def _plan(self, d) -> None:
         m, s, sp = self, self.rp, self.sp
-        wof = self.worker_of
         gaming = R.gaming_intensity(self.pressure, self.alpha, self.motivation, s.audit_rate,
                                     self.trust_mw, sp.gaming_max) * self.culture[:, self.provider_of]
         self.gaming = gaming
@@ -227,10 +229,6 @@ class BatchModel:
         substitution, misreport_time = R.gaming_time(gaming, m.mech_substitution, m.mech_misreport)
         direct = np.maximum(0.0, 1.0 - admin - s.reflection_time - s.collaboration_time
                             - substitution - misreport_time)
-        n_case = self.n_case
-        fd_total = self.per_worker_sum(self.failure_demand)
-        load = sp.failure_demand_load * fd_total
-        direct_effective = direct * n_case / (n_case + load)
         effort = R.effort_level(self.motivation, self.pressure, self.alpha, sp.focus_gain, m.mech_focus)
         if m.mech_neglect:
             effort = np.where(self.knave, effort * R.NEGLECT_EFFORT, effort)
@@ -244,151 +242,48 @@ class BatchModel:
         self.direct = direct
         self.withheld = withheld
         self.gaming_time = substitution + misreport_time + direct * (allocating + withheld)
-        line = sp.outcome_line
-        obs = self.observed
-        need_w = R.need_weight(obs)
-        need_total = self.per_worker_sum(need_w)
-        if m.mech_threshold:
-            game_w = R.threshold_weight(obs, line)
-            game_total = self.per_worker_sum(game_w)
-        else:
-            game_w, game_total = need_w, need_total
-        alloc_p = allocating[:, wof]
-        if m.mech_creaming:
-            park = R.parking_multiplier(obs, line, gaming[:, wof], s.pbr_share)
-        else:
-            park = np.ones_like(obs)
-        self.park = park
-        self.planned_on = obs.copy()
-        weights = ((1.0 - alloc_p) * need_w / need_total[:, wof] + alloc_p * game_w / game_total[:, wof]) * park
-        total = self.per_worker_sum(weights)
-        per_person = direct_effective * effort * self.nominal_caseload / n_case
-        safe_total = np.where(total > 0, total, 1.0)
-        per_unit = np.where(total > 0, per_person * n_case / safe_total, 0.0)
-        focus = gaming * m.mech_substitution
         explore_p = R.exploration_chance(sp.exploration, self.control, self.trust_mw)
-        standard = d.u_standard < s.standardisation
-        exploring = ~standard & (d.u_explore < explore_p[:, wof])
-        best = self.belief.argmax(axis=-1)
-        approach = np.where(standard, 0, np.where(exploring, pick(d.explore_pick, self.A), best))
-        speed = np.where(standard, 1.0 + sp.standard_efficiency, 1.0)
-        fit = R.fit_of(approach, self.need, sp.misfit_effect)
-        fit = R.collaboration_cover(fit, s.collaboration_time, s.alliance, self.complexity)
-        self.approach = approach
-        self.fit = fit
-        self.effort = per_unit[:, wof] * weights
-        self.focus = focus[:, wof]
-        self.help = (sp.help_gain * speed * self.effort * fit
-                     * R.relationship_quality(self.trust_wp, self.complexity)
-                     * self.quality[:, self.person_provider])
+        focus = gaming * m.mech_substitution
+        K.plan_people(
+            self.W, self.n_case, self.provider_of, direct, effort, allocating, gaming, explore_p,
+            focus, self.quality, self.failure_demand, self.observed, self.belief, self.trust_wp,
+            self.need, d.u_standard, d.u_explore, d.explore_pick,
+            self.nominal_caseload, sp.outcome_line, sp.failure_demand_load, bool(m.mech_threshold),
+            bool(m.mech_creaming), s.pbr_share, s.standardisation, sp.standard_efficiency,
+            sp.misfit_effect, s.collaboration_time, s.alliance, self.complexity, sp.help_gain,
+            self.park, self.planned_on, self.approach, self.fit, self.effort, self.focus, self.help)
 
     def _live(self, d) -> None:
         sp = self.sp
-        bp = np.zeros_like(self.wellbeing)
-        if self.mech_barriers:
-            for j in range(R.N_BARRIERS):
-                bp = bp + np.where(self.exposed[..., j], self.barriers[:, j:j + 1], 0.0)
-            bp = bp * sp.barrier_harm
-        spread = 1.0 - self.focus
-        concentrated = spread + self.focus * R.N_FACTORS
-        old_w = self.wellbeing
-        # help on each factor: concentrated on the measured one, spread on the rest
-        share = np.repeat(spread[..., None], R.N_FACTORS, axis=-1)
-        share[..., R.MEASURED_FACTOR] = concentrated
-        h = self.help[..., None] * share
-        f = self.factors
-        f = f + R.factor_change(f, self.base[..., None], h, sp.recovery_rate, bp[..., None],
-                                self.shock_sd * d.shock)
-        self.factors = R.clip01(f)
-        shifting = d.u_shift < sp.need_shift_rate * self.complexity
-        if shifting.any():
-            fresh = draw_need(d.need_u1, d.need_u2, d.need_pick, self.profile, self.complexity, self.A)
-            self.need = np.where(shifting, fresh, self.need)
-        self.external = R.clip01(R.external_update(self.external, 0.1 * d.ext_innovation))
-        self.wellbeing, self.observed = self._outcomes(sp.measurement_noise * d.obs_noise,
-                                                       self.local[:, self.person_provider])
-        drop = np.maximum(0.0, old_w - self.wellbeing) * 10.0
-        self.failure_demand = np.maximum(0.0, self.failure_demand + R.failure_demand_change(
-            self.failure_demand, self.effort, self.fit, drop, self.mech_failure_demand))
+        K.live_people(
+            self.person_provider, self.factors, self.base, self.exposed, self.barriers, self.focus,
+            self.help, self.wellbeing, self.observed, self.need, self.profile, self.external,
+            self.failure_demand, self.effort, self.fit, self.local,
+            d.shock, d.u_shift, d.need_u1, d.need_u2, d.need_pick, d.obs_noise, d.ext_innovation,
+            bool(self.mech_barriers), sp.barrier_harm, sp.recovery_rate, self.shock_sd,
+            sp.need_shift_rate, self.complexity, self.A, sp.measurement_noise, self.lam, self.alpha,
+            self.mech_failure_demand)
 
     def _report_and_learn(self, d) -> None:
         s, sp = self.rp, self.sp
-        wof = self.worker_of
-        line = sp.outcome_line
-        misreport_p = R.misreport_probability(self.gaming, self.mech_misreport)
-        audited = d.u_audit < s.audit_rate
         step = R.learning_step_size(sp.learning_rate, s.reflection_time) * self.mech_learning
         case_discussion = 0.1 * self.pool_rate * self.mech_learning
-        success = self.observed > line
-        fiddle = ~success & (d.u_misreport < misreport_p[:, wof])
-        reported = self.per_worker_sum(success).astype(np.int64)
-        misreported = self.per_worker_sum(fiddle).astype(np.int64)
-        fit_sum = self.per_worker_sum(self.fit)
-        # learning: each person's belief about the approach tried, then (person by person through
-        # each caseload) the worker's general knowledge and the case discussion that reads it
-        learn = (self.effort > 0.05) & (step > 0)
-        signal = R.learning_signal(self.fit, d.signal_noise, self.alpha, self.gaming[:, wof] * self.mech_misreport)
-        if step > 0:
-            tried = np.take_along_axis(self.belief, self.approach[..., None], axis=-1)[..., 0]
-            updated = tried + step * (signal - tried)
-            np.put_along_axis(self.belief, self.approach[..., None], np.where(learn, updated, tried)[..., None], axis=-1)
-        if step > 0 or case_discussion > 0:
-            self._caseload_learning(learn, signal, 0.2 * step, case_discussion)
-        if self.mech_learning:
-            telling = d.u_coproduce < s.coproduction
-            own = np.take_along_axis(self.belief, self.need[..., None], axis=-1)[..., 0]
-            told = own + 0.5 * (1.0 - own)
-            np.put_along_axis(self.belief, self.need[..., None], np.where(telling, told, own)[..., None], axis=-1)
-        if self.mech_trust:
-            build, loss = R.person_trust_drivers(self.effort, self.park, self.gaming[:, wof])
-            self.trust_wp = R.clip01(self.trust_wp + R.trust_change(
-                self.trust_wp, build, loss, sp.trust_build_rate, sp.trust_loss_rate))
-        self.caught = np.where(audited & (misreported > 0), 1.0, 0.0)
-        misreported = np.where(audited, 0, misreported)
-        self.reported_value = np.where(fiddle & ~audited[:, wof], line + 0.01, self.observed)
-        self.reported = reported + misreported
-        self.misreported = misreported
-        self.last_reported_share = self.reported / self.n_case
-        self.futility = 1.0 - fit_sum / self.n_case
-        self.neglect_found = np.zeros_like(audited)
-        if self.mech_neglect:
-            p_find = R.neglect_detection(audited, s.peer_accountability, s.reflection_time, s.alliance,
-                                         self.pressure, self.alpha)
-            self.neglect_found = self.knave & (d.u_detect < p_find)
-
-    def _caseload_learning(self, learn, signal, row_step, case_discussion) -> None:
-        """Update general knowledge and run case discussion person by person in caseload order.
-
-        People at the same caseload position belong to different workers, so each position is one
-        vectorised update; positions run in order, as the Mesa worker walks its caseload.
-        """
-        W, N, A = self.W, self.N, self.A
-        knowledge = self.knowledge.reshape(-1)  # a view: (R, W, A, A) flattened
-        # flat index of each person's knowledge row, and of the cell for the approach tried
-        row_start = ((self.rep_index * W + self.worker_of[None, :]) * A + self.profile) * A  # (R, N)
-        cell = row_start + self.approach
-        offsets = np.arange(A)
-        for start in range(0, N, W):
-            people = slice(start, min(start + W, N))
-            if row_step > 0:
-                idx = cell[:, people]
-                current = knowledge[idx]
-                moved = current + row_step * (signal[:, people] - current)
-                knowledge[idx] = np.where(learn[:, people], moved, current)
-            if case_discussion > 0:
-                row = knowledge[row_start[:, people, None] + offsets]  # (R, n, A)
-                b = self.belief[:, people]
-                self.belief[:, people] = b + case_discussion * (row - b)
+        K.report_and_learn(
+            self.W, self.n_case, self.knave, self.gaming, self.observed, self.fit, self.effort,
+            self.approach, self.profile, self.need, self.park, self.belief, self.knowledge,
+            self.trust_wp, self.failure_demand,
+            d.u_audit, d.u_misreport, d.signal_noise, d.u_coproduce, d.u_detect,
+            sp.outcome_line, s.audit_rate, self.mech_misreport, step, case_discussion, self.alpha,
+            bool(self.mech_learning), s.coproduction, bool(self.mech_trust), sp.trust_build_rate,
+            sp.trust_loss_rate, bool(self.mech_neglect), s.peer_accountability, s.reflection_time,
+            s.alliance, self.pressure,
+            self.reported_value, self.reported, self.misreported, self.caught,
+            self.last_reported_share, self.futility, self.neglect_found, self.fd_sum)
 
     def _aggregate(self) -> None:
-        P = self.P
-        reported_by_provider = np.stack(
-            [np.bincount(self.provider_of, weights=r, minlength=P) for r in self.reported], axis=0)
+        reported_by_provider = K.group_sums(self.reported.astype(float), self.provider_of, self.P)
         self.reported_share = reported_by_provider / self.provider_people
-        caught = np.zeros((self.R, P))
-        for p in range(P):
-            caught[:, p] = self.caught[:, self.provider_of == p].max(axis=1)
-        self.caught_p = caught
+        self.caught_p = K.group_max(self.caught, self.provider_of, self.P)
 
     def _oversee(self) -> None:
         s = self.rp
@@ -418,7 +313,7 @@ class BatchModel:
                 self.motivation, self.control, self.autonomy, self.trust_mw, self.complexity,
                 np.where(self.knave, 1.0, 0.0), sp.crowding_rate))
         n = self.n_case
-        fd = self.per_worker_sum(self.failure_demand)
+        fd = self.fd_sum  # each caseload's failure demand, summed in phase 3
         fd_share = fd / (n + fd)
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
         self.stress = R.clip01(R.relax(self.stress, target, 0.1))
@@ -488,7 +383,7 @@ class BatchModel:
         self._replace(replaced, d)
 
     def _metrics(self) -> dict[str, np.ndarray]:
-        knows = self.belief.argmax(axis=-1) == self.need
+        knows = K.knows_need(self.belief, self.need)
         arrays = StateArrays(
             wellbeing=self.wellbeing, failure_demand=self.failure_demand, effort=self.effort,
             reported_value=self.reported_value, planned_on=self.planned_on, park=self.park,

@@ -96,44 +96,91 @@ def step_draw_shapes(n_people: int, n_workers: int, n_providers: int) -> dict[st
     return {name: sizes[whose] for name, _, whose, _ in STEP_DRAWS}
 
 
+@dataclass(frozen=True)
+class StepLayout:
+    """Where each of a step's draws sits in one flat block of floats, in drawing order.
+
+    Consecutive draws of the same generator method are made in one call (``runs``): a generator
+    gives the same numbers whether a stream is drawn in one call or in consecutive pieces, so the
+    values are exactly those of one call per draw, with a fraction of the calls.
+    """
+
+    size: int  # floats in the block
+    fields: dict[str, tuple[int, tuple[int, ...]]]  # name -> (offset, shape)
+    runs: tuple[tuple[bool, int, int], ...]  # (normal?, start, stop): one generator call each
+    noise: tuple[tuple[int, int], ...]  # (start, stop) of the "noise" draws, to rescale
+
+
+def step_layout(n_people: int, n_workers: int, n_providers: int) -> StepLayout:
+    shapes = step_draw_shapes(n_people, n_workers, n_providers)
+    fields, runs, noise, offset = {}, [], [], 0
+    for name, kind, _, _ in STEP_DRAWS:
+        size = int(np.prod(shapes[name]))
+        fields[name] = (offset, shapes[name])
+        normal = kind == "normal"
+        if runs and runs[-1][0] == normal:
+            runs[-1] = (normal, runs[-1][1], offset + size)
+        else:
+            runs.append((normal, offset, offset + size))
+        if kind == "noise":
+            noise.append((offset, offset + size))
+        offset += size
+    return StepLayout(offset, fields, tuple(runs), tuple(noise))
+
+
+def fill_step_block(rng: np.random.Generator, block: np.ndarray, layout: StepLayout) -> None:
+    """Draw one step's raw numbers into ``block`` (1-d, ``layout.size``), before rescaling noise."""
+    for normal, start, stop in layout.runs:
+        if normal:
+            rng.standard_normal(out=block[start:stop])
+        else:
+            rng.random(out=block[start:stop])
+
+
+def rescale_noise(block: np.ndarray, layout: StepLayout) -> None:
+    """Turn the uniform "noise" draws of a block (last axis: the layout) into mean 0, variance 1."""
+    for start, stop in layout.noise:
+        part = block[..., start:stop]
+        part -= 0.5
+        part *= _SQRT12
+
+
+def block_views(block: np.ndarray, layout: StepLayout) -> dict[str, np.ndarray]:
+    """Each draw as a view of ``block`` (leading axes kept: one per replication, say)."""
+    lead = block.shape[:-1]
+    return {name: block[..., off:off + int(np.prod(shape))].reshape(lead + shape)
+            for name, (off, shape) in layout.fields.items()}
+
+
 class StepDraws(SimpleNamespace):
     """Draws for one step, as attributes named in :data:`STEP_DRAWS`: every one made every step."""
 
 
-def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int,
-               out: dict[str, np.ndarray] | None = None) -> StepDraws:
-    """Make one step's draws in the fixed order; fill the arrays in ``out`` if given (no copies)."""
-    shapes = step_draw_shapes(n_people, n_workers, n_providers)
-    drawn = {}
-    for name, kind, _, _ in STEP_DRAWS:
-        buf = out[name] if out is not None else np.empty(shapes[name])
-        if kind == "normal":
-            rng.standard_normal(out=buf)
-        else:
-            rng.random(out=buf)
-            if kind == "noise":
-                buf -= 0.5
-                buf *= _SQRT12
-        drawn[name] = buf
-    return StepDraws(**drawn)
+def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int) -> StepDraws:
+    """Make one step's draws in the fixed order."""
+    layout = step_layout(n_people, n_workers, n_providers)
+    block = np.empty(layout.size)
+    fill_step_block(rng, block, layout)
+    rescale_noise(block, layout)
+    return StepDraws(**block_views(block, layout))
 
 
 def pick(u, n: int):
     """Turn a uniform draw into an index in 0..n-1 (floats or arrays)."""
-    if isinstance(u, np.ndarray):
-        return np.minimum((u * n).astype(np.int64), n - 1)
-    return min(int(u * n), n - 1)
+    if isinstance(u, float):
+        return min(int(u * n), n - 1)
+    return np.minimum((u * n).astype(np.int64), n - 1)
 
 
 def draw_need(u1, u2, u_pick, profile, complexity: float, n_approaches: int):
     """What helps a person: the standard approach at low complexity; at high complexity usually the
     approach typical of their presenting situation (``profile``), sometimes something personal.
     Works on floats (one person) and on arrays (many)."""
-    if isinstance(u1, np.ndarray):
-        personal = pick(u_pick, n_approaches)
-        return np.where(u1 >= complexity, 0, np.where(u2 < 0.7, profile, personal))
-    if u1 >= complexity:
-        return 0
-    if u2 < 0.7:
-        return profile
-    return pick(u_pick, n_approaches)
+    if isinstance(u1, float):
+        if u1 >= complexity:
+            return 0
+        if u2 < 0.7:
+            return profile
+        return pick(u_pick, n_approaches)
+    personal = pick(u_pick, n_approaches)
+    return np.where(u1 >= complexity, 0, np.where(u2 < 0.7, profile, personal))

@@ -1,8 +1,11 @@
 """The model's rules: small, pure functions of state.
 
-Each function works on Python floats (one agent, as the Mesa agents call them) and on numpy
-arrays (many agents at once), so every engine applies the same formula. None of them draws random
-numbers: draws are made once per step at model level (``hlssim.draws``) and passed in.
+Each function works on Python floats (one agent, as the Mesa agents call them), on numpy
+arrays (many agents at once) and inside numba-compiled kernels (:mod:`hlssim.kernels` compiles
+these same function objects), so every engine applies the same formula. A function that must
+branch tests for the scalar case first (``isinstance(x, float)``): numba resolves that test when
+it compiles and keeps only the scalar branch. None of them draws random numbers: draws are made
+once per step at model level (``hlssim.draws``) and passed in.
 
 The numbered comments name the mechanism of ``MODEL.md`` each rule belongs to; ``docs/ODD.md``
 gives the reasoning and sources for each formula and default.
@@ -54,9 +57,9 @@ def barrier_exposure_chance(complexity):
 def new_hire(u_knave, u_motivation, knave_share):
     """Whether a new hire is a knave, and their intrinsic motivation (floats or arrays)."""
     knave = u_knave < knave_share
-    if isinstance(knave, np.ndarray):
-        return knave, np.where(knave, 0.1 + 0.15 * u_motivation, 0.6 + 0.3 * u_motivation)
-    return knave, (0.1 + 0.15 * u_motivation if knave else 0.6 + 0.3 * u_motivation)
+    if isinstance(u_knave, float):
+        return knave, (0.1 + 0.15 * u_motivation if knave else 0.6 + 0.3 * u_motivation)
+    return knave, np.where(knave, 0.1 + 0.15 * u_motivation, 0.6 + 0.3 * u_motivation)
 
 
 def prior_belief(n_approaches: int) -> list[float]:
@@ -89,9 +92,9 @@ def mechanism_switches(scenario) -> dict[str, float]:
 
 def clip01(x):
     """Clamp to [0, 1], for floats and arrays alike."""
-    if isinstance(x, np.ndarray):
-        return np.clip(x, 0.0, 1.0)
-    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+    if isinstance(x, (int, float)):
+        return 0.0 if x < 0.0 else min(x, 1.0)
+    return np.clip(x, 0.0, 1.0)
 
 
 def relax(x, target, rate):
@@ -193,9 +196,9 @@ def need_weight(observed):
 def threshold_weight(observed, line):
     """Effort allocation under threshold gaming: people just under the line, nobody over it."""
     gap = line - observed
-    if isinstance(gap, np.ndarray):
-        return np.where(gap > 0.0, np.exp(-((gap / 0.08) ** 2)), 0.02)
-    return float(np.exp(-((gap / 0.08) ** 2))) if gap > 0.0 else 0.02
+    if isinstance(observed, float):
+        return float(np.exp(-((gap / 0.08) ** 2))) if gap > 0.0 else 0.02
+    return np.where(gap > 0.0, np.exp(-((gap / 0.08) ** 2)), 0.02)
 
 
 def parking_multiplier(observed, line, gaming, pbr_share):
@@ -206,9 +209,9 @@ def parking_multiplier(observed, line, gaming, pbr_share):
     """
     strength = clip01(gaming * (0.5 + 2.5 * pbr_share))
     hard = (line - observed) > 0.15
-    if isinstance(hard, np.ndarray):
-        return np.where(hard, 1.0 - strength, 1.0)
-    return 1.0 - strength if hard else 1.0
+    if isinstance(observed, float):
+        return 1.0 - strength if hard else 1.0
+    return np.where(hard, 1.0 - strength, 1.0)
 
 
 # --- NPM's strengths: focus, standardisation ------------------------------------------------------
@@ -226,9 +229,9 @@ def effort_level(motivation, pressure, alpha, focus_gain, focus_on):
 
 def fit_of(chosen, need, misfit_effect):
     """How well the approach used fits what helps this person."""
-    if isinstance(chosen, np.ndarray):
-        return np.where(chosen == need, 1.0, misfit_effect)
-    return 1.0 if chosen == need else misfit_effect
+    if isinstance(chosen, int):
+        return 1.0 if chosen == need else misfit_effect
+    return np.where(chosen == need, 1.0, misfit_effect)
 
 
 def relationship_quality(trust_wp, complexity):
@@ -268,7 +271,7 @@ def turnover_probability(stress, motivation, base_turnover, on):
 
 def person_trust_drivers(effort, park, gaming):
     """Time in relationship builds a person's trust; being parked and gamed around erodes it."""
-    capped = np.minimum(1.0, effort) if isinstance(effort, np.ndarray) else min(1.0, effort)
+    capped = min(1.0, effort) if isinstance(effort, float) else np.minimum(1.0, effort)
     return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming
 
 

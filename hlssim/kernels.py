@@ -1,0 +1,326 @@
+"""Compiled kernels for the batch engine's per-person phases (numba).
+
+Each kernel walks replications, then workers, then each worker's caseload in order, exactly as the
+Mesa agents do (:mod:`hlssim.abm.agents`), and calls the very rule functions the agents call:
+every function of :mod:`hlssim.rules` and :func:`hlssim.draws.pick`/:func:`~hlssim.draws.draw_need`
+is registered with numba (``register_jitable``), so a kernel's ``R.clip01(x)`` compiles the same
+source the Mesa engine runs in Python. A change to a rule reaches both engines.
+
+Sums over a caseload add people in caseload order, as Python's ``sum`` does over the Mesa list, so
+results agree with the Mesa engine to the last bit or nearly (``tests/test_batch.py`` checks
+``rtol=1e-9``). Random draws are never made here: numpy makes them (:mod:`hlssim.draws`) and the
+kernels read them.
+
+Compiled code is cached on disk (``cache=True``, in ``__pycache__`` or numba's user-wide cache);
+the cache is keyed on the contents of this file, :mod:`hlssim.rules` and :mod:`hlssim.draws`
+together (:class:`_RulesAwareLocator`), so editing a rule recompiles the kernels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import warnings
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba.core import caching
+from numba.core.errors import NumbaExperimentalFeatureWarning
+from numba.extending import register_jitable
+
+from hlssim import draws as D
+from hlssim import rules as R
+
+# The rules' scalar-or-array test (isinstance) is an experimental numba feature; it is resolved at
+# compile time here, which is all we use it for.
+warnings.filterwarnings("ignore", category=NumbaExperimentalFeatureWarning)
+
+for _module in (R, D):
+    for _name, _fn in inspect.getmembers(_module, inspect.isfunction):
+        if _fn.__module__ == _module.__name__:
+            register_jitable(_fn)
+
+_HERE = Path(__file__).resolve()
+_SOURCES = (_HERE, Path(R.__file__).resolve(), Path(D.__file__).resolve())
+
+
+def _sources_stamp() -> str:
+    digest = hashlib.sha256()
+    for path in _SOURCES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _rules_aware(base):
+    """A numba cache locator for this file whose freshness stamp covers the rules' sources too
+    (numba's own stamp covers only the file that defines the kernel)."""
+
+    class Locator(base):
+        def get_source_stamp(self):
+            return _sources_stamp()
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if Path(py_file).resolve() != _HERE:
+                return None
+            return super().from_function(py_func, py_file)
+
+    Locator.__name__ = f"RulesAware{base.__name__}"
+    return Locator
+
+
+def _install_locators() -> bool:
+    def find(*names):
+        for name in names:
+            if hasattr(caching, name):
+                return getattr(caching, name)
+        raise AttributeError(names[0])
+
+    try:
+        classes = find("CacheImpl", "_CacheImpl")._locator_classes
+        bases = (find("InTreeCacheLocator", "_InTreeCacheLocator"),
+                 find("UserWideCacheLocator", "_UserWideCacheLocator"))
+    except AttributeError:  # numba's internals changed: compile without a disk cache
+        return False
+    if not any(getattr(c, "__name__", "").startswith("RulesAware") for c in classes):
+        classes[:0] = [_rules_aware(b) for b in bases]
+    return True
+
+
+_CACHE = _install_locators()
+_jit = numba.njit(cache=_CACHE, error_model="numpy", nogil=True)
+
+
+@_jit
+def group_sums(values, group, n_groups):
+    """Sum (R, X) values into (R, n_groups) by ``group`` (X,), adding in index order (as
+    ``np.bincount`` and Python's ``sum`` over a list do)."""
+    n_reps, n = values.shape
+    out = np.zeros((n_reps, n_groups))
+    for r in range(n_reps):
+        for i in range(n):
+            out[r, group[i]] += values[r, i]
+    return out
+
+
+@_jit
+def group_max(values, group, n_groups):
+    """Largest of (R, X) values in each group, 0 for an empty group or all-negative values
+    (``max(..., default=0.0)`` over non-negative flags)."""
+    n_reps, n = values.shape
+    out = np.zeros((n_reps, n_groups))
+    for r in range(n_reps):
+        for i in range(n):
+            out[r, group[i]] = max(out[r, group[i]], values[r, i])
+    return out
+
+
+@_jit
+def plan_people(n_workers, n_case, provider_of, direct, effort_w, allocating, gaming, explore_p,
+                focus_w, quality, failure_demand, observed, belief, trust_wp, need,
+                u_standard, u_explore, explore_pick,
+                nominal_caseload, line, failure_demand_load, mech_threshold, mech_creaming,
+                pbr_share, standardisation, standard_efficiency, misfit_effect,
+                collaboration_time, alliance, complexity, help_gain,
+                park, planned_on, approach, fit, effort, focus, help):
+    """Phase 1 for people (:meth:`Worker.plan` after the worker's own split of time): weights of
+    effort by need and by the gamer's rule, parking, choice of approach, fit and help."""
+    n_reps, n_people = observed.shape
+    n_approaches = belief.shape[2]
+    W = n_workers
+    for r in range(n_reps):
+        for w in range(W):
+            n = n_case[w]
+            if n == 0:
+                continue
+            fd_total = 0.0
+            need_total = 0.0
+            game_total = 0.0
+            for i in range(w, n_people, W):
+                fd_total += failure_demand[r, i]
+                need_total += R.need_weight(observed[r, i])
+                if mech_threshold:
+                    game_total += R.threshold_weight(observed[r, i], line)
+            if not mech_threshold:
+                game_total = need_total
+            load = failure_demand_load * fd_total
+            direct_effective = direct[r, w] * n / (n + load)
+            alloc = allocating[r, w]
+            g = gaming[r, w]
+            total = 0.0
+            for i in range(w, n_people, W):
+                obs = observed[r, i]
+                nw = R.need_weight(obs)
+                gw = R.threshold_weight(obs, line) if mech_threshold else nw
+                pk = R.parking_multiplier(obs, line, g, pbr_share) if mech_creaming else 1.0
+                park[r, i] = pk
+                planned_on[r, i] = obs
+                wgt = ((1.0 - alloc) * nw / need_total + alloc * gw / game_total) * pk
+                effort[r, i] = wgt  # the weight for now; scaled below
+                total += wgt
+            per_person = direct_effective * effort_w[r, w] * nominal_caseload / n
+            per_unit = per_person * n / total if total > 0 else 0.0
+            q = quality[r, provider_of[w]]
+            standard_speed = 1.0 + standard_efficiency
+            for i in range(w, n_people, W):
+                speed = 1.0
+                if u_standard[r, i] < standardisation:
+                    a = 0
+                    speed = standard_speed
+                elif u_explore[r, i] < explore_p[r, w]:
+                    a = D.pick(explore_pick[r, i], n_approaches)
+                else:
+                    a = 0
+                    best = belief[r, i, 0]
+                    for k in range(1, n_approaches):
+                        if belief[r, i, k] > best:
+                            best = belief[r, i, k]
+                            a = k
+                f = R.fit_of(a, need[r, i], misfit_effect)
+                f = R.collaboration_cover(f, collaboration_time, alliance, complexity)
+                approach[r, i] = a
+                fit[r, i] = f
+                e = per_unit * effort[r, i]
+                effort[r, i] = e
+                focus[r, i] = focus_w[r, w]
+                help[r, i] = (help_gain * speed * e * f
+                              * R.relationship_quality(trust_wp[r, i], complexity) * q)
+
+
+@_jit
+def live_people(person_provider, factors, base, exposed, barriers, focus, help, wellbeing,
+                observed, need, profile, external, failure_demand, effort, fit, local,
+                shock, u_shift, need_u1, need_u2, need_pick, obs_noise, ext_innovation,
+                mech_barriers, barrier_harm, recovery_rate, shock_sd, need_shift_rate, complexity,
+                n_approaches, measurement_noise, lam, alpha, mech_failure_demand):
+    """Phase 2 (:meth:`Person.live`): help, drift, barriers and shocks on each life factor; needs
+    that shift; outside forces; wellbeing and what the indicator observes; failure demand."""
+    n_reps, n_people, n_factors = factors.shape
+    n_barriers = exposed.shape[2]
+    for r in range(n_reps):
+        for i in range(n_people):
+            bp = 0.0
+            if mech_barriers:
+                for j in range(n_barriers):
+                    if exposed[r, i, j]:
+                        bp += barriers[r, j]
+                bp *= barrier_harm
+            spread = 1.0 - focus[r, i]
+            concentrated = spread + focus[r, i] * R.N_FACTORS
+            old_w = wellbeing[r, i]
+            b = base[r, i]
+            hlp = help[r, i]
+            for k in range(n_factors):
+                h = hlp * (concentrated if k == R.MEASURED_FACTOR else spread)
+                f = factors[r, i, k]
+                f += R.factor_change(f, b, h, recovery_rate, bp, shock_sd * shock[r, i, k])
+                factors[r, i, k] = R.clip01(f)
+            if u_shift[r, i] < need_shift_rate * complexity:
+                need[r, i] = D.draw_need(need_u1[r, i], need_u2[r, i], need_pick[r, i],
+                                         profile[r, i], complexity, n_approaches)
+            external[r, i] = R.clip01(R.external_update(external[r, i], 0.1 * ext_innovation[r, i]))
+            total = 0.0
+            lowest = factors[r, i, 0]
+            for k in range(n_factors):
+                total += factors[r, i, k]
+                lowest = min(lowest, factors[r, i, k])
+            w = R.wellbeing(total / n_factors, lowest, lam)
+            outside = 0.5 * (external[r, i] + local[r, person_provider[i]])
+            wellbeing[r, i] = w
+            observed[r, i] = R.observed_outcome(w, factors[r, i, R.MEASURED_FACTOR], outside,
+                                                measurement_noise * obs_noise[r, i], complexity,
+                                                alpha)
+            drop = max(0.0, old_w - w) * 10.0
+            fd = failure_demand[r, i]
+            failure_demand[r, i] = max(0.0, fd + R.failure_demand_change(
+                fd, effort[r, i], fit[r, i], drop, mech_failure_demand))
+
+
+@_jit
+def report_and_learn(n_workers, n_case, knave, gaming, observed, fit, effort, approach, profile,
+                     need, park, belief, knowledge, trust_wp, failure_demand,
+                     u_audit, u_misreport, signal_noise, u_coproduce, u_detect,
+                     line, audit_rate, mech_misreport, step, case_discussion, alpha, mech_learning,
+                     coproduction, mech_trust, trust_build_rate, trust_loss_rate, mech_neglect,
+                     peer_accountability, reflection_time, alliance, pressure,
+                     reported_value, reported, misreported, caught, last_reported_share, futility,
+                     neglect_found, fd_sum):
+    """Phase 3 (:meth:`Worker.report_and_learn`), worker by worker through each caseload in order:
+    report (honestly or not), face audit, learn (the person's belief, the worker's general
+    knowledge, case discussion, what the person says), trust; also each caseload's failure demand
+    (for phase 5)."""
+    n_reps, n_people = observed.shape
+    n_approaches = belief.shape[2]
+    W = n_workers
+    row_step = 0.2 * step
+    for r in range(n_reps):
+        for w in range(W):
+            g = gaming[r, w]
+            misreport_p = R.misreport_probability(g, mech_misreport)
+            audited = u_audit[r, w] < audit_rate
+            n_reported = 0
+            n_misreported = 0
+            fit_sum = 0.0
+            fd = 0.0
+            for i in range(w, n_people, W):
+                obs = observed[r, i]
+                reported_value[r, i] = obs
+                if obs > line:
+                    n_reported += 1
+                elif u_misreport[r, i] < misreport_p:
+                    n_misreported += 1
+                    if not audited:
+                        reported_value[r, i] = line + 0.01  # reported as just over the line
+                fit_sum += fit[r, i]
+                fd += failure_demand[r, i]
+                k = profile[r, i]
+                if effort[r, i] > 0.05 and step > 0:
+                    a = approach[r, i]
+                    signal = R.learning_signal(fit[r, i], signal_noise[r, i], alpha,
+                                               g * mech_misreport)
+                    belief[r, i, a] += step * (signal - belief[r, i, a])
+                    knowledge[r, w, k, a] += row_step * (signal - knowledge[r, w, k, a])
+                if case_discussion > 0:
+                    for a in range(n_approaches):
+                        belief[r, i, a] += case_discussion * (knowledge[r, w, k, a] - belief[r, i, a])
+                if mech_learning and u_coproduce[r, i] < coproduction:
+                    nd = need[r, i]
+                    belief[r, i, nd] += 0.5 * (1.0 - belief[r, i, nd])
+                if mech_trust:
+                    build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g)
+                    t = trust_wp[r, i]
+                    trust_wp[r, i] = R.clip01(t + R.trust_change(
+                        t, build, loss, trust_build_rate, trust_loss_rate))
+            caught[r, w] = 1.0 if (audited and n_misreported > 0) else 0.0
+            if audited:
+                n_misreported = 0
+            n = n_case[w]
+            reported[r, w] = n_reported + n_misreported
+            misreported[r, w] = n_misreported
+            last_reported_share[r, w] = (n_reported + n_misreported) / n if n else 0.0
+            futility[r, w] = 1.0 - fit_sum / n if n else 0.0
+            fd_sum[r, w] = fd
+            found = False
+            if knave[r, w] and mech_neglect:
+                p_find = R.neglect_detection(audited, peer_accountability, reflection_time,
+                                             alliance, pressure, alpha)
+                found = u_detect[r, w] < p_find
+            neglect_found[r, w] = found
+
+
+@_jit
+def knows_need(belief, need):
+    """Whether each person's best-believed approach (the first largest belief) is their need."""
+    n_reps, n_people, n_approaches = belief.shape
+    out = np.empty((n_reps, n_people), dtype=np.bool_)
+    for r in range(n_reps):
+        for i in range(n_people):
+            a = 0
+            best = belief[r, i, 0]
+            for k in range(1, n_approaches):
+                if belief[r, i, k] > best:
+                    best = belief[r, i, k]
+                    a = k
+            out[r, i] = a == need[r, i]
+    return out
