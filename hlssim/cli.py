@@ -194,11 +194,25 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """Run experiments and judge their [[expect]] tables: exit 0 all pass, 1 any fails."""
+    from hlssim.experiments.check import cmd_check as check
+
+    return check(args)
+
+
 def cmd_analyze(args) -> int:
     """Sensitivity indices and scenario discovery for a sweep folder (hlssim/experiments/analyze.py)."""
     from hlssim.experiments.analyze import cmd_analyze as analyze
 
     return analyze(args)
+
+
+def cmd_report(args) -> int:
+    """Figures and a Markdown report of a sweep folder (hlssim/experiments/report.py)."""
+    from hlssim.experiments.report import cmd_report as report
+
+    return report(args)
 
 
 def cmd_diagram(args) -> int:
@@ -313,6 +327,21 @@ def build_parser() -> argparse.ArgumentParser:
     sw_p.add_argument("--smoke", action="store_true", help="the spec's small [smoke] version (for CI)")
     sw_p.set_defaults(func=cmd_sweep)
 
+    chk_p = sub.add_parser("check", help="run experiments and judge their expectations (exit 1 if any fails)")
+    chk_p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.toml) or folders of specs")
+    chk_p.add_argument("--quick", action="store_true", help="each spec's small [smoke] version")
+    chk_p.add_argument("--out", default="results/check",
+                       help="folder for the runs, one subfolder per spec, resumed if present "
+                            "(default results/check)")
+    chk_p.add_argument("--junit", metavar="FILE", help="also write the verdicts as JUnit XML")
+    chk_p.add_argument("--workers", type=int, default=0,
+                       help="0: run serially here (default); N: a local Dask cluster of N workers")
+    chk_p.add_argument("--scheduler", metavar="ADDR", help="run on an existing Dask cluster")
+    chk_p.add_argument("--stability", type=int, metavar="N",
+                       help="judge every expectation under root seeds 1..N; exit 1 if any verdict flips")
+    chk_p.add_argument("--quiet", action="store_true", help="no progress lines")
+    chk_p.set_defaults(func=cmd_check)
+
     an_p = sub.add_parser("analyze", help="sensitivity indices and where NPM beats HLS, for a sweep folder")
     an_p.add_argument("dir", metavar="DIR", help="a folder written by 'hlssim sweep'")
     an_p.add_argument("--outputs", metavar="A,B", help="outputs to analyse, separated by commas (default: all)")
@@ -320,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the output scenario discovery compares (default: the wellbeing_mean one)")
     an_p.add_argument("--out", metavar="FOLDER", help="folder for the analysis files (default DIR/analysis)")
     an_p.set_defaults(func=cmd_analyze)
+
+    rep_p = sub.add_parser("report", help="figures and a Markdown report (report.md) of a sweep folder")
+    rep_p.add_argument("dir", metavar="DIR", help="a folder written by 'hlssim sweep'")
+    rep_p.add_argument("--out", metavar="FOLDER", help="report folder (default DIR/report)")
+    rep_p.set_defaults(func=cmd_report)
 
     dia_p = sub.add_parser("diagram", help="causal loop diagram of the stock-flow model (PNG)")
     dia_p.add_argument("--out", required=True, help="output image: .png")

@@ -222,6 +222,9 @@ def sensitivity(spec: ExperimentSpec, means: pd.DataFrame, rows: pd.DataFrame,
         notes.append(f"No indices: RBD-FAST needs at least {MIN_RBD_POINTS} Latin hypercube points; "
                      f"this design has {spec.samples}. Use more samples, or sampler sobol or morris.")
         return pd.DataFrame(columns=INDEX_COLUMNS), notes
+    if method in ("sobol", "morris") and spec.samples < 64:
+        notes.append(f"With {spec.samples} {'base samples' if method == 'sobol' else 'trajectories'} "
+                     "the indices are rough (their intervals say how rough); hundreds are usual.")
     unit, idx = sample_index(spec, points)
     if method == "sobol":
         check_saltelli(unit, len(spec.factors))

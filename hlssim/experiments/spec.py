@@ -58,6 +58,7 @@ import numpy as np
 
 from hlssim.engines import ENGINES
 from hlssim.errors import HlssimError, ScenarioError
+from hlssim.experiments.expect import check_expectations, parse_expectations
 from hlssim.metrics import METRIC_NAMES, PUBLIC_METRICS
 from hlssim.parameters import PARAMETERS, Param
 from hlssim.scenario import preset_names, read_toml
@@ -70,7 +71,8 @@ DEFAULT_OUTPUTS = {m: "mean_last_12" for m in PUBLIC_METRICS}
 MAX_RUNS = 10_000_000
 
 _TOP_KEYS = ("name", "description", "sampler", "samples", "morris_levels", "replications", "engine",
-             "root_seed", "common_random_numbers", "base", "factors", "compare", "outputs", "smoke")
+             "root_seed", "common_random_numbers", "base", "factors", "compare", "outputs", "smoke",
+             "expect")
 _SMOKE_KEYS = ("replications", "samples", "max_levels", "base")
 _RANGE_KEYS = ("low", "high", "levels")
 _STAT = re.compile(r"^(final|mean|mean_last_([1-9][0-9]*)|trajectory)$")
@@ -172,6 +174,7 @@ class ExperimentSpec:
     is_smoke: bool = False
     source: str = "spec"
     compare: Factor | None = None  # a ``preset`` factor crossed with every sampled point
+    expectations: tuple = ()  # validated [[expect]] tables (expect.py); not part of the digest
 
     @property
     def factor_names(self) -> tuple[str, ...]:
@@ -214,6 +217,7 @@ class ExperimentSpec:
             samples=s.get("samples", self.samples) if self.sampler != "grid" else None,
             base=dict(sorted((dict(self.base) | dict(s.get("base", {}))).items())), is_smoke=True)
         _check_sampler(spec, f"{self.source}: smoke")
+        check_expectations(spec)
         return spec
 
     def to_dict(self) -> dict[str, Any]:
@@ -312,6 +316,8 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         smoke=smoke, source=source, compare=compare,
     )
     _check_sampler(spec, source)
+    if "expect" in data:
+        spec = dataclasses.replace(spec, expectations=parse_expectations(data["expect"], spec, source))
     if smoke:
         spec.for_smoke()  # a bad [smoke] section fails now, not in CI
     return spec

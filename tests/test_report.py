@@ -1,0 +1,96 @@
+"""hlssim report: report.md with its figures and tables, the analysis reused or redone, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from hlssim.cli import main
+from hlssim.experiments import parse_spec, sweep
+from hlssim.experiments.report import describe_output, report
+
+SMALL = {"n_people": 40, "n_workers": 4, "n_providers": 1, "steps": 6}
+
+
+@pytest.fixture(scope="module")
+def grid_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid")
+    spec = parse_spec({"name": "tiny-crossover", "description": "Does HLS overtake NPM?",
+                       "factors": {"preset": ["npm_targets", "hls"], "complexity": [0.2, 0.8]},
+                       "replications": 3, "base": SMALL, "root_seed": 5,
+                       "outputs": {"wellbeing_mean": "mean_last_3", "gaming_share": "final"}})
+    sweep(spec, out)
+    return out
+
+
+def links(path):
+    return re.findall(r"!\[[^\]]*\]\(([^)]+)\)", path.read_text())
+
+
+def test_report_has_design_tables_figures_and_analysis(grid_sweep):
+    path = report(grid_sweep)
+    text = path.read_text()
+    assert text.startswith("# Experiment: tiny-crossover") and "Does HLS overtake NPM?" in text
+    for label, value in (("sampler", "grid"), ("replications per point", "3"),
+                         ("runs stored", "12 of 12 (complete)"), ("engine", "batch")):
+        assert re.search(rf"^\| {re.escape(label)}\s+\| {re.escape(value)}", text, re.M), label
+    for needle in ("hlssim version", "### wellbeing_mean:mean_last_3", "### gaming_share:final",
+                   "## Sensitivity", "## Where does NPM beat HLS on wellbeing?", "95% interval"):
+        assert needle in text, needle
+    found = links(path)
+    assert len(found) >= 4 and all((path.parent / link).is_file() for link in found)
+    assert sorted(p.name for p in (path.parent / "figures").glob("*.png")) == [
+        "gaming_share-final.png", "wellbeing_mean-mean_last_3.png"]
+    # one table row per design point (4 points, each with its 3 runs), in both output tables
+    point_rows = re.findall(r"^\|\s+[0-3] \|\s+0\.[28] \| (?:npm_targets|hls)\s+\|.*\|\s+3 \| \[",
+                            text, re.M)
+    assert len(point_rows) == 8
+
+
+def test_report_reuses_a_current_analysis_and_redoes_a_stale_one(grid_sweep, tmp_path):
+    report(grid_sweep, tmp_path / "r1")
+    saved = grid_sweep / "analysis" / "analysis.json"
+    before = saved.stat().st_mtime_ns
+    report(grid_sweep, tmp_path / "r2")
+    assert saved.stat().st_mtime_ns == before
+    stale = json.loads(saved.read_text()) | {"runs_done": 1}
+    saved.write_text(json.dumps(stale))
+    report(grid_sweep, tmp_path / "r3")
+    assert json.loads(saved.read_text())["runs_done"] == 12
+
+
+def test_unfinished_sweep_is_reported_as_such(grid_sweep, tmp_path):
+    import shutil
+
+    folder = tmp_path / "partial"
+    shutil.copytree(grid_sweep, folder)
+    shutil.rmtree(folder / "analysis", ignore_errors=True)
+    parts = sorted((folder / "results").glob("part-*.parquet"))
+    parts[-1].unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    text = report(folder).read_text()
+    assert "**This sweep is not finished**" in text and "have no results yet" in text
+
+
+def test_output_descriptions():
+    assert describe_output("wellbeing_mean:mean_last_12") == \
+        "True wellbeing (mean), mean over the last 12 months"
+    assert describe_output("gaming_share:final").endswith("in the last month")
+
+
+def test_cli_report(grid_sweep, tmp_path, capsys):
+    assert main(["report", str(grid_sweep), "--out", str(tmp_path / "rep")]) == 0
+    assert "wrote" in capsys.readouterr().out and (tmp_path / "rep" / "report.md").is_file()
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(grid_sweep, tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nothing-here")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a folder" in err
+    (tmp_path / "afile").write_text("x")
+    assert main(["report", str(grid_sweep), "--out", str(tmp_path / "afile")]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
