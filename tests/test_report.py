@@ -35,7 +35,7 @@ def test_report_has_design_tables_figures_and_analysis(grid_sweep):
     assert text.startswith("# Experiment: tiny-crossover") and "Does HLS overtake NPM?" in text
     for label, value in (("sampler", "grid"), ("replications per point", "3"),
                          ("runs stored", "12 of 12 (complete)"), ("engine", "batch")):
-        assert re.search(rf"^\| {re.escape(label)}\s+\| {re.escape(value)}", text, re.M), label
+        assert re.search(rf"^\| {re.escape(label)}\s+\| {re.escape(value)}", text, re.MULTILINE), label
     for needle in ("hlssim version", "### wellbeing_mean:mean_last_3", "### gaming_share:final",
                    "## Sensitivity", "## Where does NPM beat HLS on wellbeing?", "95% interval"):
         assert needle in text, needle
@@ -45,7 +45,7 @@ def test_report_has_design_tables_figures_and_analysis(grid_sweep):
         "gaming_share-final.png", "wellbeing_mean-mean_last_3.png"]
     # one table row per design point (4 points, each with its 3 runs), in both output tables
     point_rows = re.findall(r"^\|\s+[0-3] \|\s+0\.[28] \| (?:npm_targets|hls)\s+\|.*\|\s+3 \| \[",
-                            text, re.M)
+                            text, re.MULTILINE)
     assert len(point_rows) == 8
 
 

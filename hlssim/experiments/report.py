@@ -207,14 +207,14 @@ def _analysis_section(analysis: dict[str, Any], report_dir: Path, folder: Path) 
         if fig.is_file():
             lines += [f"![indices of {output}]({_rel(fig, report_dir)})", ""]
     if len(indices):
-        lines += ["S1: the share of the output's variance due to the factor alone; ST: including "
+        lines += [("S1: the share of the output's variance due to the factor alone; ST: including "
                   "its interactions; mu_star: the mean absolute change when the factor moves "
-                  "across its whole range (Morris); ± is a 95% bootstrap interval.", ""]
+                  "across its whole range (Morris); ± is a 95% bootstrap interval."), ""]
     lines += ["## Where does NPM beat HLS on wellbeing?", ""]
     for d in analysis.get("discovery", []):
-        lines += [f"{d['outcome']}, HLS ({d['hls']}) minus NPM ({d['npm']}) at "
+        lines += [(f"{d['outcome']}, HLS ({d['hls']}) minus NPM ({d['npm']}) at "
                   f"{d['paired_points']} paired points: NPM ahead at {d['npm_wins']} "
-                  f"({d['npm_wins_sure']} with a 95% interval below zero).", ""]
+                  f"({d['npm_wins_sure']} with a 95% interval below zero)."), ""]
         lines += [f"- {r}" for r in d["rules"]] or [f"- {d['message']}"]
         lines.append("")
         fig = analysis_dir / f"regions-{safe_name(d['hls'])}-vs-{safe_name(d['npm'])}.png"
@@ -222,9 +222,9 @@ def _analysis_section(analysis: dict[str, Any], report_dir: Path, folder: Path) 
             lines += [f"![where NPM beats HLS]({_rel(fig, report_dir)})", ""]
     lines += [n for n in analysis.get("discovery_notes", [])]
     if analysis.get("discovery"):
-        lines += ["", "Regions come from a shallow decision tree (scikit-learn) fitted to whether "
+        lines += ["", ("Regions come from a shallow decision tree (scikit-learn) fitted to whether "
                   "NPM is ahead at each paired point; coverage is the share of all NPM wins inside "
-                  "a region, density the share of the region's points that are NPM wins.", ""]
+                  "a region, density the share of the region's points that are NPM wins."), ""]
     return lines
 
 
@@ -248,16 +248,16 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
     if spec.description:
         lines += [spec.description, ""]
     if not data.complete:
-        lines += [f"**This sweep is not finished** ({data.manifest.get('status')}): the results "
-                  "below use the runs stored so far.", ""]
+        lines += [(f"**This sweep is not finished** ({data.manifest.get('status')}): the results "
+                  "below use the runs stored so far."), ""]
     lines += ["## Design", "", _design_table(data), "",
-              "Each run's seed is stored with its rows: `hlssim run --seed SEED --set NAME=VALUE ...` "
+              ("Each run's seed is stored with its rows: `hlssim run --seed SEED --set NAME=VALUE ...` "
               "with the run's factor values repeats it alone. The rows are in `results/` "
-              "(Parquet; `pandas.read_parquet(\"results\")` reads them).", "",
+              "(Parquet; `pandas.read_parquet(\"results\")` reads them)."), "",
               "## Results", "",
-              "Each figure shows one output against each factor: at each level the mean over the "
+              ("Each figure shows one output against each factor: at each level the mean over the "
               "runs there (and so over the other factors' values), with a 95% interval; for a "
-              "sampled range, each design point's mean over its replications with its interval.",
+              "sampled range, each design point's mean over its replications with its interval."),
               ""]
     for output in data.outputs:
         fig = output_figure(data, output, figures / f"{safe_name(output)}.png")
