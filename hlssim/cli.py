@@ -71,6 +71,11 @@ def cmd_run(args) -> int:
         from hlssim.sd import run_sd
 
         table = run_sd(scenario, seed=args.seed)
+    elif args.engine == "hybrid":  # stock-flow macro context coupled to the agents (hlssim/hybrid.py)
+        from hlssim.hybrid import run_hybrid
+
+        table = run_hybrid(scenario, seed=args.seed,
+                           progress=_progress("run", "steps") if big else None)
     else:
         table = run(scenario, seed=args.seed, engine=args.engine,
                     progress=_progress("run", "steps") if big else None)
@@ -219,7 +224,7 @@ def cmd_diagram(args) -> int:
     """Causal loop diagram of a stock-flow model, drawn from its own equations (hlssim/cld.py)."""
     from collections import Counter
 
-    from hlssim.cld import causal_graph, draw, feedback_loops
+    from hlssim.cld import causal_graph, draw, feedback_loops, loop_names, name_loops
     from hlssim.sd import model_path
 
     out = Path(args.out)
@@ -232,12 +237,18 @@ def cmd_diagram(args) -> int:
     path = model_path(args.model)
     graph = causal_graph(path)
     loops = feedback_loops(graph, args.max_length)
-    draw(graph, loops, out)
+    named = name_loops(loops, loop_names(path))
+    draw(graph, loops, out, named=named)
     kinds = Counter(lp.kind for lp in loops)
     print(f"{path.name}: {graph.number_of_nodes()} variables, {graph.number_of_edges()} links, "
           f"{len(loops)} feedback loops ({kinds['R']} reinforcing, {kinds['B']} balancing, "
           f"{kinds['?']} with a link whose sign depends on the state)")
-    for lp in [lp for lp in loops if len(lp.nodes) > 2][:args.show]:
+    if named:
+        print("main loops:")
+        for n in named:
+            print(f"  {n}")
+    shown = {n.loop for n in named}
+    for lp in [lp for lp in loops if len(lp.nodes) > 2 and lp not in shown][:args.show]:
         print(f"  {lp}")
     print(f"wrote {out}")
     return 0
@@ -292,7 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--steps", type=int, default=None, help="months to simulate")
         p.add_argument("--engine", choices=sorted([*ENGINES, *extra_engines]), default=DEFAULT_ENGINE,
                        help=f"simulation engine (default {DEFAULT_ENGINE})"
-                       + ("; sd: the stock-flow model, deterministic, its own metrics" if extra_engines else ""))
+                       + ("; sd: the stock-flow model, deterministic, its own metrics; hybrid: the "
+                          "agents coupled to the stock-flow macro context (docs/hybrid.md)"
+                          if extra_engines else ""))
 
     run_p = sub.add_parser("run", help="run one scenario and write its table")
     source = run_p.add_mutually_exclusive_group()
@@ -301,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--model", metavar="MODEL.mdl|.xmile",
                         help="run your own Vensim or XMILE model instead (see 'hlssim inspect'); "
                         "--set takes its constants")
-    add_common(run_p, False, extra_engines=("sd",))
+    add_common(run_p, False, extra_engines=("sd", "hybrid"))
     run_p.add_argument("--final-time", type=float, default=None,
                        help="with --model: the model's FINAL TIME (in its own time units)")
     run_p.add_argument("--out", required=True, help="output table: .parquet or .csv")
