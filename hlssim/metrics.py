@@ -89,6 +89,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("gaming_culture", "Providers' gaming culture", 0, None,
            "Mean propensity of providers' staff to game (0.5 to 1.5; tendering can select for it)."),
     Metric("target_current", "Current target", 0, 1, "The target in force (after any ratchet)."),
+    Metric("bunching_reported", "Reported values bunch just past the line", 0, None,
+           "People whose reported value is in the bin just past the outcome line (line, line + "
+           "0.05], over the mean of its two neighbouring bins, each count plus 1: 1 = no bunching."),
+    Metric("bunching_true", "True wellbeing bunches just past the line", 0, None,
+           "bunching_reported for true wellbeing: the same bins and ratio."),
 )
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
@@ -143,6 +148,17 @@ def _corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     constant = (sxx == 0) | (syy == 0)
     denom = np.sqrt(np.where(constant, 1.0, sxx * syy))
     return np.where(constant, 0.0, np.clip((xm * ym).sum(axis=1) / denom, -1.0, 1.0))
+
+
+def _bunching(values: np.ndarray, line: float, width: float = 0.05) -> np.ndarray:
+    """Row-wise excess mass just past ``line``: (count in (line, line+w] + 1) over (the mean count
+    of (line-w, line] and (line+w, line+2w]) + 1). Near 1 for a smooth distribution (exactly, for
+    a linear density); above 1 when values pile up just past the line."""
+    def count(lo: float, hi: float) -> np.ndarray:
+        return ((values > lo) & (values <= hi)).sum(axis=1)
+    past = count(line, line + width)
+    neighbours = (count(line - width, line) + count(line + width, line + 2 * width)) / 2
+    return (past + 1.0) / (neighbours + 1.0)
 
 
 def monthly_cost(scenario, regime, leavers, tendered):
@@ -204,6 +220,8 @@ def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: flo
         "provider_quality": a.quality.mean(axis=1),
         "gaming_culture": a.culture.mean(axis=1),
         "target_current": a.target,
+        "bunching_reported": _bunching(a.reported_value, line),
+        "bunching_true": _bunching(w, line),
     }
 
 
