@@ -40,6 +40,11 @@ from hlssim.scenario import Scenario
 from hlssim.stepping import run_steps
 
 
+def _floats(*values) -> tuple[float, ...]:
+    """Parameters as Python floats, so each kernel compiles once (not once per int/float mix)."""
+    return tuple(float(v) for v in values)
+
+
 def _prior_row(n_approaches: int) -> np.ndarray:
     return np.array(R.prior_belief(n_approaches))
 
@@ -74,6 +79,7 @@ class BatchModel:
         self.provider_staff = np.bincount(self.provider_of, minlength=P)
         self.steps = 0
         self._layout = step_layout(N, W, P)
+        self._at = {name: offset for name, (offset, _) in self._layout.fields.items()}
         self._draw_block = None
         self._build()
         self._derive_regime()
@@ -127,6 +133,7 @@ class BatchModel:
         self.neglect_found = np.zeros((R_, W), dtype=bool)
         self.last_reported_share = np.zeros((R_, W))
         self.fd_sum = np.zeros((R_, W))
+        self._speed = np.ones((R_, N))  # kernels' scratch
         # people
         self.base = R.baseline(d.base)
         self.factors = R.clip01(self.base[..., None] + 0.1 * d.factor_noise)
@@ -188,15 +195,14 @@ class BatchModel:
         for name in ("sanctioned", "caught", "futility", "last_reported_share"):
             setattr(self, name, np.where(mask, 0.0, getattr(self, name)))
         self.neglect_found = self.neglect_found & ~mask
-        self._restart_relationships(mask[:, self.worker_of])
+        self._restart_relationships(mask)
 
-    def _restart_relationships(self, person_mask: np.ndarray) -> None:
-        """People in ``person_mask`` (R, N) start again with their worker's current knowledge."""
-        if not person_mask.any():
-            return
-        reps, people = np.nonzero(person_mask)
-        self.trust_wp[reps, people] = R.RESTART_TRUST_WP
-        self.belief[reps, people] = self.knowledge[reps, self.worker_of[people], self.profile[reps, people]]
+    def _restart_relationships(self, posts: np.ndarray) -> None:
+        """People on the caseloads of ``posts`` (R, W) start again with their worker's current
+        knowledge."""
+        if posts.any():
+            K.restart_relationships(posts, self.knowledge, self.profile, self.trust_wp, self.belief,
+                                    R.RESTART_TRUST_WP)
 
     # --- the month --------------------------------------------------------------------------------
     def step(self) -> None:
@@ -244,39 +250,48 @@ class BatchModel:
         self.gaming_time = substitution + misreport_time + direct * (allocating + withheld)
         explore_p = R.exploration_chance(sp.exploration, self.control, self.trust_mw)
         focus = gaming * m.mech_substitution
+        at = self._at
         K.plan_people(
-            self.W, self.n_case, self.provider_of, direct, effort, allocating, gaming, explore_p,
-            focus, self.quality, self.failure_demand, self.observed, self.belief, self.trust_wp,
-            self.need, d.u_standard, d.u_explore, d.explore_pick,
-            self.nominal_caseload, sp.outcome_line, sp.failure_demand_load, bool(m.mech_threshold),
-            bool(m.mech_creaming), s.pbr_share, s.standardisation, sp.standard_efficiency,
-            sp.misfit_effect, s.collaboration_time, s.alliance, self.complexity, sp.help_gain,
-            self.park, self.planned_on, self.approach, self.fit, self.effort, self.focus, self.help)
+            self.n_case, self.provider_of, direct, effort, allocating, gaming, explore_p, focus,
+            self.quality, self.failure_demand, self.observed, self.belief, self.trust_wp, self.need,
+            self._draw_block, at["u_standard"], at["u_explore"], at["explore_pick"],
+            *_floats(self.nominal_caseload, sp.outcome_line, sp.failure_demand_load),
+            bool(m.mech_threshold), bool(m.mech_creaming),
+            *_floats(s.pbr_share, s.standardisation, sp.standard_efficiency, sp.misfit_effect,
+                     s.collaboration_time, s.alliance, self.complexity, sp.help_gain),
+            self.park, self.planned_on, self.approach, self.fit, self.effort, self.focus, self.help,
+            self._speed)
 
     def _live(self, d) -> None:
         sp = self.sp
+        at = self._at
         K.live_people(
             self.person_provider, self.factors, self.base, self.exposed, self.barriers, self.focus,
             self.help, self.wellbeing, self.observed, self.need, self.profile, self.external,
             self.failure_demand, self.effort, self.fit, self.local,
-            d.shock, d.u_shift, d.need_u1, d.need_u2, d.need_pick, d.obs_noise, d.ext_innovation,
-            bool(self.mech_barriers), sp.barrier_harm, sp.recovery_rate, self.shock_sd,
-            sp.need_shift_rate, self.complexity, self.A, sp.measurement_noise, self.lam, self.alpha,
-            self.mech_failure_demand)
+            self._draw_block, at["shock"], at["u_shift"], at["need_u1"], at["need_u2"],
+            at["need_pick"], at["obs_noise"], at["ext_innovation"],
+            bool(self.mech_barriers),
+            *_floats(sp.barrier_harm, sp.recovery_rate, self.shock_sd, sp.need_shift_rate,
+                     self.complexity), int(self.A),
+            *_floats(sp.measurement_noise, self.lam, self.alpha, self.mech_failure_demand))
 
     def _report_and_learn(self, d) -> None:
         s, sp = self.rp, self.sp
         step = R.learning_step_size(sp.learning_rate, s.reflection_time) * self.mech_learning
         case_discussion = 0.1 * self.pool_rate * self.mech_learning
+        at = self._at
         K.report_and_learn(
-            self.W, self.n_case, self.knave, self.gaming, self.observed, self.fit, self.effort,
+            self.n_case, self.knave, self.gaming, self.observed, self.fit, self.effort,
             self.approach, self.profile, self.need, self.park, self.belief, self.knowledge,
             self.trust_wp, self.failure_demand,
-            d.u_audit, d.u_misreport, d.signal_noise, d.u_coproduce, d.u_detect,
-            sp.outcome_line, s.audit_rate, self.mech_misreport, step, case_discussion, self.alpha,
-            bool(self.mech_learning), s.coproduction, bool(self.mech_trust), sp.trust_build_rate,
-            sp.trust_loss_rate, bool(self.mech_neglect), s.peer_accountability, s.reflection_time,
-            s.alliance, self.pressure,
+            self._draw_block, at["u_audit"], at["u_misreport"], at["signal_noise"],
+            at["u_coproduce"], at["u_detect"],
+            *_floats(sp.outcome_line, s.audit_rate, self.mech_misreport, step, case_discussion,
+                     self.alpha), bool(self.mech_learning), float(s.coproduction),
+            bool(self.mech_trust), *_floats(sp.trust_build_rate, sp.trust_loss_rate),
+            bool(self.mech_neglect),
+            *_floats(s.peer_accountability, s.reflection_time, s.alliance, self.pressure),
             self.reported_value, self.reported, self.misreported, self.caught,
             self.last_reported_share, self.futility, self.neglect_found, self.fd_sum)
 
@@ -331,27 +346,8 @@ class BatchModel:
     def _pool_knowledge(self) -> None:
         if self.pool_rate <= 0:
             return
-        P, W = self.P, self.W
-        alliance = self.rp.alliance
-        if W % P == 0:
-            # workers w, w+P, w+2P... are provider w's staff in order: add them up in that order
-            blocks = self.knowledge.reshape((self.R, W // P, P) + self.knowledge.shape[2:])
-            team = blocks[:, 0].copy()
-            for q in range(1, W // P):
-                team += blocks[:, q]
-        else:
-            team = np.zeros((self.R, P) + self.knowledge.shape[2:])
-            for start in range(0, W, P):
-                workers = np.arange(start, min(start + P, W))
-                team[:, self.provider_of[workers]] = team[:, self.provider_of[workers]] + self.knowledge[:, workers]
-        team = team / self.provider_staff[None, :, None, None]
-        everyone = team[:, 0] * self.provider_staff[0]
-        for p in range(1, P):
-            everyone = everyone + team[:, p] * self.provider_staff[p]
-        everyone = everyone / W
-        own = team[:, self.provider_of]
-        pooled = (1 - alliance) * own + alliance * everyone[:, None]
-        self.knowledge = self.knowledge + self.pool_rate * (pooled - self.knowledge)
+        K.pool_knowledge(self.knowledge, self.provider_of, self.provider_staff.astype(float),
+                         float(self.rp.alliance), float(self.pool_rate))
 
     def _turnover(self, d) -> None:
         leave = self.neglect_found | (d.u_turnover < R.turnover_probability(
@@ -379,7 +375,7 @@ class BatchModel:
         replaced = on_lot & (d.u_tupe < 0.5)
         kept = on_lot & ~replaced
         self.leavers = self.leavers + replaced.sum(axis=1)
-        self._restart_relationships(kept[:, self.worker_of])
+        self._restart_relationships(kept)
         self._replace(replaced, d)
 
     def _metrics(self) -> dict[str, np.ndarray]:

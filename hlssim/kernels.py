@@ -117,81 +117,102 @@ def group_max(values, group, n_groups):
 
 
 @_jit
-def plan_people(n_workers, n_case, provider_of, direct, effort_w, allocating, gaming, explore_p,
-                focus_w, quality, failure_demand, observed, belief, trust_wp, need,
-                u_standard, u_explore, explore_pick,
+def plan_people(n_case, provider_of, direct, effort_w, allocating, gaming, explore_p, focus_w,
+                quality, failure_demand, observed, belief, trust_wp, need,
+                draws, at_standard, at_explore, at_pick,
                 nominal_caseload, line, failure_demand_load, mech_threshold, mech_creaming,
                 pbr_share, standardisation, standard_efficiency, misfit_effect,
                 collaboration_time, alliance, complexity, help_gain,
-                park, planned_on, approach, fit, effort, focus, help):
+                park, planned_on, approach, fit, effort, focus, help, speed):
     """Phase 1 for people (:meth:`Worker.plan` after the worker's own split of time): weights of
-    effort by need and by the gamer's rule, parking, choice of approach, fit and help."""
+    effort by need and by the gamer's rule, parking, choice of approach, fit and help.
+
+    People are visited in index order; person ``i`` is on worker ``i % W``, so each worker's
+    caseload is visited in order and its sums add in caseload order. ``draws`` is the step's draw
+    block (replications x draws) and ``at_*`` the offsets of the draws used here.
+    """
     n_reps, n_people = observed.shape
     n_approaches = belief.shape[2]
-    W = n_workers
+    W = n_case.shape[0]
+    fd_total = np.empty(W)
+    need_total = np.empty(W)
+    game_total = np.empty(W)
+    total = np.empty(W)
+    per_unit = np.empty(W)
+    standard_speed = 1.0 + standard_efficiency
     for r in range(n_reps):
+        fd_total[:] = 0.0
+        need_total[:] = 0.0
+        game_total[:] = 0.0
+        total[:] = 0.0
+        w = 0
+        for i in range(n_people):
+            obs = observed[r, i]
+            fd_total[w] += failure_demand[r, i]
+            need_total[w] += R.need_weight(obs)
+            if mech_threshold:
+                gw = R.threshold_weight(obs, line)
+                help[r, i] = gw  # kept for the next pass
+                game_total[w] += gw
+            w = w + 1 if w + 1 < W else 0
+        if not mech_threshold:
+            game_total[:] = need_total
+        w = 0
+        for i in range(n_people):
+            obs = observed[r, i]
+            nw = R.need_weight(obs)
+            gw = help[r, i] if mech_threshold else nw
+            g = gaming[r, w]
+            pk = R.parking_multiplier(obs, line, g, pbr_share) if mech_creaming else 1.0
+            park[r, i] = pk
+            planned_on[r, i] = obs
+            alloc = allocating[r, w]
+            wgt = ((1.0 - alloc) * nw / need_total[w] + alloc * gw / game_total[w]) * pk
+            effort[r, i] = wgt  # the weight for now; scaled in the last pass
+            total[w] += wgt
+            # the approach: standard, something new, or the best believed (first largest)
+            sp = 1.0
+            if draws[r, at_standard + i] < standardisation:
+                a = 0
+                sp = standard_speed
+            elif draws[r, at_explore + i] < explore_p[r, w]:
+                a = D.pick(draws[r, at_pick + i], n_approaches)
+            else:
+                a = 0
+                best = belief[r, i, 0]
+                for k in range(1, n_approaches):
+                    if belief[r, i, k] > best:
+                        best = belief[r, i, k]
+                        a = k
+            f = R.fit_of(a, need[r, i], misfit_effect)
+            approach[r, i] = a
+            fit[r, i] = R.collaboration_cover(f, collaboration_time, alliance, complexity)
+            speed[r, i] = sp
+            w = w + 1 if w + 1 < W else 0
         for w in range(W):
             n = n_case[w]
             if n == 0:
                 continue
-            fd_total = 0.0
-            need_total = 0.0
-            game_total = 0.0
-            for i in range(w, n_people, W):
-                fd_total += failure_demand[r, i]
-                need_total += R.need_weight(observed[r, i])
-                if mech_threshold:
-                    game_total += R.threshold_weight(observed[r, i], line)
-            if not mech_threshold:
-                game_total = need_total
-            load = failure_demand_load * fd_total
+            load = failure_demand_load * fd_total[w]
             direct_effective = direct[r, w] * n / (n + load)
-            alloc = allocating[r, w]
-            g = gaming[r, w]
-            total = 0.0
-            for i in range(w, n_people, W):
-                obs = observed[r, i]
-                nw = R.need_weight(obs)
-                gw = R.threshold_weight(obs, line) if mech_threshold else nw
-                pk = R.parking_multiplier(obs, line, g, pbr_share) if mech_creaming else 1.0
-                park[r, i] = pk
-                planned_on[r, i] = obs
-                wgt = ((1.0 - alloc) * nw / need_total + alloc * gw / game_total) * pk
-                effort[r, i] = wgt  # the weight for now; scaled below
-                total += wgt
             per_person = direct_effective * effort_w[r, w] * nominal_caseload / n
-            per_unit = per_person * n / total if total > 0 else 0.0
-            q = quality[r, provider_of[w]]
-            standard_speed = 1.0 + standard_efficiency
-            for i in range(w, n_people, W):
-                speed = 1.0
-                if u_standard[r, i] < standardisation:
-                    a = 0
-                    speed = standard_speed
-                elif u_explore[r, i] < explore_p[r, w]:
-                    a = D.pick(explore_pick[r, i], n_approaches)
-                else:
-                    a = 0
-                    best = belief[r, i, 0]
-                    for k in range(1, n_approaches):
-                        if belief[r, i, k] > best:
-                            best = belief[r, i, k]
-                            a = k
-                f = R.fit_of(a, need[r, i], misfit_effect)
-                f = R.collaboration_cover(f, collaboration_time, alliance, complexity)
-                approach[r, i] = a
-                fit[r, i] = f
-                e = per_unit * effort[r, i]
-                effort[r, i] = e
-                focus[r, i] = focus_w[r, w]
-                help[r, i] = (help_gain * speed * e * f
-                              * R.relationship_quality(trust_wp[r, i], complexity) * q)
+            per_unit[w] = per_person * n / total[w] if total[w] > 0 else 0.0
+        w = 0
+        for i in range(n_people):
+            e = per_unit[w] * effort[r, i]
+            effort[r, i] = e
+            focus[r, i] = focus_w[r, w]
+            help[r, i] = (help_gain * speed[r, i] * e * fit[r, i]
+                          * R.relationship_quality(trust_wp[r, i], complexity)
+                          * quality[r, provider_of[w]])
+            w = w + 1 if w + 1 < W else 0
 
 
 @_jit
 def live_people(person_provider, factors, base, exposed, barriers, focus, help, wellbeing,
                 observed, need, profile, external, failure_demand, effort, fit, local,
-                shock, u_shift, need_u1, need_u2, need_pick, obs_noise, ext_innovation,
+                draws, at_shock, at_shift, at_need_u1, at_need_u2, at_need_pick, at_obs_noise,
+                at_ext_innovation,
                 mech_barriers, barrier_harm, recovery_rate, shock_sd, need_shift_rate, complexity,
                 n_approaches, measurement_noise, lam, alpha, mech_failure_demand):
     """Phase 2 (:meth:`Person.live`): help, drift, barriers and shocks on each life factor; needs
@@ -211,26 +232,29 @@ def live_people(person_provider, factors, base, exposed, barriers, focus, help, 
             old_w = wellbeing[r, i]
             b = base[r, i]
             hlp = help[r, i]
+            total = 0.0
+            lowest = 0.0
             for k in range(n_factors):
                 h = hlp * (concentrated if k == R.MEASURED_FACTOR else spread)
                 f = factors[r, i, k]
-                f += R.factor_change(f, b, h, recovery_rate, bp, shock_sd * shock[r, i, k])
-                factors[r, i, k] = R.clip01(f)
-            if u_shift[r, i] < need_shift_rate * complexity:
-                need[r, i] = D.draw_need(need_u1[r, i], need_u2[r, i], need_pick[r, i],
-                                         profile[r, i], complexity, n_approaches)
-            external[r, i] = R.clip01(R.external_update(external[r, i], 0.1 * ext_innovation[r, i]))
-            total = 0.0
-            lowest = factors[r, i, 0]
-            for k in range(n_factors):
-                total += factors[r, i, k]
-                lowest = min(lowest, factors[r, i, k])
+                f += R.factor_change(f, b, h, recovery_rate, bp,
+                                     shock_sd * draws[r, at_shock + n_factors * i + k])
+                f = R.clip01(f)
+                factors[r, i, k] = f
+                total += f
+                lowest = f if k == 0 else min(lowest, f)
+            if draws[r, at_shift + i] < need_shift_rate * complexity:
+                need[r, i] = D.draw_need(draws[r, at_need_u1 + i], draws[r, at_need_u2 + i],
+                                         draws[r, at_need_pick + i], profile[r, i], complexity,
+                                         n_approaches)
+            ext = R.clip01(R.external_update(external[r, i], 0.1 * draws[r, at_ext_innovation + i]))
+            external[r, i] = ext
             w = R.wellbeing(total / n_factors, lowest, lam)
-            outside = 0.5 * (external[r, i] + local[r, person_provider[i]])
+            outside = 0.5 * (ext + local[r, person_provider[i]])
             wellbeing[r, i] = w
             observed[r, i] = R.observed_outcome(w, factors[r, i, R.MEASURED_FACTOR], outside,
-                                                measurement_noise * obs_noise[r, i], complexity,
-                                                alpha)
+                                                measurement_noise * draws[r, at_obs_noise + i],
+                                                complexity, alpha)
             drop = max(0.0, old_w - w) * 10.0
             fd = failure_demand[r, i]
             failure_demand[r, i] = max(0.0, fd + R.failure_demand_change(
@@ -238,74 +262,83 @@ def live_people(person_provider, factors, base, exposed, barriers, focus, help, 
 
 
 @_jit
-def report_and_learn(n_workers, n_case, knave, gaming, observed, fit, effort, approach, profile,
+def report_and_learn(n_case, knave, gaming, observed, fit, effort, approach, profile,
                      need, park, belief, knowledge, trust_wp, failure_demand,
-                     u_audit, u_misreport, signal_noise, u_coproduce, u_detect,
+                     draws, at_audit, at_misreport, at_signal, at_coproduce, at_detect,
                      line, audit_rate, mech_misreport, step, case_discussion, alpha, mech_learning,
                      coproduction, mech_trust, trust_build_rate, trust_loss_rate, mech_neglect,
                      peer_accountability, reflection_time, alliance, pressure,
                      reported_value, reported, misreported, caught, last_reported_share, futility,
                      neglect_found, fd_sum):
-    """Phase 3 (:meth:`Worker.report_and_learn`), worker by worker through each caseload in order:
-    report (honestly or not), face audit, learn (the person's belief, the worker's general
-    knowledge, case discussion, what the person says), trust; also each caseload's failure demand
-    (for phase 5)."""
+    """Phase 3 (:meth:`Worker.report_and_learn`), each caseload in order: report (honestly or
+    not), face audit, learn (the person's belief, the worker's general knowledge, case discussion,
+    what the person says), trust; also each caseload's failure demand (for phase 5).
+
+    People are visited in index order (person ``i`` is on worker ``i % W``): each worker's
+    caseload in its order, which is all the Mesa worker's walk through its caseload fixes."""
     n_reps, n_people = observed.shape
     n_approaches = belief.shape[2]
-    W = n_workers
+    W = n_case.shape[0]
     row_step = 0.2 * step
+    n_reported = np.empty(W, dtype=np.int64)
+    n_misreported = np.empty(W, dtype=np.int64)
+    fit_sum = np.empty(W)
+    audited = np.empty(W, dtype=np.bool_)
+    misreport_p = np.empty(W)
     for r in range(n_reps):
+        n_reported[:] = 0
+        n_misreported[:] = 0
+        fit_sum[:] = 0.0
         for w in range(W):
+            fd_sum[r, w] = 0.0
+            audited[w] = draws[r, at_audit + w] < audit_rate
+            misreport_p[w] = R.misreport_probability(gaming[r, w], mech_misreport)
+        w = 0
+        for i in range(n_people):
             g = gaming[r, w]
-            misreport_p = R.misreport_probability(g, mech_misreport)
-            audited = u_audit[r, w] < audit_rate
-            n_reported = 0
-            n_misreported = 0
-            fit_sum = 0.0
-            fd = 0.0
-            for i in range(w, n_people, W):
-                obs = observed[r, i]
-                reported_value[r, i] = obs
-                if obs > line:
-                    n_reported += 1
-                elif u_misreport[r, i] < misreport_p:
-                    n_misreported += 1
-                    if not audited:
-                        reported_value[r, i] = line + 0.01  # reported as just over the line
-                fit_sum += fit[r, i]
-                fd += failure_demand[r, i]
-                k = profile[r, i]
-                if effort[r, i] > 0.05 and step > 0:
-                    a = approach[r, i]
-                    signal = R.learning_signal(fit[r, i], signal_noise[r, i], alpha,
-                                               g * mech_misreport)
-                    belief[r, i, a] += step * (signal - belief[r, i, a])
-                    knowledge[r, w, k, a] += row_step * (signal - knowledge[r, w, k, a])
-                if case_discussion > 0:
-                    for a in range(n_approaches):
-                        belief[r, i, a] += case_discussion * (knowledge[r, w, k, a] - belief[r, i, a])
-                if mech_learning and u_coproduce[r, i] < coproduction:
-                    nd = need[r, i]
-                    belief[r, i, nd] += 0.5 * (1.0 - belief[r, i, nd])
-                if mech_trust:
-                    build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g)
-                    t = trust_wp[r, i]
-                    trust_wp[r, i] = R.clip01(t + R.trust_change(
-                        t, build, loss, trust_build_rate, trust_loss_rate))
-            caught[r, w] = 1.0 if (audited and n_misreported > 0) else 0.0
-            if audited:
-                n_misreported = 0
+            obs = observed[r, i]
+            reported_value[r, i] = obs
+            if obs > line:
+                n_reported[w] += 1
+            elif draws[r, at_misreport + i] < misreport_p[w]:
+                n_misreported[w] += 1
+                if not audited[w]:
+                    reported_value[r, i] = line + 0.01  # reported as just over the line
+            fit_sum[w] += fit[r, i]
+            fd_sum[r, w] += failure_demand[r, i]
+            k = profile[r, i]
+            if effort[r, i] > 0.05 and step > 0:
+                a = approach[r, i]
+                signal = R.learning_signal(fit[r, i], draws[r, at_signal + i], alpha,
+                                           g * mech_misreport)
+                belief[r, i, a] += step * (signal - belief[r, i, a])
+                knowledge[r, w, k, a] += row_step * (signal - knowledge[r, w, k, a])
+            if case_discussion > 0:
+                for a in range(n_approaches):
+                    belief[r, i, a] += case_discussion * (knowledge[r, w, k, a] - belief[r, i, a])
+            if mech_learning and draws[r, at_coproduce + i] < coproduction:
+                nd = need[r, i]
+                belief[r, i, nd] += 0.5 * (1.0 - belief[r, i, nd])
+            if mech_trust:
+                build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g)
+                t = trust_wp[r, i]
+                trust_wp[r, i] = R.clip01(t + R.trust_change(
+                    t, build, loss, trust_build_rate, trust_loss_rate))
+            w = w + 1 if w + 1 < W else 0
+        for w in range(W):
+            caught[r, w] = 1.0 if (audited[w] and n_misreported[w] > 0) else 0.0
+            if audited[w]:
+                n_misreported[w] = 0
             n = n_case[w]
-            reported[r, w] = n_reported + n_misreported
-            misreported[r, w] = n_misreported
-            last_reported_share[r, w] = (n_reported + n_misreported) / n if n else 0.0
-            futility[r, w] = 1.0 - fit_sum / n if n else 0.0
-            fd_sum[r, w] = fd
+            reported[r, w] = n_reported[w] + n_misreported[w]
+            misreported[r, w] = n_misreported[w]
+            last_reported_share[r, w] = reported[r, w] / n if n else 0.0
+            futility[r, w] = 1.0 - fit_sum[w] / n if n else 0.0
             found = False
             if knave[r, w] and mech_neglect:
-                p_find = R.neglect_detection(audited, peer_accountability, reflection_time,
+                p_find = R.neglect_detection(audited[w], peer_accountability, reflection_time,
                                              alliance, pressure, alpha)
-                found = u_detect[r, w] < p_find
+                found = draws[r, at_detect + w] < p_find
             neglect_found[r, w] = found
 
 
@@ -324,3 +357,48 @@ def knows_need(belief, need):
                     a = k
             out[r, i] = a == need[r, i]
     return out
+
+
+@_jit
+def restart_relationships(posts, knowledge, profile, trust_wp, belief, restart_trust):
+    """Every person on a caseload in ``posts`` (R, W) starts again with their worker: trust at
+    ``restart_trust`` and beliefs from the worker's general knowledge of their situation
+    (:meth:`Person.new_relationship`)."""
+    n_reps, n_people = trust_wp.shape
+    W = posts.shape[1]
+    n_approaches = belief.shape[2]
+    for r in range(n_reps):
+        for w in range(W):
+            if posts[r, w]:
+                for i in range(w, n_people, W):
+                    trust_wp[r, i] = restart_trust
+                    for a in range(n_approaches):
+                        belief[r, i, a] = knowledge[r, w, profile[r, i], a]
+
+
+@_jit
+def pool_knowledge(knowledge, provider_of, staff, alliance, rate):
+    """Reflective practice (MODEL.md 5): each worker's general knowledge moves a share ``rate``
+    toward a mix of their provider team's mean and everyone's (weight ``alliance``), in place.
+
+    Means add workers in index order, as :meth:`CommissioningModel._pool_knowledge` does."""
+    n_reps, W, A, _ = knowledge.shape
+    P = staff.shape[0]
+    team = np.empty((P, A, A))
+    everyone = np.empty((A, A))
+    for r in range(n_reps):
+        team[:] = 0.0
+        for w in range(W):
+            team[provider_of[w]] += knowledge[r, w]
+        for p in range(P):
+            team[p] /= staff[p]
+        everyone[:] = 0.0
+        for p in range(P):
+            everyone += team[p] * staff[p]
+        everyone /= W
+        for w in range(W):
+            own = team[provider_of[w]]
+            for k in range(A):
+                for a in range(A):
+                    pooled = (1 - alliance) * own[k, a] + alliance * everyone[k, a]
+                    knowledge[r, w, k, a] += rate * (pooled - knowledge[r, w, k, a])
