@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   install hlssim in .venv and run the headline NPM-vs-HLS comparison
-#   make test   install hlssim with its test tools in .venv and run the test suite
+#   make test   install hlssim with its test tools in .venv, run the test suite, then judge every
+#               experiment's expectations in quick form (hlssim check; JUnit in test-artifacts/)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test check install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory check
+
+check: $(STAMP)  # fresh runs each time: stored runs from an older model must not be judged
+	rm -rf test-artifacts/check
+	$(BIN)/hlssim check experiments --quick --quiet --out test-artifacts/check \
+		--junit test-artifacts/experiments-junit.xml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mesa.py
