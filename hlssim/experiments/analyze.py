@@ -6,7 +6,7 @@ and an HLS regime ran at the same values of the other factors, where NPM beats H
 (:mod:`hlssim.experiments.discovery`). Writes into ``DIR/analysis/`` (each file atomically)::
 
     indices.csv       output, subset, method, factor, index, value, conf (95% half-width)
-    indices-OUTPUT.png   the indices of one output, with their intervals
+    indices.png       the indices with their intervals, a row of panels per output
     differences.csv   per paired point: the other factors, each regime's mean, HLS - NPM, interval
     regions.txt       the regions where NPM wins, in words (or why there are none)
     regions-HLS-vs-NPM.png
@@ -155,10 +155,8 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
     files = []
     ind = analysis.indices
     files.append(write_atomic(out / "indices.csv", lambda t: ind.to_csv(t, index=False)))
-    for output in analysis.outputs:
-        part = ind[ind["output"] == output]
-        if len(part):
-            files.append(indices_figure(part, out / f"indices-{safe_name(output)}.png", output))
+    if len(ind):
+        files.append(indices_figure(ind, out / "indices.png"))
     if analysis.discoveries:
         diffs = pd.concat([d.table.assign(outcome=d.outcome, hls_regime=d.hls, npm_regime=d.npm)
                            for d in analysis.discoveries], ignore_index=True)
@@ -213,34 +211,40 @@ def summary_text(analysis: Analysis) -> str:
     return "\n".join(lines)
 
 
-def indices_figure(part: pd.DataFrame, path: Path, output: str) -> Path:
-    """Bars of each index per factor, with 95% intervals; one panel per subset."""
+def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
+    """Bars of each index per factor, with 95% intervals: a row of panels per output, a column
+    per subset (one figure, so that many outputs cost one drawing)."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     from hlssim.plots import OKABE_ITO, _save
 
-    subsets = list(dict.fromkeys(part["subset"]))
-    kinds = [k for k in ("S1", "ST", "mu_star", "sigma") if k in set(part["index"])]
-    factors = list(dict.fromkeys(part["factor"]))
-    fig, axes = plt.subplots(1, len(subsets), figsize=(1.2 + 3.8 * len(subsets), 0.9 + 0.45 *
-                             len(factors) * len(kinds)), squeeze=False, sharex=True)
+    outputs = list(dict.fromkeys(indices["output"]))
+    subsets = list(dict.fromkeys(indices["subset"]))
+    kinds = [k for k in ("S1", "ST", "mu_star", "sigma") if k in set(indices["index"])]
+    factors = list(dict.fromkeys(indices["factor"]))
+    height = 0.7 + 0.32 * len(factors) * len(kinds)
+    fig, axes = plt.subplots(len(outputs), len(subsets), squeeze=False, sharex=True,
+                             figsize=(1.6 + 3.6 * len(subsets), 0.6 + height * len(outputs)))
     y = np.arange(len(factors))
     h = 0.8 / len(kinds)
-    for ax, subset in zip(axes[0], subsets):
-        s = part[part["subset"] == subset]
-        for k, kind in enumerate(kinds):
-            rows = s[s["index"] == kind].set_index("factor").reindex(factors)
-            ax.barh(y + (k - (len(kinds) - 1) / 2) * h, rows["value"], height=h,
-                    xerr=rows["conf"].fillna(0), color=OKABE_ITO[k], label=kind,
-                    error_kw={"ecolor": "#444444", "capsize": 3, "lw": 1})
-        ax.set_yticks(y, factors)
-        ax.invert_yaxis()
-        ax.axvline(0, color="#000000", lw=0.8)
-        ax.set_title(subset if len(subsets) > 1 else "", fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
+    for r, output in enumerate(outputs):
+        for c, subset in enumerate(subsets):
+            ax = axes[r][c]
+            s = indices[(indices["output"] == output) & (indices["subset"] == subset)]
+            for k, kind in enumerate(kinds):
+                rows = s[s["index"] == kind].set_index("factor").reindex(factors)
+                ax.barh(y + (k - (len(kinds) - 1) / 2) * h, rows["value"], height=h,
+                        xerr=rows["conf"].fillna(0), color=OKABE_ITO[k], label=kind,
+                        error_kw={"ecolor": "#444444", "capsize": 2, "lw": 0.8})
+            ax.set_yticks(y, factors, fontsize=8)
+            ax.invert_yaxis()
+            ax.axvline(0, color="#000000", lw=0.8)
+            title = output if len(subsets) == 1 else f"{output}\n{subset}"
+            ax.set_title(title, fontsize=9)
+            ax.grid(axis="x", alpha=0.3)
     axes[0][0].legend(fontsize=8, loc="best")
-    fig.suptitle(f"{output}: sensitivity (95% intervals)", fontsize=11)
+    fig.suptitle("Sensitivity indices (bars: 95% intervals)", fontsize=11)
     fig.tight_layout()
     return _save(fig, path)
 

@@ -203,9 +203,9 @@ def _analysis_section(analysis: dict[str, Any], report_dir: Path, folder: Path) 
             continue
         table = indices_table(part).reset_index()
         lines += [f"### {output}", "", table.to_markdown(index=False), ""]
-        fig = analysis_dir / f"indices-{safe_name(output)}.png"
-        if fig.is_file():
-            lines += [f"![indices of {output}]({_rel(fig, report_dir)})", ""]
+    fig = analysis_dir / "indices.png"
+    if len(indices) and fig.is_file():
+        lines += [f"![sensitivity indices]({_rel(fig, report_dir)})", ""]
     if len(indices):
         lines += [("S1: the share of the output's variance due to the factor alone; ST: including "
                   "its interactions; mu_star: the mean absolute change when the factor moves "
