@@ -149,16 +149,18 @@ def _translate(src: Path, digest: str) -> Path:
     temporary folder, translated there, and the folder renamed into place (atomic; if another
     process got there first, its copy is used and ours discarded).
     """
-    final = cache_root() / digest
-    py_file = final / (src.stem + ".py")
+    import pysd
+
+    final = cache_root() / f"{digest}-pysd{pysd.__version__}"  # a new PySD translates afresh
+    stem = f"m_{digest}"  # named by content alone: the same model under two file names is one entry
+    py_file = final / f"{stem}.py"
     if py_file.is_file():
         return py_file
     cache_root().mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{digest}.", dir=cache_root()))
     try:
-        copy = work / src.name
+        copy = work / f"{stem}{src.suffix.lower()}"
         shutil.copyfile(src, copy)
-        import pysd
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -182,7 +184,8 @@ def _translate(src: Path, digest: str) -> Path:
             os.rename(work, final)
         except OSError:  # another process finished first: use its translation
             if not py_file.is_file():
-                raise
+                raise HlssimError(f"model '{src}': the translation cache {final} is incomplete; "
+                                  "delete that folder and try again") from None
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
@@ -217,8 +220,7 @@ class ExternalModel:
 
     def __init__(self, path: str | Path):
         self.path = check_model_file(path)
-        data = self.path.read_bytes()
-        self.digest = hashlib.sha256(data).hexdigest()[:16]
+        self.digest = file_digest(self.path)
         ctx = _quiet()
         try:
             self._py_file = str(_translate(self.path.resolve(), self.digest))
@@ -368,6 +370,11 @@ class ExternalModel:
         return table
 
 
+def file_digest(path: str | Path) -> str:
+    """The first 16 hex digits of a file's SHA-256: what identifies a model's content."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=16)
 def _cached(path: str, digest: str) -> ExternalModel:
     return ExternalModel(path)
@@ -376,7 +383,7 @@ def _cached(path: str, digest: str) -> ExternalModel:
 def open_model(path: str | Path) -> ExternalModel:
     """An :class:`ExternalModel`, cached per process by file content."""
     p = check_model_file(path)
-    return _cached(str(p.resolve()), hashlib.sha256(p.read_bytes()).hexdigest()[:16])
+    return _cached(str(p.resolve()), file_digest(p))
 
 
 def run_point(path: str, values: Mapping[str, float], outputs: Iterable[str] | None = None) -> pd.DataFrame:

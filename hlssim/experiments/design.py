@@ -126,7 +126,9 @@ def regime_scenario(ref: str | None, overrides: dict[str, Any]) -> Scenario:
 
 def point_scenario(spec: ExperimentSpec, values: dict[str, Any]) -> Scenario:
     """The scenario of one point: its preset or case regime (or the base's), the base overrides,
-    its values."""
+    its values. A spec over a user's model gets its constants' values instead of a Scenario."""
+    if spec.model is not None:
+        return dict(spec.base) | values
     preset = values.get("preset", spec.base_preset)
     overrides = dict(spec.base) | {k: v for k, v in values.items() if k != "preset"}
     return regime_scenario(preset, overrides)

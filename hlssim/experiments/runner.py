@@ -70,11 +70,13 @@ class Task:
     engine: str
     outputs: tuple[Output, ...]
     factor_types: tuple[tuple[str, type], ...]  # (factor name, kind), sorted by name
+    model: str | None = None  # a user's Vensim/XMILE model (hlssim/external.py), run by PySD
 
 
 def task_for(design: Design) -> Task:
     spec = design.spec
-    return Task(spec.engine, spec.outputs, tuple((f.name, f.kind) for f in spec.columns))
+    return Task(spec.engine, spec.outputs, tuple((f.name, f.kind) for f in spec.columns),
+                spec.model)
 
 
 class ChunkRows(NamedTuple):
@@ -128,7 +130,11 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     n_out = len(summaries)
     for item in chunk.items:
         seeds = [r.seed for r in item.runs]
-        if task.engine == "batch":
+        if task.model is not None:  # deterministic: a point's table serves every replicate
+            from hlssim.external import run_point
+
+            tables = [run_point(task.model, item.scenario)] * len(seeds)
+        elif task.engine == "batch":
             wide = run_many(item.scenario, seeds)
             tables = [wide[wide["replication"] == i] for i in range(len(seeds))]
         else:

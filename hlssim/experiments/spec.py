@@ -173,6 +173,8 @@ class ExperimentSpec:
     smoke: Mapping[str, Any] | None = None  # validated [smoke] section, or None
     is_smoke: bool = False
     source: str = "spec"
+    model: str | None = None  # a user's Vensim/XMILE model instead of a preset (model_spec.py)
+    model_sha256: str | None = None  # its content, part of the digest
     compare: Factor | None = None  # a ``preset`` factor crossed with every sampled point
     expectations: tuple = ()  # validated [[expect]] tables (expect.py); not part of the digest
 
@@ -230,7 +232,8 @@ class ExperimentSpec:
             "base": {"preset": self.base_preset, **dict(self.base)},
             "factors": {f.name: f.to_dict() for f in self.factors},
             "outputs": [o.name for o in self.outputs], "smoke": self.is_smoke,
-        } | ({"compare": list(self.compare.levels)} if self.compare else {})
+        } | ({"compare": list(self.compare.levels)} if self.compare else {}) | (
+            {"model": self.model, "model_sha256": self.model_sha256} if self.model else {})
 
     def digest(self) -> str:
         """A hash of everything that determines the results (not the name or description)."""
@@ -255,6 +258,10 @@ def load_spec(path: str | Path, smoke: bool = False) -> ExperimentSpec:
     path = Path(path)
     source = f"spec '{path}'"
     data = read_toml(path, source, SpecError)
+    if "model" in data:  # a user's own model: its path is relative to the spec file's folder
+        from hlssim.experiments.model_spec import resolve_model_path
+
+        data = resolve_model_path(data, path)
     spec = parse_spec(data, source=source, name=path.stem)
     return spec.for_smoke() if smoke else spec
 
@@ -263,6 +270,10 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
     """Validate a spec given as a dict (a parsed TOML file); raise :class:`SpecError` if bad."""
     if not isinstance(data, Mapping):
         raise SpecError(f"{source}: expected a table of settings")
+    if "model" in data:  # a user's Vensim/XMILE model: its constants and variables, not presets
+        from hlssim.experiments.model_spec import parse_model_spec
+
+        return parse_model_spec(data, source, name)
     _no_unknown(data, _TOP_KEYS, source, "")
     sampler = data.get("sampler", "grid")
     if sampler not in SAMPLERS:
