@@ -31,8 +31,6 @@ are absent, not NaN. The model is deterministic: the seed is accepted and ignore
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -86,22 +84,20 @@ def _pysd():
 
 @lru_cache(maxsize=8)
 def _translated(path: str, digest: str) -> str:
-    """Translate a model once per content (into a cache folder, not into models/)."""
-    pysd = _pysd()
-    src = Path(path)
-    where = Path(tempfile.gettempdir()) / "hlssim-sd" / digest
-    where.mkdir(parents=True, exist_ok=True)
-    copy = where / src.name
-    shutil.copyfile(src, copy)
+    """Translate a model once per content into the shared translation cache (not into models/).
+
+    The cache is :mod:`hlssim.external`'s (``$HLSSIM_CACHE/models`` or the system temp folder):
+    each translation is made in a private temporary folder and renamed into place, so several
+    processes (e.g. Dask workers) translating the same model at once never read a half-written
+    file, and a later process reuses the translation instead of making it again.
+    """
+    from hlssim.external import _translate
+
     ctx = _quiet()
     try:
-        if src.suffix.lower() == ".mdl":
-            model = pysd.read_vensim(str(copy))
-        else:
-            model = pysd.read_xmile(str(copy))
+        return str(_translate(Path(path), digest))
     finally:
         ctx.__exit__(None, None, None)
-    return model.py_model_file
 
 
 @lru_cache(maxsize=8)
