@@ -1,12 +1,21 @@
 """The batch engine against the Mesa engine, and against the machine's memory bandwidth.
 
 All figures come from one run of this script, so the ratios compare like with like:
-- person-steps per second of both engines on the same scenario at 1,000 and 10,000 people;
+- person-steps per second of both engines on the same scenario at 1,000 and 10,000 people
+  (best of a few repeats each), and their ratio;
 - ``run_many`` with 100 replications of 1,000 people against Mesa's cost per run;
-- this machine's memory bandwidth (a large numpy copy), the bytes the batch engine touches per
-  person-step (counted from its arrays: every array read or written in a step, once each), and
-  the fraction of the bandwidth bound reached;
-- peak memory of a run with many people (``--big`` for 1,000,000 people x 100 steps).
+- this machine's memory bandwidth (a large numpy copy, bytes read plus bytes written), the bytes
+  the batch engine moves per person-step (counted, not guessed: every array argument of every
+  compiled kernel read once, and written once if the kernel changed it; the step's draws written by
+  the generator, rescaled where they are "noise" and read; the metrics' inputs read once; arrays
+  over workers and providers are left out, so this is a floor), and the fraction of the bound
+  reached;
+- where a batch step's time goes, phase by phase (CPU time);
+- peak memory of runs with many people (``--big``: 250,000 and 1,000,000 people x 100 steps).
+
+Compiled kernels are warmed up (compiled or loaded from numba's cache) before any timing, so no
+figure includes compile time. The load average (``uptime``) is printed: on a shared machine the
+absolute rates move with it; the ratios, measured side by side, much less.
 
     .venv/bin/python benchmarks/bench_engines.py [--quick] [--big]
 """
@@ -14,17 +23,25 @@ All figures come from one run of this script, so the ratios compare like with li
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import subprocess
 import sys
 import time
 
+import numba
 import numpy as np
 
 import hlssim
 from hlssim import Scenario
+from hlssim import kernels as K
 from hlssim.batch import BatchModel
+
+KERNELS = ("plan_people", "live_people", "report_and_learn", "group_sums", "group_max",
+           "knows_need", "restart_relationships", "pool_knowledge")
+PHASES = ("_stack_step", "_plan", "_live", "_report_and_learn", "_aggregate", "_oversee", "_adapt",
+          "_pool_knowledge", "_turnover", "_retender", "_metrics")
 
 
 def scenario(n_people: int, steps: int) -> Scenario:
@@ -32,15 +49,19 @@ def scenario(n_people: int, steps: int) -> Scenario:
                                 n_workers=max(4, n_people // 20), n_providers=4, steps=steps)
 
 
-def rate(engine: str, n_people: int, steps: int) -> float:
+def rate(engine: str, n_people: int, steps: int, repeats: int) -> float:
+    """Person-steps per second: the best of ``repeats`` runs."""
     s = scenario(n_people, steps)
-    start = time.perf_counter()
-    hlssim.run(s, seed=1, engine=engine)
-    return n_people * steps / (time.perf_counter() - start)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        hlssim.run(s, seed=1, engine=engine)
+        best = min(best, time.perf_counter() - start)
+    return n_people * steps / best
 
 
 def bandwidth_gbs(n_bytes: int = 800_000_000) -> float:
-    """Memory bandwidth from a large copy: bytes read plus bytes written per second."""
+    """Memory bandwidth from a large copy: bytes read plus bytes written per second (best of 5)."""
     a = np.ones(n_bytes // 8)
     b = np.empty_like(a)
     np.copyto(b, a)
@@ -52,16 +73,66 @@ def bandwidth_gbs(n_bytes: int = 800_000_000) -> float:
     return best / 1e9
 
 
-def bytes_per_person_step(n_people: int = 10_000) -> float:
-    """Bytes of state and draws a step reads and writes, per person (each array counted once read
-    and once written): the minimum traffic a step must move through memory."""
-    model = BatchModel(scenario(n_people, 1), [1])
-    model.step()
-    total = 0
-    for value in list(vars(model).values()) + [model._draw_block]:
-        if isinstance(value, np.ndarray) and value.size >= n_people // 20:
-            total += value.nbytes
-    return 2 * total / n_people
+def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
+    """Bytes a batch step reads and writes per person, counted over ``steps`` steps."""
+    model = BatchModel(scenario(n_people, steps), [1])
+    counted = {"bytes": 0}
+    originals = {name: getattr(K, name) for name in KERNELS}
+
+    def counting(fn):
+        def wrapper(*args):
+            arrays = [a for a in args if isinstance(a, np.ndarray)]
+            before = [a.copy() for a in arrays]
+            result = fn(*args)
+            for a, old in zip(arrays, before):
+                counted["bytes"] += a.nbytes * (1 if np.array_equal(a, old) else 2)
+            return result
+        return wrapper
+
+    metrics = model._metrics
+
+    def counting_metrics():
+        values = metrics()
+        people = ("wellbeing", "failure_demand", "effort", "reported_value", "planned_on", "park",
+                  "trust_wp", "fit")
+        counted["bytes"] += sum(getattr(model, name).nbytes for name in people)
+        return values
+
+    model._metrics = counting_metrics
+    try:
+        for name, fn in originals.items():
+            setattr(K, name, counting(fn))
+        for _ in range(steps):
+            model.step()
+            draws = model._draw_block.nbytes
+            noise = sum(stop - start for start, stop in model._layout.noise) * 8
+            counted["bytes"] += 2 * draws + 2 * noise  # generator writes, kernels read; rescaling
+    finally:
+        for name, fn in originals.items():
+            setattr(K, name, fn)
+    return counted["bytes"] / (n_people * steps)
+
+
+def phase_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
+    """CPU nanoseconds per person-step in each phase of a batch step."""
+    model = BatchModel(scenario(n_people, steps), list(range(reps)))
+    spent = dict.fromkeys(PHASES, 0.0)
+    for name in PHASES:
+        fn = getattr(model, name)
+
+        def timed(*args, fn=fn, name=name):
+            start = time.process_time()
+            result = fn(*args)
+            spent[name] += time.process_time() - start
+            return result
+
+        setattr(model, name, timed)
+    start = time.process_time()
+    model.run()
+    total = time.process_time() - start
+    spent["(other)"] = total - sum(spent.values())
+    spent["total"] = total
+    return {k: v / (n_people * reps * steps) * 1e9 for k, v in spent.items()}
 
 
 def peak_memory_child(n_people: int, steps: int) -> float:
@@ -80,36 +151,53 @@ def peak_memory_child(n_people: int, steps: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    parser.add_argument("--big", action="store_true", help="also 1,000,000 people x 100 steps")
+    parser.add_argument("--big", action="store_true", help="also 250,000 and 1,000,000 people x 100 steps")
     args = parser.parse_args()
     steps = 6 if args.quick else 24
-    print(f"hlssim {hlssim.__version__}, Python {platform.python_version()}, numpy {np.__version__}")
-    hlssim.run(scenario(50, 2), seed=0)
-    hlssim.run(scenario(50, 2), seed=0, engine="batch")
+    repeats = 1 if args.quick else 3
+    print(f"hlssim {hlssim.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
+          f"numba {numba.__version__}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} CPUs)")
+    # warm-up: compile (or load from cache) every kernel, and import Mesa, before timing anything
+    warm = Scenario.from_preset("npm_pbr", n_people=50, n_workers=5, n_providers=2, steps=13,
+                                retender_interval=12, knave_share=0.3)
+    hlssim.run(warm, seed=0, engine="mesa")
+    hlssim.run(warm, seed=0, engine="batch")
+    hlssim.run_many(warm, seeds=[0, 1])
+    print("(kernels warmed up first: no figure includes compile time)")
+    mesa_rates = {}
     for n in (1_000, 10_000):
-        mesa = rate("mesa", n, steps)
-        batch = rate("batch", n, steps * 4)
+        mesa_steps = steps if n == 1_000 else max(2, steps // 3)
+        mesa = mesa_rates[n] = rate("mesa", n, mesa_steps, repeats)
+        batch = rate("batch", n, steps * 4, repeats)
         print(f"{n:>6} people: mesa {mesa:>12,.0f} person-steps/s | batch {batch:>12,.0f} | "
               f"batch/mesa {batch / mesa:6.1f}x")
     reps = 20 if args.quick else 100
-    s = scenario(1_000, steps * 4)
-    mesa_per_run = s.n_people * s.steps / rate("mesa", 1_000, steps) 
+    s = scenario(1_000, steps)
+    mesa_per_run = s.n_people * s.steps / mesa_rates[1_000]
     start = time.perf_counter()
     hlssim.run_many(s, seeds=range(reps))
     per_run = (time.perf_counter() - start) / reps
-    print(f"run_many {reps} x 1,000 people x {s.steps} steps: {per_run * 1e3:.1f} ms per run; "
-          f"Mesa {mesa_per_run * 1e3:.0f} ms per run; ratio {mesa_per_run / per_run:.1f}x")
+    print(f"run_many {reps} x 1,000 people x {s.steps} steps: {per_run * 1e3:.2f} ms per run "
+          f"({s.n_people * s.steps / per_run:,.0f} person-steps/s); Mesa {mesa_per_run * 1e3:.0f} ms "
+          f"per run; ratio {mesa_per_run / per_run:.1f}x")
     gbs = bandwidth_gbs()
     per_step = bytes_per_person_step()
-    batch_rate = rate("batch", 10_000, steps * 4)
+    batch_rate = rate("batch", 10_000, steps * 4, repeats)
     achieved = batch_rate * per_step / 1e9
-    print(f"memory bandwidth (copy, read+write): {gbs:.1f} GB/s; batch engine moves at least "
-          f"{per_step:.0f} bytes per person-step; at {batch_rate:,.0f} person-steps/s that is "
-          f"{achieved:.2f} GB/s = {achieved / gbs:.1%} of the bound")
+    print(f"memory bandwidth (copy, read+write): {gbs:.1f} GB/s; batch engine moves "
+          f"{per_step:.0f} bytes per person-step (counted floor); at {batch_rate:,.0f} "
+          f"person-steps/s that is {achieved:.2f} GB/s = {achieved / gbs:.1%} of the bound")
+    for n, reps_ in ((10_000, 1), (1_000, 100)):
+        prof = phase_profile(n, reps_, 12 if not args.quick else 4)
+        parts = ", ".join(f"{k.strip('_')} {v:.0f}" for k, v in prof.items() if k != "total")
+        print(f"CPU ns per person-step, {reps_} x {n:,} people: total {prof['total']:.0f} = {parts}")
     if args.big:
         for n in (250_000, 1_000_000):
             print(f"peak memory, {n:,} people x 100 steps: {peak_memory_child(n, 100):.2f} GiB")
     print(f"(this process's peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB)")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hlssim.kernels import _jit
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -139,26 +141,79 @@ class StateArrays:
     tendered: np.ndarray
 
 
-def _corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Row-wise Pearson correlation; 0 where either row is constant."""
-    xm = x - x.mean(axis=1, keepdims=True)
-    ym = y - y.mean(axis=1, keepdims=True)
-    sxx = (xm * xm).sum(axis=1)
-    syy = (ym * ym).sum(axis=1)
+#: What :func:`_people_sums` adds up over people, per replication, in this order.
+_SUMS = ("wellbeing", "over_line", "reported", "sxx", "syy", "sxy", "parked", "trust_wp", "knows",
+         "fit", "effort", "near_effort", "failure_demand")
+_AT = {name: k for k, name in enumerate(_SUMS)}
+BUNCHING_WIDTH = 0.05
+
+
+@_jit
+def _people_sums(wellbeing, reported_value, planned_on, effort, failure_demand, park, trust_wp, fit,
+                 knows, line):
+    """Every sum over people the metrics need, in one pass (two for the correlation), each added
+    in person order: (replications, len(_SUMS)). The correlation of reported value and wellbeing
+    uses centred sums: (x - mean x)^2, (y - mean y)^2 and their product."""
+    n_reps, n = wellbeing.shape
+    out = np.zeros((n_reps, 13))
+    for r in range(n_reps):
+        o = out[r]
+        for i in range(n):
+            w = wellbeing[r, i]
+            x = reported_value[r, i]
+            o[0] += w
+            o[1] += w > line
+            o[2] += x
+            o[6] += 1.0 - park[r, i]
+            o[7] += trust_wp[r, i]
+            o[8] += knows[r, i]
+            o[9] += fit[r, i]
+            e = effort[r, i]
+            o[10] += e
+            gap = line - planned_on[r, i]
+            if gap > 0 and gap < 0.1:
+                o[11] += e
+            o[12] += failure_demand[r, i]
+        mx = o[2] / n
+        my = o[0] / n
+        for i in range(n):
+            dx = reported_value[r, i] - mx
+            dy = wellbeing[r, i] - my
+            o[3] += dx * dx
+            o[4] += dy * dy
+            o[5] += dx * dy
+    return out
+
+
+def _corr(sxx: np.ndarray, syy: np.ndarray, sxy: np.ndarray) -> np.ndarray:
+    """Pearson correlation from centred sums; 0 where either variable is constant."""
     constant = (sxx == 0) | (syy == 0)
     denom = np.sqrt(np.where(constant, 1.0, sxx * syy))
-    return np.where(constant, 0.0, np.clip((xm * ym).sum(axis=1) / denom, -1.0, 1.0))
+    return np.where(constant, 0.0, np.clip(sxy / denom, -1.0, 1.0))
 
 
-def _bunching(values: np.ndarray, line: float, width: float = 0.05) -> np.ndarray:
+@_jit
+def _bin_counts(values, edges):
+    """Row-wise counts of values in each bin (edges[k], edges[k + 1]]."""
+    n_reps, n = values.shape
+    out = np.zeros((n_reps, edges.shape[0] - 1))
+    for r in range(n_reps):
+        for i in range(n):
+            x = values[r, i]
+            for b in range(edges.shape[0] - 1):
+                if x > edges[b] and x <= edges[b + 1]:
+                    out[r, b] += 1.0
+    return out
+
+
+def _bunching(values: np.ndarray, line: float, width: float = BUNCHING_WIDTH) -> np.ndarray:
     """Row-wise excess mass just past ``line``: (count in (line, line+w] + 1) over (the mean count
     of (line-w, line] and (line+w, line+2w]) + 1). Near 1 for a smooth distribution (exactly, for
     a linear density); above 1 when values pile up just past the line."""
-    def count(lo: float, hi: float) -> np.ndarray:
-        return ((values > lo) & (values <= hi)).sum(axis=1)
-    past = count(line, line + width)
-    neighbours = (count(line - width, line) + count(line + width, line + 2 * width)) / 2
-    return (past + 1.0) / (neighbours + 1.0)
+    edges = np.array([line - width, line, line + width, line + 2 * width], dtype=float)
+    counts = _bin_counts(np.ascontiguousarray(values, dtype=float), edges)
+    below, past, above = counts[:, 0], counts[:, 1], counts[:, 2]
+    return (past + 1.0) / ((below + above) / 2 + 1.0)
 
 
 def monthly_cost(scenario, regime, leavers, tendered):
@@ -178,44 +233,46 @@ def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: flo
     n = a.wellbeing.shape[1]
     nw = a.motivation.shape[1]
     w = a.wellbeing
+    sums = _people_sums(w, a.reported_value, a.planned_on, a.effort, a.failure_demand, a.park,
+                        a.trust_wp, a.fit, a.knows, float(line))
+    S = {name: sums[:, k] for name, k in _AT.items()}
     reported_total = a.reported.sum(axis=1)
     misreported = a.misreported.sum(axis=1)
-    true_share = (w > line).mean(axis=1)
+    true_share = S["over_line"] / n
     reported_share = reported_total / n
-    near = (line - a.planned_on > 0) & (line - a.planned_on < 0.1)
-    total_effort = a.effort.sum(axis=1)
-    fd_sum = a.failure_demand.sum(axis=1)
+    total_effort = S["effort"]
+    fd_sum = S["failure_demand"]
     cost = monthly_cost(scenario, regime, a.leavers, a.tendered)
     safe_reported = np.where(reported_total > 0, reported_total, 1)
     safe_effort = np.where(total_effort > 0, total_effort, 1.0)
     return {
-        "wellbeing_mean": w.mean(axis=1),
+        "wellbeing_mean": S["wellbeing"] / n,
         "wellbeing_p10": np.percentile(w, 10, axis=1),
         "reported_indicator": reported_share,
         "goodhart_gap": reported_share - true_share,
-        "indicator_outcome_corr": _corr(a.reported_value, w),
+        "indicator_outcome_corr": _corr(S["sxx"], S["syy"], S["sxy"]),
         "gaming_share": a.gaming_time.mean(axis=1),
         "misreport_rate": np.where(reported_total > 0, misreported / safe_reported, 0.0),
-        "creamed_share": (1.0 - a.park).mean(axis=1),
+        "creamed_share": S["parked"] / n,
         "motivation_mean": a.motivation.mean(axis=1),
         "stress_mean": a.stress.mean(axis=1),
         "turnover_rate": a.leavers / nw,
         "trust_commissioner_provider": a.trust_cp.mean(axis=1),
         "trust_manager_worker": a.trust_mw.mean(axis=1),
-        "trust_worker_person": a.trust_wp.mean(axis=1),
-        "knowledge_accuracy": a.knows.mean(axis=1),
+        "trust_worker_person": S["trust_wp"] / n,
+        "knowledge_accuracy": S["knows"] / n,
         "system_barriers": a.barriers.mean(axis=1),
         "failure_demand": fd_sum / (n + fd_sum),
         "admin_time_share": a.admin.mean(axis=1),
         "cost_total": cost,
-        "cost_per_wellbeing": cost / np.maximum(w.sum(axis=1), 1e-9),
+        "cost_per_wellbeing": cost / np.maximum(S["wellbeing"], 1e-9),
         "true_indicator": true_share,
         "gaming_intensity": a.gaming.mean(axis=1),
         "substitution_share": 0.4 * a.gaming.mean(axis=1) * mech_substitution,
-        "threshold_focus": np.where(total_effort > 0, np.where(near, a.effort, 0.0).sum(axis=1) / safe_effort, 0.0),
+        "threshold_focus": np.where(total_effort > 0, S["near_effort"] / safe_effort, 0.0),
         "ratchet_withheld": a.withheld.mean(axis=1),
         "direct_time_share": a.direct.mean(axis=1),
-        "help_fit": a.fit.mean(axis=1),
+        "help_fit": S["fit"] / n,
         "neglect_share": (a.knave * a.n_case).sum(axis=1) / n,
         "provider_quality": a.quality.mean(axis=1),
         "gaming_culture": a.culture.mean(axis=1),
