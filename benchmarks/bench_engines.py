@@ -9,7 +9,7 @@ All figures come from one run of this script, so the ratios compare like with li
   compiled kernel read once, and written once if the kernel changed it; the step's draws written by
   the generator, rescaled where they are "noise" and read; the metrics' inputs read once; arrays
   over workers and providers are left out, so this is a floor), and the fraction of the bound
-  reached;
+  reached (the draw block is counted once, not once per kernel that reads part of it);
 - where a batch step's time goes, phase by phase (CPU time);
 - peak memory of runs with many people (``--big``: 250,000 and 1,000,000 people x 100 steps).
 
@@ -81,7 +81,7 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
 
     def counting(fn):
         def wrapper(*args):
-            arrays = [a for a in args if isinstance(a, np.ndarray)]
+            arrays = [a for a in args if isinstance(a, np.ndarray) and a is not model._draw_block]
             before = [a.copy() for a in arrays]
             result = fn(*args)
             for a, old in zip(arrays, before):

@@ -65,3 +65,15 @@ def test_compare_gives_the_same_results_on_either_engine():
     b = compare(scenarios, 3, seed=8, engine="batch")
     assert_same(a.trajectories.drop(columns="regime"), b.trajectories.drop(columns="regime"))
     assert list(a.trajectories["regime"]) == list(b.trajectories["regime"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 400), reps=st.integers(1, 3), q=st.sampled_from([0, 10, 25, 50, 90, 100]),
+       seed=st.integers(0, 2**32 - 1), ties=st.booleans())
+def test_compiled_percentile_is_numpys_bit_for_bit(n, reps, q, seed, ties):
+    from hlssim.metrics import _percentile
+
+    values = np.random.default_rng(seed).random((reps, n))
+    if ties:
+        values = np.round(values, 1)
+    np.testing.assert_array_equal(_percentile(values, q), np.percentile(values, q, axis=1))
