@@ -157,31 +157,33 @@ def _people_sums(wellbeing, reported_value, planned_on, effort, failure_demand, 
     n_reps, n = wellbeing.shape
     out = np.zeros((n_reps, 13))
     for r in range(n_reps):
-        o = out[r]
+        s_w = s_over = s_x = s_parked = s_trust = s_knows = s_fit = s_effort = s_near = s_fd = 0.0
         for i in range(n):
             w = wellbeing[r, i]
-            x = reported_value[r, i]
-            o[0] += w
-            o[1] += w > line
-            o[2] += x
-            o[6] += 1.0 - park[r, i]
-            o[7] += trust_wp[r, i]
-            o[8] += knows[r, i]
-            o[9] += fit[r, i]
             e = effort[r, i]
-            o[10] += e
             gap = line - planned_on[r, i]
-            if gap > 0 and gap < 0.1:
-                o[11] += e
-            o[12] += failure_demand[r, i]
-        mx = o[2] / n
-        my = o[0] / n
+            s_w += w
+            s_over += w > line
+            s_x += reported_value[r, i]
+            s_parked += 1.0 - park[r, i]
+            s_trust += trust_wp[r, i]
+            s_knows += knows[r, i]
+            s_fit += fit[r, i]
+            s_effort += e
+            s_near += e if (gap > 0 and gap < 0.1) else 0.0
+            s_fd += failure_demand[r, i]
+        mx = s_x / n
+        my = s_w / n
+        sxx = syy = sxy = 0.0
         for i in range(n):
             dx = reported_value[r, i] - mx
             dy = wellbeing[r, i] - my
-            o[3] += dx * dx
-            o[4] += dy * dy
-            o[5] += dx * dy
+            sxx += dx * dx
+            syy += dy * dy
+            sxy += dx * dy
+        o = out[r]
+        o[0], o[1], o[2], o[3], o[4], o[5], o[6] = s_w, s_over, s_x, sxx, syy, sxy, s_parked
+        o[7], o[8], o[9], o[10], o[11], o[12] = s_trust, s_knows, s_fit, s_effort, s_near, s_fd
     return out
 
 
@@ -194,15 +196,21 @@ def _corr(sxx: np.ndarray, syy: np.ndarray, sxy: np.ndarray) -> np.ndarray:
 
 @_jit
 def _bin_counts(values, edges):
-    """Row-wise counts of values in each bin (edges[k], edges[k + 1]]."""
+    """Row-wise counts of values in each bin (edges[k], edges[k + 1]] (edges ascending)."""
     n_reps, n = values.shape
-    out = np.zeros((n_reps, edges.shape[0] - 1))
+    n_edges = edges.shape[0]
+    out = np.zeros((n_reps, n_edges - 1))
+    tally = np.zeros(n_edges + 1)
     for r in range(n_reps):
+        tally[:] = 0.0
         for i in range(n):
             x = values[r, i]
-            for b in range(edges.shape[0] - 1):
-                if x > edges[b] and x <= edges[b + 1]:
-                    out[r, b] += 1.0
+            above = 0
+            for b in range(n_edges):
+                above += x > edges[b]
+            tally[above] += 1.0  # x is in bin (edges[above - 1], edges[above]]
+        for b in range(n_edges - 1):
+            out[r, b] = tally[b + 1]
     return out
 
 
@@ -219,17 +227,37 @@ def _bunching(values: np.ndarray, line: float, width: float = BUNCHING_WIDTH) ->
 @_jit
 def _two_order_stats(values, k):
     """Row-wise k-th and (k+1)-th smallest values (0-based; the second is the first if k is the
-    last index): (replications, 2)."""
+    last index): (replications, 2). Quickselect on a copy of each row."""
     n_reps, n = values.shape
     out = np.empty((n_reps, 2))
+    buf = np.empty(n)
     for r in range(n_reps):
-        part = np.partition(values[r].copy(), k)
-        out[r, 0] = part[k]
-        nxt = part[k]
+        buf[:] = values[r]
+        lo, hi = 0, n - 1
+        while lo < hi:  # Hoare partition around the middle value until k is in place
+            pivot = buf[(lo + hi) // 2]
+            i, j = lo, hi
+            while i <= j:
+                while buf[i] < pivot:
+                    i += 1
+                while buf[j] > pivot:
+                    j -= 1
+                if i <= j:
+                    buf[i], buf[j] = buf[j], buf[i]
+                    i += 1
+                    j -= 1
+            if k <= j:
+                hi = j
+            elif k >= i:
+                lo = i
+            else:
+                break
+        out[r, 0] = buf[k]
+        nxt = buf[k]
         if k + 1 < n:
-            nxt = part[k + 1]
+            nxt = buf[k + 1]
             for i in range(k + 2, n):
-                nxt = min(nxt, part[i])
+                nxt = min(nxt, buf[i])
         out[r, 1] = nxt
     return out
 
