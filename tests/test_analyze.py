@@ -214,3 +214,20 @@ def test_cli_prints_the_indices(sobol_sweep, capsys):
     assert main(["analyze", str(sobol_sweep), "--outputs", "wellbeing_mean:final"]) == 0
     out = capsys.readouterr().out
     assert "Sobol indices" in out and "wage_cost" in out and "averaged" in out
+
+
+def test_npm_ahead_everywhere_is_said_so():
+    found = find_regions(grid_table(lambda c, t: -0.1), ["complexity", "target_pressure"], "hls",
+                         "npm_targets")
+    assert len(found.boxes) == 1 and "everywhere in the design: 100 of 100 points" in found.sentences()[0]
+
+
+def test_files_of_an_earlier_analysis_are_removed_others_kept(sobol_sweep, tmp_path):
+    out = tmp_path / "an"
+    out.mkdir()
+    (out / "analysis.json").write_text(json.dumps({"files": ["regions-old.png", "analysis.json"]}))
+    (out / "regions-old.png").write_bytes(b"old")
+    (out / "mine.txt").write_text("not hlssim's")
+    analyze(sobol_sweep, out=out)
+    assert not (out / "regions-old.png").exists() and (out / "mine.txt").exists()
+    assert (out / "indices.png").is_file()

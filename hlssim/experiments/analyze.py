@@ -161,15 +161,28 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
         diffs = pd.concat([d.table.assign(outcome=d.outcome, hls_regime=d.hls, npm_regime=d.npm)
                            for d in analysis.discoveries], ignore_index=True)
         files.append(write_atomic(out / "differences.csv", lambda t: diffs.to_csv(t, index=False)))
-        for d in analysis.discoveries:
-            path = out / f"regions-{safe_name(d.hls)}-vs-{safe_name(d.npm)}.png"
-            plot_regions(d, path)
-            files.append(path)
+        for d in analysis.discoveries:  # no plot of a single difference with no factor to vary
+            if any(d.table[f].nunique() > 1 for f in d.factors):
+                path = out / f"regions-{safe_name(d.hls)}-vs-{safe_name(d.npm)}.png"
+                plot_regions(d, path)
+                files.append(path)
     text = "\n\n".join([d.summary() for d in analysis.discoveries] + analysis.discovery_notes)
     files.append(write_text(text + "\n", out / "regions.txt"))
     analysis.files = files + [out / "analysis.json"]
+    previous = _previous_files(out)
     write_text(json.dumps(analysis.to_dict(), indent=2) + "\n", out / "analysis.json")
+    for name in previous - {p.name for p in analysis.files}:  # an earlier analysis's, now stale
+        (out / name).unlink(missing_ok=True)
     return analysis.files
+
+
+def _previous_files(out: Path) -> set[str]:
+    """The files an earlier analysis in ``out`` wrote (from its analysis.json), if any."""
+    try:
+        names = json.loads((out / "analysis.json").read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {n for n in names if isinstance(n, str) and "/" not in n and n == Path(n).name}
 
 
 def analyze(folder: str | Path, outputs: list[str] | None = None, out: str | Path | None = None,

@@ -54,10 +54,19 @@ def family(level: str) -> str | None:
 
 
 def regime_pairs(levels: Sequence[str]) -> list[tuple[str, str]]:
-    """Every (HLS-family, NPM-family) pair among ``levels``, in the levels' order."""
+    """Every (HLS-family, NPM-family) pair among ``levels``, in the levels' order; case regimes
+    ``CASE/KEY`` pair only within their case (each case has its own world).
+
+    >>> regime_pairs(["gateshead/npm_targets", "gateshead/hls", "plymouth/alliance"])
+    [('gateshead/hls', 'gateshead/npm_targets')]
+    """
     hls = [v for v in levels if family(v) == "HLS"]
     npm = [v for v in levels if family(v) == "NPM"]
-    return list(itertools.product(hls, npm))
+
+    def case(level: str) -> str | None:
+        return level.partition("/")[0] if "/" in level else None
+
+    return [(h, n) for h, n in itertools.product(hls, npm) if case(h) == case(n)]
 
 
 def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls: str,
@@ -145,14 +154,15 @@ class Discovery:
         metric = self.outcome.partition(":")[0]
         if not self.boxes:
             return [self.message]
-        return [f"NPM ({self.npm}) beats HLS ({self.hls}) on {metric} where {b.condition()}: "
-                f"{b.wins} of {b.points} points, coverage {b.coverage:.2g}, density "
+        return [f"NPM ({self.npm}) beats HLS ({self.hls}) on {metric} "
+                + (f"where {b.condition()}" if b.bounds else "everywhere in the design")
+                + f": {b.wins} of {_points(b.points)}, coverage {b.coverage:.2g}, density "
                 f"{b.density:.2g} (mean difference HLS - NPM {b.mean_difference:+.3g})."
                 for b in self.boxes]
 
     def summary(self) -> str:
         n = len(self.table)
-        head = (f"{self.outcome}, HLS ({self.hls}) minus NPM ({self.npm}) at {n} paired points: "
+        head = (f"{self.outcome}, HLS ({self.hls}) minus NPM ({self.npm}) at {_points(n, 'paired ')}: "
                 f"NPM ahead at {self.wins}" + (f" ({self.sure_wins} with a 95% interval below zero)"
                                                if n else ""))
         return head + ".\n" + "\n".join(self.sentences())
@@ -165,6 +175,10 @@ class Discovery:
                 "boxes": [{"bounds": {k: list(v) for k, v in b.bounds.items()}, "points": b.points,
                            "wins": b.wins, "coverage": b.coverage, "density": b.density,
                            "mean_difference": b.mean_difference} for b in self.boxes]}
+
+
+def _points(n: int, kind: str = "") -> str:
+    return f"{n} {kind}point" + ("" if n == 1 else "s")
 
 
 def _features(table: pd.DataFrame, factors: list[str]) -> np.ndarray:
@@ -186,8 +200,9 @@ def find_regions(table: pd.DataFrame, factors: list[str], hls: str, npm: str,
         return _with(found, f"No paired points: {hls} and {npm} were never run at the same values "
                      "of the other factors, so there is no difference to explain.")
     if wins == 0:
+        where = "the one paired point" if n == 1 else f"all {n} paired points"
         return _with(found, f"NPM ({npm}) does not beat HLS ({hls}) on {metric} anywhere in the "
-                     f"design: HLS is ahead at all {n} paired points. No region to report.")
+                     f"design: HLS is ahead at {where}. No region to report.")
     varying = [f for f in factors if table[f].nunique() > 1]
     if wins == n or not varying:
         box = Box({}, n, wins, 1.0, wins / n, float(table["difference"].mean()))
@@ -248,6 +263,9 @@ def plot_regions(found: Discovery, path) -> None:
     table, metric = found.table, found.outcome.partition(":")[0]
     npm_c, hls_c = OKABE_ITO[1], OKABE_ITO[0]
     colours = np.where(table["npm_wins"], npm_c, hls_c)
+    # filled: the 95% interval of the difference lies wholly on one side of zero; hollow: not
+    sure = ((table["ci_high"] < 0) | (table["ci_low"] > 0)).to_numpy()
+    faces = np.where(sure, colours, "none")
     used = [f for f in found.factors if table[f].nunique() > 1]
     for b in found.boxes:  # plot the factors the boxes use first
         used = sorted(used, key=lambda f: f not in b.bounds)
@@ -255,7 +273,8 @@ def plot_regions(found: Discovery, path) -> None:
     title = f"{metric}: HLS ({found.hls}) minus NPM ({found.npm})"
     if len(used) >= 2:
         fx, fy = used[:2]
-        ax.scatter(table[fx], table[fy], c=list(colours), s=40, edgecolors="none", zorder=3)
+        ax.scatter(table[fx], table[fy], facecolors=list(faces), edgecolors=list(colours), s=40,
+                   linewidths=1.5, zorder=3)
         xlo, xhi = ax.get_xlim()
         ylo, yhi = ax.get_ylim()
         for b in found.boxes:
@@ -273,7 +292,8 @@ def plot_regions(found: Discovery, path) -> None:
         d = table["difference"].to_numpy()
         err = np.vstack([d - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - d])
         ax.errorbar(x, d, yerr=np.nan_to_num(err), fmt="none", ecolor="#444444", capsize=3, lw=1)
-        ax.scatter(x, d, c=list(colours), s=45, zorder=3)
+        ax.scatter(x, d, facecolors=list(faces), edgecolors=list(colours), s=45, linewidths=1.5,
+                   zorder=3)
         ax.axhline(0, color="#000000", lw=1)
         for b in found.boxes:
             lo, hi = b.bounds.get(fx, (None, None)) if fx else (None, None)
@@ -282,6 +302,7 @@ def plot_regions(found: Discovery, path) -> None:
         ax.set_xlabel(fx or "")
         ax.set_ylabel("difference HLS - NPM (95% interval)")
         ax.scatter([], [], c=npm_c, label="NPM ahead"), ax.scatter([], [], c=hls_c, label="HLS ahead")
+    ax.scatter([], [], facecolors="none", edgecolors="#444444", label="hollow: 95% interval spans 0")
     ax.set_title(title + ("" if found.boxes else "\n" + _wrap(found.message)), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")

@@ -131,7 +131,8 @@ def output_table(data: SweepData, output: str) -> pd.DataFrame:
     for regime, m in groups:
         for f in [c for c in columns if c != "preset"]:
             x = m[f].astype(float)
-            rho = stats.spearmanr(x, m["mean"]).statistic if x.nunique() > 1 else np.nan
+            varies = x.nunique() > 1 and m["mean"].nunique() > 1
+            rho = stats.spearmanr(x, m["mean"]).statistic if varies else np.nan
             low, high = x.quantile(0.25), x.quantile(0.75)
             out.append({"regime": regime, "factor": f, "rank correlation": rho,
                         "mean, lowest quarter": m.loc[x <= low, "mean"].mean(),
@@ -195,6 +196,7 @@ def _design_table(data: SweepData) -> str:
 
 def _analysis_section(analysis: dict[str, Any], report_dir: Path, folder: Path) -> list[str]:
     analysis_dir = folder / ANALYSIS
+    written = set(analysis.get("files", []))  # link only what this analysis wrote
     lines = ["## Sensitivity", "", " ".join(analysis.get("notes", [])), ""]
     indices = pd.DataFrame(analysis.get("indices", []))
     for output in analysis.get("outputs", []):
@@ -204,7 +206,7 @@ def _analysis_section(analysis: dict[str, Any], report_dir: Path, folder: Path) 
         table = indices_table(part).reset_index()
         lines += [f"### {output}", "", table.to_markdown(index=False), ""]
     fig = analysis_dir / "indices.png"
-    if len(indices) and fig.is_file():
+    if fig.name in written and fig.is_file():
         lines += [f"![sensitivity indices]({_rel(fig, report_dir)})", ""]
     if len(indices):
         lines += [("S1: the share of the output's variance due to the factor alone; ST: including "
@@ -212,13 +214,14 @@ def _analysis_section(analysis: dict[str, Any], report_dir: Path, folder: Path) 
                   "across its whole range (Morris); ± is a 95% bootstrap interval."), ""]
     lines += ["## Where does NPM beat HLS on wellbeing?", ""]
     for d in analysis.get("discovery", []):
+        n = d["paired_points"]
         lines += [(f"{d['outcome']}, HLS ({d['hls']}) minus NPM ({d['npm']}) at "
-                  f"{d['paired_points']} paired points: NPM ahead at {d['npm_wins']} "
+                  f"{n} paired point{'' if n == 1 else 's'}: NPM ahead at {d['npm_wins']} "
                   f"({d['npm_wins_sure']} with a 95% interval below zero)."), ""]
         lines += [f"- {r}" for r in d["rules"]] or [f"- {d['message']}"]
         lines.append("")
         fig = analysis_dir / f"regions-{safe_name(d['hls'])}-vs-{safe_name(d['npm'])}.png"
-        if fig.is_file():
+        if fig.name in written and fig.is_file():
             lines += [f"![where NPM beats HLS]({_rel(fig, report_dir)})", ""]
     lines += [n for n in analysis.get("discovery_notes", [])]
     if analysis.get("discovery"):
