@@ -49,15 +49,24 @@ def scenario(n_people: int, steps: int) -> Scenario:
                                 n_workers=max(4, n_people // 20), n_providers=4, steps=steps)
 
 
-def rate(engine: str, n_people: int, steps: int, repeats: int) -> float:
-    """Person-steps per second: the best of ``repeats`` runs."""
-    s = scenario(n_people, steps)
-    best = float("inf")
+def timed(fn, repeats: int) -> tuple[float, float]:
+    """Seconds of (CPU time, wall time) of ``fn()``: the best of ``repeats`` calls each.
+
+    CPU time is the process's own (both engines run on one core), so it is the figure least moved
+    by other work on a shared machine; wall time is printed beside it."""
+    cpu = wall = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
-        hlssim.run(s, seed=1, engine=engine)
-        best = min(best, time.perf_counter() - start)
-    return n_people * steps / best
+        c, w = time.process_time(), time.perf_counter()
+        fn()
+        cpu, wall = min(cpu, time.process_time() - c), min(wall, time.perf_counter() - w)
+    return cpu, wall
+
+
+def rate(engine: str, n_people: int, steps: int, repeats: int) -> tuple[float, float]:
+    """Person-steps per second of CPU time and of wall time (best of ``repeats`` runs)."""
+    s = scenario(n_people, steps)
+    cpu, wall = timed(lambda: hlssim.run(s, seed=1, engine=engine), repeats)
+    return n_people * steps / cpu, n_people * steps / wall
 
 
 def bandwidth_gbs(n_bytes: int = 800_000_000) -> float:
@@ -166,29 +175,30 @@ def main() -> None:
     hlssim.run(warm, seed=0, engine="batch")
     hlssim.run_many(warm, seeds=[0, 1])
     print("(kernels warmed up first: no figure includes compile time)")
+    print("person-steps per second, CPU time (wall time in brackets):")
     mesa_rates = {}
     for n in (1_000, 10_000):
         mesa_steps = steps if n == 1_000 else max(2, steps // 3)
         mesa = mesa_rates[n] = rate("mesa", n, mesa_steps, repeats)
         batch = rate("batch", n, steps * 4, repeats)
-        print(f"{n:>6} people: mesa {mesa:>12,.0f} person-steps/s | batch {batch:>12,.0f} | "
-              f"batch/mesa {batch / mesa:6.1f}x")
+        print(f"{n:>6} people: mesa {mesa[0]:>10,.0f} ({mesa[1]:>10,.0f}) | batch {batch[0]:>12,.0f} "
+              f"({batch[1]:>12,.0f}) | batch/mesa {batch[0] / mesa[0]:6.1f}x ({batch[1] / mesa[1]:.1f}x)")
     reps = 20 if args.quick else 100
     s = scenario(1_000, steps)
-    mesa_per_run = s.n_people * s.steps / mesa_rates[1_000]
-    start = time.perf_counter()
-    hlssim.run_many(s, seeds=range(reps))
-    per_run = (time.perf_counter() - start) / reps
-    print(f"run_many {reps} x 1,000 people x {s.steps} steps: {per_run * 1e3:.2f} ms per run "
-          f"({s.n_people * s.steps / per_run:,.0f} person-steps/s); Mesa {mesa_per_run * 1e3:.0f} ms "
-          f"per run; ratio {mesa_per_run / per_run:.1f}x")
+    mesa_cpu, mesa_wall = (s.n_people * s.steps / r for r in mesa_rates[1_000])
+    cpu, wall = timed(lambda: hlssim.run_many(s, seeds=range(reps)), 1)
+    cpu, wall = cpu / reps, wall / reps
+    print(f"run_many {reps} x 1,000 people x {s.steps} steps: {cpu * 1e3:.2f} ms CPU per run "
+          f"({wall * 1e3:.2f} wall); Mesa {mesa_cpu * 1e3:.0f} ms CPU per run ({mesa_wall * 1e3:.0f} "
+          f"wall); ratio {mesa_cpu / cpu:.1f}x ({mesa_wall / wall:.1f}x)")
     gbs = bandwidth_gbs()
     per_step = bytes_per_person_step()
-    batch_rate = rate("batch", 10_000, steps * 4, repeats)
+    batch_rate = rate("batch", 10_000, steps * 4, repeats)[0]
     achieved = batch_rate * per_step / 1e9
     print(f"memory bandwidth (copy, read+write): {gbs:.1f} GB/s; batch engine moves "
           f"{per_step:.0f} bytes per person-step (counted floor); at {batch_rate:,.0f} "
-          f"person-steps/s that is {achieved:.2f} GB/s = {achieved / gbs:.1%} of the bound")
+          f"person-steps per CPU second that is {achieved:.2f} GB/s = {achieved / gbs:.1%} of the "
+          f"bound")
     for n, reps_ in ((10_000, 1), (1_000, 100)):
         prof = phase_profile(n, reps_, 12 if not args.quick else 4)
         parts = ", ".join(f"{k.strip('_')} {v:.0f}" for k, v in prof.items() if k != "total")
