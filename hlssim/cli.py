@@ -117,7 +117,9 @@ def cmd_inspect(args) -> int:
 
     model = open_model(args.model)
     if args.json:
-        print(json.dumps({"model": str(model.path), "sha256_16": model.digest,
+        from hlssim.external_batch import status
+
+        print(json.dumps({"model": str(model.path), "sha256_16": model.digest, "sweeps": status(model),
                           "variables": [v.to_dict() for v in model.variables()]}, indent=2))
     else:
         print(describe(model, every=args.all))

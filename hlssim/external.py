@@ -143,7 +143,8 @@ def _number(x: object) -> float | None:
 # --- translation (cached, safe when several processes translate at once) ---------------------------
 
 def _translate(src: Path, digest: str) -> Path:
-    """The translated ``.py`` of ``src``: made once per content in ``cache_root()/digest/``.
+    """The translated ``.py`` of ``src``: made once per content and PySD version, in
+    ``cache_root()/DIGEST-pysdVERSION/``.
 
     PySD writes its translation beside the model file, so the model is copied into a private
     temporary folder, translated there, and the folder renamed into place (atomic; if another
@@ -238,6 +239,7 @@ class ExternalModel:
         return _loaded(self._py_file, str(self.path))
 
     def _read_doc(self, model) -> list[Variable]:
+        model.reload()  # the loaded model is shared and keeps the last run's values: the file's
         doc = model.doc
         out = []
         for row in doc.itertuples(index=False):
@@ -386,9 +388,13 @@ def open_model(path: str | Path) -> ExternalModel:
     return _cached(str(p.resolve()), file_digest(p))
 
 
-def run_point(path: str, values: Mapping[str, float], outputs: Iterable[str] | None = None) -> pd.DataFrame:
-    """Run the model at ``path`` with ``values``: what a sweep's worker calls for one design point."""
-    return open_model(path).run(values, outputs)
+def run_points(path: str, points: list[Mapping[str, float]]) -> list[pd.DataFrame]:
+    """Run the model at ``path`` at every point (settable names -> numbers): what a sweep's worker
+    calls for a chunk. The batched numpy path where it reproduces PySD, else PySD
+    (:mod:`hlssim.external_batch`)."""
+    from hlssim.external_batch import run_many
+
+    return run_many(open_model(path), points)
 
 
 # --- what `hlssim inspect` prints -----------------------------------------------------------------
@@ -400,6 +406,9 @@ def describe(model: ExternalModel, every: bool = False, width: int = 60) -> str:
     shown = ", ".join(f"{v.name} {v.value:g}" for v in times.values() if v.value is not None)
     unit = next((v.units for v in times.values() if v.units), "")
     lines.append(f"time: {shown}" + (f" ({unit})" if unit else ""))
+    from hlssim.external_batch import status
+
+    lines.append(f"sweeps run it by: {status(model)}")
     groups = [("constants (settable with --set NAME=VALUE; sweepable)", ["constant"]),
               ("stocks", ["stock"])]
     if every:

@@ -36,6 +36,7 @@ def test_inspect_lists_constants_and_stocks_with_units_ranges_and_docs(capsys):
 def test_inspect_json(capsys):
     assert main(["inspect", "--json", str(SIR_XMILE)]) == 0
     data = json.loads(capsys.readouterr().out)
+    assert data["sweeps"].startswith("PySD, one run at a time (batched path declined: it reads Vensim .mdl")
     by_name = {v["name"]: v for v in data["variables"]}
     assert (by_name["duration"]["kind"], by_name["duration"]["units"], by_name["duration"]["value"]) \
         == ("constant", "days", 5.0)

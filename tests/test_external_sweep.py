@@ -103,7 +103,8 @@ def test_rows_equal_direct_runs_of_the_model(tmp_path):
         metric, stat = row["output"].split(":")
         column = table[metric].to_numpy()
         expected = {"final": column[-1], "mean": column.mean(), "mean_last_10": column[-10:].mean()}[stat]
-        assert row["value"] == expected  # bit for bit: the same PySD run
+        # the sweep takes the batched numpy path for this model: PySD's values to 1e-6 (in fact equal)
+        np.testing.assert_allclose(row["value"], expected, rtol=1e-6, atol=1e-12)
     # and the factors did something: the epidemic's final size rises with infectivity
     final = rows[rows["output"] == "Recovered:final"].groupby("Contact Infectivity")["value"].mean()
     assert final[0.4] > final[0.2] + 100
