@@ -17,7 +17,7 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TextIO
 
@@ -137,8 +137,7 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
         if task.model is not None:  # deterministic: a point's table serves every replicate
             tables = [model_tables[j]] * len(seeds)
         elif task.engine == "batch":
-            wide = run_many(item.scenario, seeds)
-            tables = [wide[wide["replication"] == i] for i in range(len(seeds))]
+            tables = per_replication(run_many(item.scenario, seeds), len(seeds))
         else:
             tables = [run(item.scenario, seed, engine=task.engine) for seed in seeds]
         for r, table in zip(item.runs, tables):
@@ -148,7 +147,7 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
                 columns[name].extend([item.values[name]] * n_out)
             for out in summaries:
                 columns["output"].append(out.name)
-                columns["value"].append(out.value(table[out.metric].to_numpy()))
+                columns["value"].append(out.value(np.asarray(table[out.metric])))
             if trajectories:
                 paths.append(_trajectory_rows(r, item.values, table, trajectories, task))
     types = {c: "int64" for c in ID_COLUMNS} | {n: _DTYPES[k] for n, k in task.factor_types}
@@ -160,16 +159,31 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     return ChunkRows(frame, paths_frame)
 
 
-def _trajectory_rows(r: Run, values: dict[str, Any], table: pd.DataFrame,
+def per_replication(wide: pd.DataFrame, n: int) -> list[Mapping[str, np.ndarray]]:
+    """``run_many``'s stacked table as one ``{column: values}`` per replication.
+
+    The table is replication-major (every step of replication 0, then 1, ...), so each column is
+    reshaped to (replications, steps) and each replication gets views of its rows: no copies, no
+    boolean filtering per replication. Any other layout falls back to filtering.
+    """
+    rep = wide["replication"].to_numpy()
+    steps = len(wide) // n
+    if steps * n != len(wide) or not (rep.reshape(n, steps) == np.arange(n)[:, None]).all():
+        return [wide[wide["replication"] == i] for i in range(n)]
+    arrays = {c: wide[c].to_numpy().reshape(n, steps) for c in wide.columns}
+    return [{c: a[i] for c, a in arrays.items()} for i in range(n)]
+
+
+def _trajectory_rows(r: Run, values: dict[str, Any], table: Mapping[str, Any],
                      outputs: Sequence[Output], task: Task) -> pd.DataFrame:
     """One run's trajectory rows: for each output in turn, one row per step."""
-    steps = table["step"].to_numpy()
+    steps = np.asarray(table["step"])
     n = len(steps) * len(outputs)
     data: dict[str, Any] = dict(zip(ID_COLUMNS, (r.run_id, r.point, r.replicate, r.seed)))
     data |= {name: values[name] for name, _ in task.factor_types}
     data["output"] = np.repeat([o.name for o in outputs], len(steps))
     data["step"] = np.tile(steps, len(outputs))
-    data["value"] = np.concatenate([table[o.metric].to_numpy(dtype=float) for o in outputs])
+    data["value"] = np.concatenate([np.asarray(table[o.metric], dtype=float) for o in outputs])
     return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
