@@ -37,6 +37,7 @@ political pressure and budget pressure at the end of month t.
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 
 import numpy as np
@@ -77,6 +78,10 @@ def run_hybrid(scenario: Scenario, seed=0, progress=None, *, political_response:
         raise HlssimError(f"political_response {political_response}: expected a number >= 0")
 
     sd = load_model(model).copy(reload=True)  # a fresh model: stepping changes it
+    # PySD's models of one translation share the inner dicts of their dependency table, and
+    # set_stepper marks the step variables in it: give this model its own, so the cached model
+    # used by run_sd keeps its constants constant
+    sd._dependencies = copy.deepcopy(sd._dependencies)
     names = model_parameters(sd)
     step_vars = [sd.namespace[n] for n in AGENT_TO_SD.values()] + [
         names[p] for p in REGIME_PARAMETERS if p in names]

@@ -180,7 +180,8 @@ def _sd_only(model, sd_params) -> dict[str, float]:
 def _constants(model) -> set[str]:
     """Python names of the model's constants (the ones ``run(params=...)`` may set)."""
     control = {"final_time", "initial_time", "time_step", "saveper"}
-    return {py for py, deps in model.dependencies.items() if deps == {} and py not in control}
+    doc = model.doc
+    return set(doc.loc[doc["Type"] == "Constant", "Py Name"]) - control
 
 
 def regime_segments(scenario: Scenario) -> list[tuple[Scenario, int, int]]:

@@ -88,3 +88,15 @@ def test_hlssim_run_engine_hybrid(tmp_path, capsys):
     expected = run_hybrid(npm(steps=24), seed=3)
     pd.testing.assert_frame_equal(pd.read_csv(out), expected, check_dtype=False)
     assert "wrote 24 steps" in capsys.readouterr().out
+
+
+def test_a_hybrid_run_leaves_the_cached_stock_flow_model_as_it_was():
+    """PySD's models of one translation share their dependency table; stepping must not mark the
+    cached model's constants as time-dependent (run_sd's sd_params checks rely on them)."""
+    from hlssim.sd import load_model, run_sd
+
+    before = {k: dict(v) if isinstance(v, dict) else v for k, v in load_model().dependencies.items()}
+    run_hybrid(npm(steps=3), seed=0)
+    after = {k: dict(v) if isinstance(v, dict) else v for k, v in load_model().dependencies.items()}
+    assert after == before
+    run_sd(npm(steps=3), sd_params={"political_response": 1.0})
