@@ -231,3 +231,22 @@ def test_files_of_an_earlier_analysis_are_removed_others_kept(sobol_sweep, tmp_p
     analyze(sobol_sweep, out=out)
     assert not (out / "regions-old.png").exists() and (out / "mine.txt").exists()
     assert (out / "indices.png").is_file()
+
+
+def test_compare_sweep_indices_per_regime_and_for_the_paired_difference(tmp_path):
+    """Every sampled point under both regimes, all with the same seed: wage_cost (which only prices
+    staff time) has ST exactly 0 for each regime's wellbeing and for their difference; were the
+    points matched to the wrong sample rows or regimes, the Saltelli pairs would differ by more
+    than wage_cost and ST would not vanish."""
+    spec = parse_spec({"sampler": "sobol", "samples": 4, "replications": 1, "root_seed": 2,
+                       "compare": ["npm_targets", "hls"], "base": SMALL,
+                       "common_random_numbers": True,
+                       "factors": {"complexity": {"low": 0.1, "high": 0.9},
+                                   "wage_cost": {"low": 1.0, "high": 10.0}},
+                       "outputs": {"wellbeing_mean": "final"}})
+    sweep(spec, tmp_path)
+    t = analyze(tmp_path).indices.set_index(["subset", "factor", "index"])
+    assert set(t.index.get_level_values("subset")) == {"npm_targets", "hls", "hls - npm_targets"}
+    for subset in ("npm_targets", "hls", "hls - npm_targets"):
+        assert t.loc[(subset, "wage_cost", "ST"), "value"] == pytest.approx(0, abs=1e-12)
+        assert t.loc[(subset, "complexity", "ST"), "value"] > 0.3
