@@ -250,3 +250,17 @@ def test_compare_sweep_indices_per_regime_and_for_the_paired_difference(tmp_path
     for subset in ("npm_targets", "hls", "hls - npm_targets"):
         assert t.loc[(subset, "wage_cost", "ST"), "value"] == pytest.approx(0, abs=1e-12)
         assert t.loc[(subset, "complexity", "ST"), "value"] > 0.3
+
+
+def test_lhs_rbd_fast_first_order_indices():
+    # y = complexity + audit_rate / 3 on [0, 1]^2: S1 = 0.9 and 0.1 (variances 1/12 and 1/108)
+    spec = parse_spec({"sampler": "lhs", "samples": 256, "root_seed": 4,
+                       "factors": {"complexity": {"low": 0, "high": 1}, "audit_rate": {"low": 0, "high": 1}},
+                       "outputs": {"wellbeing_mean": "final"}})
+    rows, means = synthetic(spec, lambda v: v["complexity"] + v["audit_rate"] / 3)
+    table, notes = sensitivity(spec, means, rows, ["wellbeing_mean:final"])
+    got = table.set_index(["factor", "index"])
+    assert set(got.index.get_level_values("index")) == {"S1"} and "RBD-FAST" in notes[0]
+    assert got.loc[("complexity", "S1"), "value"] == pytest.approx(0.9, abs=0.07)
+    assert got.loc[("audit_rate", "S1"), "value"] == pytest.approx(0.1, abs=0.07)
+    assert np.isfinite(got["conf"]).all()
