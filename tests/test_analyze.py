@@ -264,3 +264,12 @@ def test_lhs_rbd_fast_first_order_indices():
     assert got.loc[("complexity", "S1"), "value"] == pytest.approx(0.9, abs=0.07)
     assert got.loc[("audit_rate", "S1"), "value"] == pytest.approx(0.1, abs=0.07)
     assert np.isfinite(got["conf"]).all()
+
+
+def test_one_replication_gives_differences_without_intervals(tmp_path):
+    spec = parse_spec({"factors": {"complexity": [0.1, 0.9]}, "compare": ["npm_targets", "hls"],
+                       "replications": 1, "base": SMALL, "outputs": {"wellbeing_mean": "final"}})
+    sweep(spec, tmp_path)
+    (found,) = analyze(tmp_path).discoveries
+    assert len(found.table) == 2 and found.table["ci_low"].isna().all()
+    assert np.isfinite(found.table["difference"]).all()

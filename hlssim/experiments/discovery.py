@@ -86,7 +86,8 @@ def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls
     g = m.groupby([*keys, "preset"], sort=True)[["sum", "ss", "n"]].sum().reset_index()
     g["mean"] = g["sum"] / g["n"]
     g["var"] = (g["ss"] - g["n"] * g["mean"] ** 2) / (g["n"] - 1).where(g["n"] > 1)
-    wide = g.pivot_table(index=keys, columns="preset", values=["mean", "var", "n"])
+    # unstack, not pivot_table: keeps the variance columns when every one is NaN (1 replication)
+    wide = g.set_index([*keys, "preset"])[["mean", "var", "n"]].unstack("preset")
     if wide.empty or hls not in wide["mean"] or npm not in wide["mean"]:
         return pd.DataFrame(columns=[*others, "hls", "npm", "difference", "ci_low", "ci_high"])
     wide = wide.dropna(subset=[("mean", hls), ("mean", npm)])
