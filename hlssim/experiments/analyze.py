@@ -105,8 +105,8 @@ def discover(data: SweepData, outcome: str | None) -> tuple[list[Discovery], lis
     regimes = compare.levels if compare else next(
         (f.levels for f in spec.factors if f.name == "preset"), None)
     if outcome is None:
-        return [], [f"No scenario discovery: the sweep kept no {OUTCOME_METRIC} summary (final, mean "
-                    "or mean_last_N; whole trajectories are not analysed)."]
+        return [], [(f"No scenario discovery: the sweep kept no {OUTCOME_METRIC} summary (final, mean "
+                    "or mean_last_N; whole trajectories are not analysed).")]
     if regimes is None:
         return [], [("No scenario discovery: the regime (preset) is not a factor of this sweep, so "
                     "NPM and HLS were not compared.")]
