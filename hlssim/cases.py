@@ -56,6 +56,7 @@ PRESET_LABELS: Mapping[str, str] = MappingProxyType({
     "alliance": "Alliance contract (HLS)",
     "hls_grant": "HLS grant funding",
     "simple_service": "Targets in a simple service (NPM)",
+    "hls_grant_borders": "HLS grant funding, fitted to the Borders figures",
 })
 
 #: World parameters a case may set (the regime parameters belong to its regimes).

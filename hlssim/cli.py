@@ -208,6 +208,26 @@ def cmd_check(args) -> int:
     return check(args)
 
 
+def _facts_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "experiments" / "facts"
+
+
+def cmd_validate(args) -> int:
+    """The stylized-facts suite: VALIDATION.md and a figure per fact (hlssim/validation.py)."""
+    from hlssim.validation import cmd_validate as validate
+
+    return validate(args)
+
+
+def cmd_calibrate(args) -> int:
+    """Fit free parameters to target statistics by ABC; write a preset (hlssim/calibrate.py)."""
+    from hlssim.calibrate import cmd_calibrate as calibrate
+
+    return calibrate(args)
+
+
 def cmd_analyze(args) -> int:
     """Sensitivity indices and scenario discovery for a sweep folder (hlssim/experiments/analyze.py)."""
     from hlssim.experiments.analyze import cmd_analyze as analyze
@@ -356,6 +376,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help="judge every expectation under root seeds 1..N; exit 1 if any verdict flips")
     chk_p.add_argument("--quiet", action="store_true", help="no progress lines")
     chk_p.set_defaults(func=cmd_check)
+
+    val_p = sub.add_parser("validate", help="the stylized-facts suite: VALIDATION.md and a figure per fact")
+    val_p.add_argument("--quick", action="store_true", help="each fact's small [smoke] version (CI)")
+    val_p.add_argument("--facts", default=str(_facts_dir()),
+                       help="folder of fact specs (default experiments/facts)")
+    val_p.add_argument("--out", default="results/validation",
+                       help="folder for the runs, resumed if present (default results/validation)")
+    val_p.add_argument("--report", default="VALIDATION.md",
+                       help="the report; figures go in validation/ beside it (default VALIDATION.md)")
+    val_p.add_argument("--workers", type=int, default=0,
+                       help="0: run serially here (default); N: a local Dask cluster of N workers")
+    val_p.add_argument("--stability", type=int, metavar="N",
+                       help="judge every fact under root seeds 1..N instead; exit 1 if any verdict flips")
+    val_p.add_argument("--quiet", action="store_true", help="no progress lines")
+    val_p.set_defaults(func=cmd_validate)
+
+    cal_p = sub.add_parser("calibrate", help="fit free parameters to target statistics (ABC); write a preset")
+    cal_p.add_argument("problem", metavar="PROBLEM", help="a calibration problem (.toml), e.g. "
+                       "experiments/calibration/scottish_borders.toml")
+    cal_p.add_argument("--quick", action="store_true", help="the problem's small [quick] version")
+    cal_p.add_argument("--draws", type=int, help="prior draws (overrides the problem's)")
+    cal_p.add_argument("--out", help="the preset file (default models/presets/NAME.toml)")
+    cal_p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
+    cal_p.add_argument("--quiet", action="store_true", help="no progress lines")
+    cal_p.set_defaults(func=cmd_calibrate)
 
     an_p = sub.add_parser("analyze", help="sensitivity indices and where NPM beats HLS, for a sweep folder")
     an_p.add_argument("dir", metavar="DIR", help="a folder written by 'hlssim sweep'")

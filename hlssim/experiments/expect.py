@@ -11,6 +11,8 @@ on the stored runs (one value per run and output, see ``store.py``). Four kinds:
     where = {complexity = 0.9}               # only runs at these factor levels (others pooled)
     above = 0                                # the whole interval above 0 (or: below = ...)
     confidence = 0.95                        # default 0.95
+    paired = false                           # true: pair runs by replicate (needs
+                                             # common_random_numbers = true); default false
 
     [[expect]]                     # a mean, against a bound
     kind = "value"
@@ -32,11 +34,23 @@ on the stored runs (one value per run and output, see ``store.py``). Four kinds:
     along = "complexity"
     within = [0.1, 0.6]
 
+    [[expect]]                     # a weighted sum of cell means (an interaction, a difference
+    kind = "contrast"              # in differences, a comparison across outputs)
+    output = "trust_commissioner_provider:final"      # the default output of every term
+    terms = [{weight = 1, where = {preset = "hls", switch_to = "hls"}},
+             {weight = -1, where = {preset = "hls", switch_to = "npm_targets"}},
+             {weight = -1, where = {preset = "npm_targets", switch_to = "hls"}},
+             {weight = 1, where = {preset = "npm_targets", switch_to = "npm_targets"}}]
+    above = 0
+
 The tests, so a verdict can be read and challenged:
 
 - ``difference``: Welch's two-sided t interval at ``confidence`` for the difference of means over
   runs (second minus first); passes when the whole interval lies above ``above`` (below ``below``).
   Runs at factor levels not pinned by ``where`` are pooled, which widens the interval (conservative).
+  With ``paired = true`` (a spec with ``common_random_numbers = true``, so replicate r of every
+  point shares a seed), runs are paired by replicate and by the levels of the factors not pinned,
+  and the interval is the one-sample t interval of the paired differences.
 - ``value``: the one-sample t interval of the mean over runs, against ``above``/``below``.
 - ``trend``: Kendall's tau-b between the factor's value and each run's output (ties allowed: this
   is the Jonckheere-Terpstra idea for ordered groups); one-sided p-value below ``1 - confidence``
@@ -47,6 +61,11 @@ The tests, so a verdict can be read and challenged:
   spec's root seed and the expectation's position, so a verdict is reproducible); passes when at
   least ``confidence`` of the resampled crossovers lie ``within`` the bounds (a resample with no
   crossing counts as outside).
+- ``contrast``: the sum over terms of weight x the mean of the term's runs (its ``where`` cell, its
+  ``output``), with a Welch-Satterthwaite t interval treating the cells as independent samples;
+  passes when the whole interval lies above ``above`` (below ``below``). Terms on different outputs
+  of the same runs are correlated; the interval ignores that (wider than a paired one when the
+  outputs move together, narrower when they move apart).
 
 >>> from hlssim.experiments import parse_spec
 >>> spec = parse_spec({"factors": {"preset": ["npm_targets", "hls"], "complexity": [0.2, 0.8]},
@@ -73,15 +92,17 @@ from hlssim.stats import mean_interval, welch_interval
 if TYPE_CHECKING:
     from hlssim.experiments.spec import ExperimentSpec
 
-KINDS = ("difference", "value", "trend", "crossover")
+KINDS = ("difference", "value", "trend", "crossover", "contrast")
 DIRECTIONS = ("increasing", "decreasing")
 BOOTSTRAP_RESAMPLES = 2000
 _KEYS = {
-    "difference": ("name", "kind", "output", "between", "by", "where", "above", "below", "confidence"),
+    "difference": ("name", "kind", "output", "between", "by", "where", "above", "below", "confidence",
+                   "paired"),
     "value": ("name", "kind", "output", "where", "above", "below", "confidence"),
     "trend": ("name", "kind", "output", "along", "direction", "where", "confidence"),
     "crossover": ("name", "kind", "output", "between", "by", "along", "within", "where",
                   "confidence"),
+    "contrast": ("name", "kind", "output", "terms", "above", "below", "confidence"),
 }
 
 
@@ -112,6 +133,8 @@ class Expectation:
     within: tuple[float, float] | None = None
     confidence: float = 0.95
     name: str = ""
+    terms: tuple[tuple[float, str, Mapping[str, Any]], ...] = ()  # contrast: (weight, output, where)
+    paired: bool = False  # difference: pair runs by replicate (common random numbers)
 
     @property
     def title(self) -> str:
@@ -129,6 +152,11 @@ class Expectation:
             return f"mean {self.output}{where} {bound} {level}"
         if self.kind == "trend":
             return f"{self.output} {self.direction.replace('ing', 'es')} with {self.along}{where} {level}"
+        if self.kind == "contrast":
+            parts = " ".join(f"{'-' if w < 0 else '+'} {_fmt(abs(w))} x {o}"
+                             f"[{', '.join(f'{k}={_fmt(v)}' for k, v in cell.items())}]"
+                             for w, o, cell in self.terms)
+            return f"contrast {parts.lstrip('+ ')} {bound} {level}"
         first, second = self.between
         low, high = self.within
         return (f"{second} overtakes {first} on {self.output} at {self.along} between "
@@ -136,6 +164,8 @@ class Expectation:
 
     def judge(self, results: pd.DataFrame, root_seed: int = 0) -> Verdict:
         """Judge the expectation on a sweep's stored rows (``read_results``)."""
+        if self.kind == "contrast":
+            return self._contrast(results)
         rows = _select(results, self.output, self.where)
         if self.kind == "difference":
             return self._difference(rows)
@@ -160,9 +190,23 @@ class Expectation:
         x = rows.loc[_equal(rows[self.by], second), "value"].to_numpy(float)
         if len(x) == 0 or len(y) == 0:
             return Verdict(self, False, math.nan, math.nan, math.nan, 0, "no runs matched")
+        if self.paired:
+            return self._paired(rows)
         diff, low, high = welch_interval(x, y, self.confidence) if len(x) > 1 and len(y) > 1 else (
             float(x.mean() - y.mean()), math.nan, math.nan)
         return self._bounded(diff, low, high, len(x) + len(y), "difference")
+
+    def _paired(self, rows: pd.DataFrame) -> Verdict:
+        first, second = self.between
+        keys = [c for c in rows.columns if c not in ("run_id", "point", "seed", "output", "value", self.by)]
+        a = rows[_equal(rows[self.by], first)].set_index(keys)["value"]
+        b = rows[_equal(rows[self.by], second)].set_index(keys)["value"]
+        diffs = (b - a).dropna().to_numpy(float)
+        if len(diffs) < 2:
+            return Verdict(self, False, math.nan, math.nan, math.nan, len(diffs),
+                           "fewer than 2 pairs of runs (paired needs common_random_numbers = true)")
+        mean, low, high = mean_interval(diffs, self.confidence)
+        return self._bounded(mean, low, high, 2 * len(diffs), "paired difference")
 
     def _value(self, rows: pd.DataFrame) -> Verdict:
         values = rows["value"].to_numpy(float)
@@ -170,6 +214,15 @@ class Expectation:
             return Verdict(self, False, math.nan, math.nan, math.nan, len(values), "too few runs")
         mean, low, high = mean_interval(values, self.confidence)
         return self._bounded(mean, low, high, len(values), "mean")
+
+    def _contrast(self, results: pd.DataFrame) -> Verdict:
+        samples = [(w, _select(results, o, cell)["value"].to_numpy(float)) for w, o, cell in self.terms]
+        n = sum(len(v) for _, v in samples)
+        if any(len(v) < 2 for _, v in samples):
+            return Verdict(self, False, math.nan, math.nan, math.nan, n,
+                           "a term matched fewer than 2 runs")
+        estimate, low, high = contrast_interval(samples, self.confidence)
+        return self._bounded(estimate, low, high, n, "contrast")
 
     def _trend(self, rows: pd.DataFrame) -> Verdict:
         x, y = rows[self.along].to_numpy(float), rows["value"].to_numpy(float)
@@ -229,6 +282,25 @@ class Verdict:
     @property
     def measured(self) -> str:
         return self.detail
+
+
+def contrast_interval(samples: Sequence[tuple[float, np.ndarray]], confidence: float = 0.95
+                      ) -> tuple[float, float, float]:
+    """Sum of weight x mean over independent samples, with a Welch-Satterthwaite t interval
+    (for two samples with weights 1 and -1, Welch's interval: scipy's ttest_ind gives the same).
+
+    >>> est, low, high = contrast_interval([(1.0, np.array([1.0, 2.0, 3.0])), (-1.0, np.array([0.0, 1.0, 2.0]))])
+    >>> est, round(low, 3), round(high, 3)
+    (1.0, -1.267, 3.267)
+    """
+    parts = [(w * v.mean(), (w * w) * v.var(ddof=1) / len(v), len(v)) for w, v in samples]
+    estimate = float(sum(m for m, _, _ in parts))
+    var = sum(q for _, q, _ in parts)
+    if var == 0:
+        return estimate, estimate, estimate
+    df = var**2 / sum(q * q / (n - 1) for _, q, n in parts if q > 0)
+    half = float(sps.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(var)
+    return estimate, estimate - half, estimate + half
 
 
 def _num(x: float) -> str:
@@ -309,6 +381,14 @@ def _parse_one(index: int, table: Any, spec: ExperimentSpec, field_: str) -> Exp
             raise _error(f"{field_}.between: {between!r} is not allowed; expected two different "
                          f"levels of {by}: {', '.join(map(_fmt, factors[by].levels))}")
         values["by"], values["between"] = by, tuple(between)
+    if kind == "difference" and "paired" in table:
+        paired = table["paired"]
+        if not isinstance(paired, bool):
+            raise _error(f"{field_}.paired: {paired!r} is not allowed; expected true or false")
+        if paired and not spec.common_random_numbers:
+            raise _error(f"{field_}.paired: true needs common_random_numbers = true in the spec "
+                         "(pairs share a seed)")
+        values["paired"] = paired
     if kind in ("trend", "crossover"):
         along = table.get("along")
         numeric = [n for n, f in factors.items() if f.kind in (int, float)]
@@ -330,7 +410,9 @@ def _parse_one(index: int, table: Any, spec: ExperimentSpec, field_: str) -> Exp
             raise _error(f"{field_}.within: {within!r} is not allowed; expected [low, high] with "
                          "low < high")
         values["within"] = (float(within[0]), float(within[1]))
-    if kind in ("difference", "value"):
+    if kind == "contrast":
+        values["terms"] = _terms(table.get("terms"), spec, values["output"], field_)
+    if kind in ("difference", "value", "contrast"):
         above, below = table.get("above"), table.get("below")
         if above is not None and below is not None:
             raise _error(f"{field_}: both above and below given; expected one of them")
@@ -363,6 +445,39 @@ def _parse_one(index: int, table: Any, spec: ExperimentSpec, field_: str) -> Exp
     expectation = Expectation(**values)
     _check_design(expectation, spec, field_)
     return expectation
+
+
+def _terms(raw: Any, spec: ExperimentSpec, output: str, field_: str
+           ) -> tuple[tuple[float, str, dict[str, Any]], ...]:
+    """A contrast's terms: each a weight, an output (default the expectation's) and a cell."""
+    if not isinstance(raw, list) or not raw:
+        raise _error(f"{field_}.terms: {raw!r} is not allowed; expected a list of tables "
+                     "{weight = NUMBER, where = {factor = level, ...}}")
+    factors = _factors(spec)
+    terms = []
+    for i, term in enumerate(raw):
+        at = f"{field_}.terms[{i}]"
+        if not isinstance(term, Mapping):
+            raise _error(f"{at}: expected a table {{weight = NUMBER, where = {{...}}}}")
+        for key in term:
+            if key not in ("weight", "where", "output"):
+                raise _error(f"{at}.{key}: not a setting of a term; expected weight, where, output")
+        weight = term.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight == 0:
+            raise _error(f"{at}.weight: {weight!r} is not allowed; expected a non-zero number")
+        where = term.get("where", {})
+        if not isinstance(where, Mapping):
+            raise _error(f"{at}.where: expected a table of factor = level")
+        for name, value in where.items():
+            if name not in factors or factors[name].levels is None:
+                raise _error(f"{at}.where.{name}: not allowed; expected a factor with levels "
+                             f"({', '.join(n for n, f in factors.items() if f.levels) or 'none'})")
+            if not _has_level(factors[name], value):
+                raise _error(f"{at}.where.{name}: {value!r} is not a level; expected one of "
+                             f"{', '.join(map(_fmt, factors[name].levels))}")
+        out = _output(term["output"], spec, at) if "output" in term else output
+        terms.append((float(weight), out, dict(where)))
+    return tuple(terms)
 
 
 def _factors(spec: ExperimentSpec) -> dict[str, Any]:
@@ -398,7 +513,8 @@ def _output(value: Any, spec: ExperimentSpec, field_: str) -> str:
 def _check_design(e: Expectation, spec: ExperimentSpec, field_: str) -> None:
     """The levels an expectation needs exist in this version of the design (e.g. after thinning)."""
     factors = _factors(spec)
-    for name, value in e.where.items():
+    cells = [e.where] + [cell for _, _, cell in e.terms]
+    for name, value in ((n, v) for cell in cells for n, v in cell.items()):
         if not _has_level(factors[name], value):
             raise _error(f"{field_}.where.{name}: {value!r} is not a level here; expected one of "
                          f"{', '.join(map(_fmt, factors[name].levels))}")

@@ -1,0 +1,319 @@
+"""The stylized-facts suite (hlssim/validation.py) and the expectation kinds it added (contrast,
+paired differences) in hlssim/experiments/expect.py."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from hlssim.cli import main
+from hlssim.experiments import parse_spec
+from hlssim.experiments.expect import contrast_interval
+from hlssim.experiments.spec import SpecError
+from hlssim.validation import (
+    FACTS_DIR,
+    boundary_points,
+    boundary_text,
+    fact_files,
+    load_fact,
+    load_facts,
+    validate,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- the fact specs ---------------------------------------------------------------------------
+
+def test_every_fact_loads_full_and_quick_with_its_ablation():
+    facts = load_facts(FACTS_DIR)
+    assert len(facts) == 11
+    assert [f.key[:2] for f in facts] == [f"{i:02d}" for i in range(1, 12)]
+    for fact in facts:
+        assert fact.spec.expectations, fact.key
+        for name, value in fact.ablation.items():
+            assert name.startswith("mech_") and value is False
+            assert fact.ablated.base[name] is False and name not in fact.spec.base
+        # the ablation is the same design: same factors, outputs, expectations, seeds
+        assert fact.ablated.factors == fact.spec.factors
+        assert [e.title for e in fact.ablated.expectations] == [e.title for e in fact.spec.expectations]
+        assert fact.ablated.root_seed == fact.spec.root_seed
+        quick = load_fact(fact.path, quick=True)
+        assert quick.spec.is_smoke and quick.ablated.is_smoke
+        assert quick.ablated.base == {**quick.spec.base, **fact.ablation}
+
+
+def test_no_fact_tunes_model_parameters():
+    """One set of defaults serves the whole table: a fact's [base] and factors may set sizes, the
+    regime switch, presets and regime settings it varies, never the calibration parameters."""
+    from hlssim.parameters import PARAMETERS
+
+    for fact in load_facts(FACTS_DIR):
+        for name in fact.spec.base:
+            assert PARAMETERS[name].group in ("world", "regime"), (fact.key, name)
+        for factor in fact.spec.factors:
+            group = PARAMETERS[factor.name].group if factor.name in PARAMETERS else "preset"
+            # learning_rate is fact 11's uncertain parameter: varied over a range, never fixed
+            assert group in ("world", "regime", "preset") or factor.name == "learning_rate", \
+                (fact.key, factor.name)
+
+
+def test_fact_specs_are_not_canonical_specs():
+    """experiments/*.toml (hlssim check experiments/, the canonical-spec tests) skip the facts."""
+    assert not any(p.parent.name == "facts" for p in (ROOT / "experiments").glob("*.toml"))
+
+
+def _write(tmp_path: Path, text: str, name: str = "01_x.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+GOOD = """
+name = "x"
+replications = 3
+[fact]
+title = "t"
+source = "s"
+claim = "c"
+reproduced = "r"
+setting = "npm"
+ablation = {mech_focus = false}
+figure = {x = "complexity", output = "wellbeing_mean"}
+[base]
+preset = "npm_targets"
+n_people = 30
+n_workers = 3
+n_providers = 2
+steps = 6
+[factors]
+complexity = [0.2, 0.8]
+target_pressure = [0.0, 1.0]
+[outputs]
+wellbeing_mean = "final"
+[[expect]]
+kind = "difference"
+output = "wellbeing_mean"
+by = "target_pressure"
+between = [0.0, 1.0]
+where = {complexity = 0.2}
+"""
+
+
+@pytest.mark.parametrize("change, message", [
+    (("[fact]\n", "[other]\n"), "fact: missing"),
+    (('claim = "c"\n', ""), "fact.claim: missing"),
+    (('claim = "c"\n', 'claim = ""\n'), "fact.claim: '' is not allowed"),
+    (('claim = "c"\n', 'claim = "c"\ncolour = "red"\n'), "fact.colour: not a setting of a fact"),
+    (("ablation = {mech_focus = false}", "ablation = {}"), "fact.ablation: {} is not allowed"),
+    (("ablation = {mech_focus = false}", "ablation = {complexity = 0.5}"),
+     "factors.complexity: also set in [base]"),
+    (("ablation = {mech_focus = false}", "ablation = {mech_nothing = false}"), "mech_nothing"),
+    (('setting = "npm"\n', 'setting = "npm"\nboundary = "steps"\n'), "fact.boundary: 'steps' is not allowed"),
+    (('output = "wellbeing_mean"}', 'output = "gaming_share"}'), "fact.figure.output: 'gaming_share'"),
+    (('x = "complexity"', 'x = "steps"'), "fact.figure:"),
+])
+def test_bad_fact_is_one_clear_error(tmp_path, change, message):
+    path = _write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_fact(path)
+
+
+def test_a_fact_needs_expectations(tmp_path):
+    path = _write(tmp_path, GOOD.split("[[expect]]")[0])
+    with pytest.raises(SpecError, match="expect: none"):
+        load_fact(path)
+
+
+def test_cli_bad_facts_exit_2_and_nothing_written(tmp_path, capsys):
+    _write(tmp_path, GOOD.replace("[fact]\n", "[other]\n"))
+    report = tmp_path / "REPORT.md"
+    code = main(["validate", "--quick", "--facts", str(tmp_path), "--out", str(tmp_path / "runs"),
+                 "--report", str(report)])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "fact: missing" in err and "Traceback" not in err
+    assert not report.exists() and not (tmp_path / "runs").exists()
+
+
+def test_report_folder_is_checked_before_anything_runs(tmp_path):
+    from hlssim.errors import HlssimError
+
+    _write(tmp_path, GOOD)
+    with pytest.raises(HlssimError, match="does not exist"):
+        validate(tmp_path, quick=True, out=tmp_path / "runs", report=tmp_path / "no" / "R.md")
+    assert not (tmp_path / "runs").exists()
+
+
+# --- a small suite, end to end ------------------------------------------------------------------
+
+def test_tiny_suite_writes_report_figures_and_judges_the_ablation(tmp_path):
+    """A fact whose mechanism is switched off in its ablation: targets (focus) raise effort, so
+    wellbeing rises with target pressure in a simple world; without focus it does not."""
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    text = (GOOD.replace("replications = 3", "replications = 8\ncommon_random_numbers = true")
+            .replace('steps = 6', 'steps = 24').replace("n_people = 30", "n_people = 120")
+            .replace("n_workers = 3", "n_workers = 6")
+            .replace('where = {complexity = 0.2}', 'where = {complexity = 0.2}\npaired = true\nabove = 0')
+            .replace('setting = "npm"\n', 'setting = "npm"\nboundary = "complexity"\n'))
+    _write(facts, text, "01_focus.toml")
+    report = tmp_path / "VALIDATION.md"
+    results = validate(facts, quick=False, out=tmp_path / "runs", report=report)
+    (r,) = results
+    assert r.reproduced and not r.ablation_reproduced
+    assert [p.level for p in r.boundary] == [0.2, 0.8]
+    md = report.read_text()
+    assert "| 01 | [t](#fact-01) |" in md and "1 of 1 facts reproduced" in md
+    assert "mech_focus = false: 0/1 expectations pass; fact fails, as it should" in md
+    png = tmp_path / "validation" / "01_focus.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "(validation/01_focus.png)" in md
+    # resuming: stored runs are judged again, same verdicts
+    again = validate(facts, quick=False, out=tmp_path / "runs", report=None)
+    assert again[0].verdicts[0].estimate == r.verdicts[0].estimate
+
+
+@pytest.mark.slow
+def test_representative_quick_facts_run_and_report(tmp_path):
+    """Two facts of the real suite in quick form (the whole quick suite takes about 1.5 minutes
+    under load, so the test suite runs a representative part; `make validate` runs all of it):
+    both reproduced, both fail under their ablation, and the report has both."""
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    for name in ("04_threshold_bunching.toml", "08_trust_asymmetry.toml"):
+        shutil.copy(FACTS_DIR / name, facts / name)
+    report = tmp_path / "VALIDATION.md"
+    results = validate(facts, quick=True, out=tmp_path / "runs", report=report)
+    assert [r.fact.key for r in results] == ["04_threshold_bunching", "08_trust_asymmetry"]
+    assert all(r.reproduced for r in results)
+    assert not any(r.ablation_reproduced for r in results)
+    md = report.read_text()
+    for r in results:
+        assert f"## {r.fact.key[:2]}. {r.fact.title}" in md
+        assert (tmp_path / "validation" / f"{r.fact.key}.png").is_file()
+
+
+def test_committed_report_has_every_fact():
+    md = (ROOT / "VALIDATION.md").read_text()
+    for path in fact_files(FACTS_DIR):
+        fact = load_fact(path)
+        assert f"## {fact.key[:2]}. {fact.title}" in md, fact.key
+        assert (ROOT / "validation" / f"{fact.key}.png").is_file()
+    assert re.search(r"\*\*\d+ of 11 facts reproduced\*\*", md)
+
+
+# --- boundary -----------------------------------------------------------------------------------
+
+def _spec(expect: list[dict], crn: bool = False):
+    return parse_spec({"factors": {"complexity": [0.2, 0.8], "preset": ["npm_targets", "hls"]},
+                       "common_random_numbers": crn, "outputs": {"wellbeing_mean": "final"},
+                       "expect": expect})
+
+
+def _results(cells: dict) -> pd.DataFrame:
+    rows = []
+    for (cx, preset), ys in cells.items():
+        for i, y in enumerate(ys):
+            rows.append({"run_id": len(rows), "point": 0, "replicate": i, "seed": i, "complexity": cx,
+                         "preset": preset, "output": "wellbeing_mean:final", "value": float(y)})
+    return pd.DataFrame(rows)
+
+
+def test_boundary_rejudges_at_each_level():
+    from types import SimpleNamespace
+
+    spec = _spec([{"kind": "difference", "output": "wellbeing_mean", "between": ["npm_targets", "hls"],
+                   "where": {"complexity": 0.8}}])
+    rng = np.random.default_rng(1)
+    res = _results({(0.2, "npm_targets"): rng.normal(1, 0.1, 10), (0.2, "hls"): rng.normal(0.5, 0.1, 10),
+                    (0.8, "npm_targets"): rng.normal(0, 0.1, 10), (0.8, "hls"): rng.normal(1, 0.1, 10)})
+    fact = SimpleNamespace(boundary="complexity", spec=spec)
+    points = boundary_points(fact, res)
+    assert [(p.level, p.holds) for p in points] == [(0.2, False), (0.8, True)]
+    text = boundary_text(SimpleNamespace(boundary=points, fact=fact))
+    assert text == "holds at complexity = 0.8; not at 0.2"
+
+
+# --- the contrast and paired expectation kinds ----------------------------------------------------
+
+def test_contrast_of_two_cells_is_welch():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 9), rng.normal(0.4, 2, 13)
+    est, low, high = contrast_interval([(1.0, b), (-1.0, a)])
+    ci = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert est == pytest.approx(b.mean() - a.mean())
+    assert (low, high) == pytest.approx((ci.low, ci.high))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-3, 3).filter(lambda w: abs(w) > 0.1),
+                          st.lists(st.floats(-5, 5), min_size=2, max_size=8)), min_size=1, max_size=4),
+       st.floats(-2, 2), st.floats(0.5, 0.99))
+def test_contrast_interval_invariants(terms, shift, confidence):
+    samples = [(w, np.array(v)) for w, v in terms]
+    est, low, high = contrast_interval(samples, confidence)
+    assert est == pytest.approx(sum(w * v.mean() for w, v in samples), abs=1e-9)
+    assert low <= est + 1e-9 and est - 1e-9 <= high
+    # shifting every sample by c shifts the contrast by c * sum(weights), the width unchanged
+    moved = contrast_interval([(w, v + shift) for w, v in samples], confidence)
+    total = sum(w for w, _ in samples)
+    assert moved[0] == pytest.approx(est + shift * total, abs=1e-7)
+    assert moved[2] - moved[1] == pytest.approx(high - low, abs=1e-7)
+
+
+def test_difference_in_differences_contrast_passes_and_its_opposite_fails():
+    rng = np.random.default_rng(5)
+    res = _results({(0.2, "npm_targets"): rng.normal(1.0, 0.05, 12), (0.2, "hls"): rng.normal(0.9, 0.05, 12),
+                    (0.8, "npm_targets"): rng.normal(0.3, 0.05, 12), (0.8, "hls"): rng.normal(0.6, 0.05, 12)})
+    terms = [{"weight": 1, "where": {"complexity": 0.8, "preset": "hls"}},
+             {"weight": -1, "where": {"complexity": 0.8, "preset": "npm_targets"}},
+             {"weight": -1, "where": {"complexity": 0.2, "preset": "hls"}},
+             {"weight": 1, "where": {"complexity": 0.2, "preset": "npm_targets"}}]
+    up = _spec([{"kind": "contrast", "output": "wellbeing_mean", "terms": terms, "above": 0}])
+    down = _spec([{"kind": "contrast", "output": "wellbeing_mean", "terms": terms, "below": 0}])
+    (v,) = [e.judge(res) for e in up.expectations]
+    assert v.passed and v.estimate == pytest.approx(0.4, abs=0.05)
+    assert not down.expectations[0].judge(res).passed
+    assert up.expectations[0].title.startswith("contrast 1 x wellbeing_mean:final[complexity=0.8, preset=hls] - 1 x")
+
+
+@pytest.mark.parametrize("terms, message", [
+    ([], "terms: [] is not allowed"),
+    ([{"weight": 0, "where": {}}], "terms[0].weight: 0 is not allowed"),
+    ([{"weight": 1, "where": {"complexity": 0.5}}], "terms[0].where.complexity: 0.5 is not a level"),
+    ([{"weight": 1, "where": {"steps": 5}}], "terms[0].where.steps: not allowed"),
+    ([{"weight": 1, "colour": 1}], "terms[0].colour: not a setting of a term"),
+    ([{"weight": 1, "output": "gaming_share"}], "terms[0].output: 'gaming_share' is not allowed"),
+])
+def test_bad_contrast_is_one_clear_error(terms, message):
+    with pytest.raises(SpecError, match=re.escape(message)):
+        _spec([{"kind": "contrast", "output": "wellbeing_mean", "terms": terms}])
+
+
+def test_paired_difference_uses_the_pairs():
+    """Runs that share a seed move together: the paired test sees a small, steady difference that
+    Welch's test, blind to the pairing, cannot tell from noise."""
+    rng = np.random.default_rng(11)
+    world = rng.normal(0, 1, 10)
+    res = _results({(0.2, "npm_targets"): world, (0.2, "hls"): world + 0.05 + rng.normal(0, 0.01, 10),
+                    (0.8, "npm_targets"): world, (0.8, "hls"): world})
+    table = {"kind": "difference", "output": "wellbeing_mean", "between": ["npm_targets", "hls"],
+             "where": {"complexity": 0.2}}
+    welch = _spec([table], crn=True).expectations[0].judge(res)
+    paired = _spec([table | {"paired": True}], crn=True).expectations[0].judge(res)
+    assert not welch.passed and paired.passed
+    assert paired.estimate == pytest.approx(0.05, abs=0.01)
+    assert paired.detail.startswith("paired difference")
+    with pytest.raises(SpecError, match="paired: true needs common_random_numbers = true"):
+        _spec([table | {"paired": True}], crn=False)
+    with pytest.raises(SpecError, match="paired: 'yes' is not allowed"):
+        _spec([table | {"paired": "yes"}], crn=True)
