@@ -146,3 +146,12 @@ def test_processes_translating_at_once_share_one_cache_entry(tmp_path):
     assert len({r[0] for r in results}) == 1
     entries = list((tmp_path / "cache" / "models").iterdir())
     assert len(entries) == 1 and not entries[0].name.startswith(".")  # no half-made folders left
+
+
+def test_the_guide_shows_what_inspect_prints(capsys):
+    """docs/bring_your_own_model.md quotes `hlssim inspect` on the teacup: it must stay true."""
+    guide = (Path(__file__).parent.parent / "docs" / "bring_your_own_model.md").read_text(encoding="utf-8")
+    quoted = guide.split("```text\n", 1)[1].split("```", 1)[0].rstrip().splitlines()
+    assert main(["inspect", str(TEACUP)]) == 0
+    printed = capsys.readouterr().out.rstrip().splitlines()
+    assert printed[0].endswith(quoted[0]) and [ln.rstrip() for ln in printed[1:]] == [ln.rstrip() for ln in quoted[1:]]
