@@ -162,3 +162,13 @@ def test_a_bad_sidecar_is_one_clear_error(small_model):
         loop_names(small_model)
     sidecar.unlink()
     assert loop_names(small_model) == []
+
+
+def test_hlssim_diagram_prints_the_named_loops(small_model, tmp_path, capsys):
+    small_model.with_name("population.loops.toml").write_text(
+        '[[loop]]\nname = "crowding limit"\nkind = "B"\nthrough = ["crowding", "lifetime"]\n')
+    assert main(["diagram", "--model", str(small_model), "--out", str(tmp_path / "c.png")]) == 0
+    printed = capsys.readouterr().out
+    assert ("main loops:\n  B crowding limit: crowding -> lifetime -> deaths -> population -> crowding"
+            in printed)
+    assert printed.count("crowding -> lifetime") == 1  # not listed again among the other loops
