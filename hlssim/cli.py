@@ -183,6 +183,11 @@ def cmd_sweep(args) -> int:
     where = args.scheduler or (f"{workers} local worker(s)" if workers else "serially")
     print(f"sweep {spec.name}{' (smoke)' if spec.is_smoke else ''}: {len(design.points)} points x "
           f"{spec.replications} replications = {len(design.runs)} runs, {where}", file=sys.stderr)
+    if spec.model is not None:  # a user's model: say whether the batched path or PySD runs it
+        from hlssim.external import open_model
+        from hlssim.external_batch import status
+
+        print(f"model {spec.model}: {status(open_model(spec.model), dict(spec.base))}", file=sys.stderr)
     start = time.perf_counter()
     try:
         manifest = sweep(spec, args.out, workers=0 if args.scheduler else workers,

@@ -184,6 +184,8 @@ def test_sobol_indices_through_hlssim_analyze_recover_a_known_answer(tmp_path, c
                     encoding="utf-8")
     out = tmp_path / "out"
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "0"]) == 0
+    assert "teacup.xmile: PySD, one run at a time (batched path declined: it reads Vensim .mdl files only)" \
+        in capsys.readouterr().err
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)
     room, tau = "Room Temperature", "Characteristic Time"
@@ -197,11 +199,12 @@ def test_sobol_indices_through_hlssim_analyze_recover_a_known_answer(tmp_path, c
     assert idx[(tea, tau, "ST")] > 0.05 and idx[(tea, room, "ST")] > 0.5  # both matter, the room more
 
 
-def test_the_sir_example_sweeps_and_analyses(tmp_path):
+def test_the_sir_example_sweeps_and_analyses(tmp_path, capsys):
     """docs/examples/sir_sensitivity.toml, smoke size: sweep on two local Dask workers, analyse."""
     example = ROOT / "docs" / "examples" / "sir_sensitivity.toml"
     out = tmp_path / "sir"
     assert main(["sweep", str(example), "--out", str(out), "--smoke", "--workers", "2"]) == 0
+    assert "SIR.mdl: batched numpy path (hlssim.sd_batch), checked against PySD" in capsys.readouterr().err
     assert read_manifest(out)["status"] == "complete"
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)
