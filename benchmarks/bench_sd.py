@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from test_sd_batch import random_scenarios  # noqa: E402 - random valid scenarios, some switching
+from test_sd_batch import random_scenarios  # random valid scenarios, some switching
 
-from hlssim.sd import run_sd  # noqa: E402
-from hlssim.sd_batch import batched_model, run_sd_many  # noqa: E402
+from hlssim.sd import run_sd
+from hlssim.sd_batch import batched_model, run_sd_many
 
 
 def main() -> None:

@@ -230,7 +230,7 @@ def _polarity(cause: str, expression: str, states: list[dict[str, float]]) -> in
 
     def at(state, x):
         try:
-            value = eval(code, _ENV, state | {cause: x})  # noqa: S307 - the project's own equations
+            value = eval(code, _ENV, state | {cause: x})  # the project's own equations
         except (ZeroDivisionError, ValueError, OverflowError):
             return None
         return float(value) if isinstance(value, (int, float, bool, np.number)) else None

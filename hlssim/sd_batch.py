@@ -115,7 +115,7 @@ class BatchedSD:
                 known = {self.py_name[c]: v for c, v in self.control.items()}
                 expr = rename(eqs[n].expression)
                 if _names(expr) <= set(known):
-                    self.control[n] = float(eval(expr, {"__builtins__": {}}, known))  # noqa: S307
+                    self.control[n] = float(eval(expr, {"__builtins__": {}}, known))
                     pending.remove(n)
         if pending:
             raise HlssimError(f"{path.name}: cannot read {', '.join(pending)} (expected numbers)")
@@ -165,14 +165,14 @@ class BatchedSD:
         env = dict(_ENV) | dict(P) | {"Time": self.control.get("INITIAL TIME", 0.0)}
         for name in self.auxiliaries:
             if _names(self._aux[name]) <= set(env) - set(_ENV):
-                env[name] = eval(self._aux[name], env)  # noqa: S307
+                env[name] = eval(self._aux[name], env)
         out = []
         for name, (_, initial) in self.stocks.items():
             missing = _names(initial) - set(env)
             if missing:
                 raise HlssimError(f"{self.path.name}: initial value of '{name}' depends on "
                                   f"{', '.join(sorted(missing))}, which depends on a stock")
-            out.append(np.broadcast_to(np.asarray(eval(initial, env), dtype=float), (n,)).copy())  # noqa: S307
+            out.append(np.broadcast_to(np.asarray(eval(initial, env), dtype=float), (n,)).copy())
         return out
 
     def resolve(self, name: str) -> str:

@@ -23,7 +23,7 @@ def test_two_processes_translating_at_once_get_one_translation_and_the_same_tabl
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in results]
-    (out_a, err_a), (out_b, err_b) = results
+    (out_a, _), (out_b, _) = results
     assert out_a == out_b and out_a.startswith("step,wellbeing_mean")
     files = {Path(err.strip().splitlines()[-1]) for _, err in results}
     assert len(files) == 1  # both use the one translation in the cache

@@ -18,7 +18,7 @@ def test_the_committed_twin_is_what_the_mdl_gives():
 
 def test_pysd_reads_the_twin_with_the_same_variables():
     mdl, xmile = load_model(), load_model("hls_commissioning.xmile")
-    names = lambda m: {n for n in m.namespace if n.upper() not in ("TIME", "FINAL TIME", "INITIAL TIME",  # noqa: E731
+    names = lambda m: {n for n in m.namespace if n.upper() not in ("TIME", "FINAL TIME", "INITIAL TIME",
                                                                     "TIME STEP", "SAVEPER")}
     assert names(mdl) == names(xmile)
 
