@@ -6,11 +6,28 @@ more detail (gaming by kind, neglect, selection). ``docs/metrics.md`` is generat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from hlssim.kernels import _jit
+
+def _jit(fn):
+    """``fn`` compiled by numba (with :mod:`hlssim.kernels`' settings and disk cache) on its first
+    call, not at import: ``import hlssim`` (the CLI's ``--help``, say) does not pay numba's import.
+    The compiled function replaces the Python one at that first call; the result is the same."""
+    compiled = None
+
+    @functools.wraps(fn)
+    def call(*args):
+        nonlocal compiled
+        if compiled is None:
+            from hlssim.kernels import _jit as jit
+
+            compiled = jit(fn)
+        return compiled(*args)
+
+    return call
 
 
 @dataclass(frozen=True)
