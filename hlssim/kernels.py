@@ -402,3 +402,62 @@ def pool_knowledge(knowledge, provider_of, staff, alliance, rate):
                 for a in range(A):
                     pooled = (1 - alliance) * own[k, a] + alliance * everyone[k, a]
                     knowledge[r, w, k, a] += rate * (pooled - knowledge[r, w, k, a])
+
+
+_U64_8 = np.uint64(8)
+_U64_1 = np.uint64(1)
+_U64_11 = np.uint64(11)
+_U64_255 = np.uint64(255)
+_U64_MASK52 = np.uint64(0x000FFFFFFFFFFFFF)
+
+
+@_jit
+def ziggurat_normals(words, out, start, tail, width, inside, height, r, inv_r):
+    """Standard normals into ``out[start:]`` from the raw 64-bit ``words`` of a bit generator, by
+    Marsaglia and Tsang's ziggurat (256 layers; tables from :func:`hlssim.draws.ziggurat_tables`).
+
+    Each attempt takes one word: 8 bits pick a layer, 1 bit the sign, 52 bits the position in the
+    layer; a point inside the curve is returned at once (about 99% of attempts); otherwise one more
+    word decides the wedge, or pairs of words sample the tail beyond ``r`` exactly. Returns the
+    index of the first normal not yet made: an attempt (or tail round) starts only while two words
+    are left, so the caller passes fresh words and calls again; ``tail`` (2 int64s: in the tail?,
+    its sign) carries a tail sampling across calls, so no attempt is cut short or biased. Words
+    left over (fewer than two) are discarded, whatever their values."""
+    n = out.shape[0]
+    m = words.shape[0]
+    w = 0
+    i = start
+    while i < n:
+        if m - w < 2:
+            return i
+        if tail[0] != 0:
+            xx = -inv_r * np.log1p(-float(np.int64(words[w] >> _U64_11)) * 2.0 ** -53)
+            yy = -np.log1p(-float(np.int64(words[w + 1] >> _U64_11)) * 2.0 ** -53)
+            w += 2
+            if yy + yy > xx * xx:
+                out[i] = -(r + xx) if tail[1] != 0 else r + xx
+                tail[0] = 0
+                i += 1
+            continue
+        bits = words[w]
+        w += 1
+        layer = int(bits & _U64_255)
+        bits = bits >> _U64_8
+        negative = np.int64(bits & _U64_1)
+        rabs = (bits >> _U64_1) & _U64_MASK52
+        # sign without a branch (it is a coin toss, so a branch would be mispredicted half the
+        # time), and through int64 (exact below 2**52), which converts to float in one instruction
+        x = float(np.int64(rabs)) * width[layer] * (1.0 - 2.0 * negative)
+        if rabs < inside[layer]:
+            out[i] = x
+            i += 1
+        elif layer == 0:
+            tail[0] = 1
+            tail[1] = negative
+        else:
+            u = float(np.int64(words[w] >> _U64_11)) * 2.0 ** -53
+            w += 1
+            if height[layer] + u * (height[layer + 1] - height[layer]) < np.exp(-0.5 * x * x):
+                out[i] = x
+                i += 1
+    return n

@@ -77,3 +77,67 @@ def test_compiled_percentile_is_numpys_bit_for_bit(n, reps, q, seed, ties):
     if ties:
         values = np.round(values, 1)
     np.testing.assert_array_equal(_percentile(values, q), np.percentile(values, q, axis=1))
+
+
+# --- the random stream both engines read (hlssim.draws) -------------------------------------------
+
+def test_compiled_ziggurat_gives_standard_normals():
+    """The ziggurat made from raw words is N(0, 1): Kolmogorov-Smirnov over 400,000 draws, and the
+    share beyond the tail's start and beyond 3 matches the normal's (a wrong table, layer or sign
+    shows up in one of these)."""
+    from scipy import stats
+
+    from hlssim.draws import _ZIGGURAT_R, make_rng, standard_normals
+
+    x = np.empty(400_000)
+    standard_normals(make_rng(2024).bit_generator, x)
+    assert stats.kstest(x, "norm").pvalue > 1e-3
+    assert abs(x.mean()) < 5 / np.sqrt(x.size) and abs(x.var() - 1) < 0.01
+    for cut in (1.0, 3.0, _ZIGGURAT_R):
+        p = 2 * stats.norm.sf(cut)
+        assert abs((np.abs(x) > cut).mean() - p) < 5 * np.sqrt(p / x.size)
+    assert (x > 0).mean() == pytest.approx(0.5, abs=5 / np.sqrt(x.size))
+
+
+def test_ziggurat_resumes_exactly_across_short_word_buffers():
+    """Fed a few words at a time (every tail sampling and wedge test split across calls), the
+    kernel still makes normals: resuming never cuts an attempt short or biases it."""
+    from scipy import stats
+
+    from hlssim.draws import _ZIGGURAT, _ZIGGURAT_INV_R, _ZIGGURAT_R, make_rng
+    from hlssim.kernels import ziggurat_normals
+
+    bg = make_rng(7).bit_generator
+    out, tail, done, calls = np.empty(60_000), np.zeros(2, dtype=np.int64), 0, 0
+    while done < out.size:
+        done = ziggurat_normals(bg.random_raw(3), out, done, tail, *_ZIGGURAT, _ZIGGURAT_R,
+                                _ZIGGURAT_INV_R)
+        calls += 1
+    assert calls > out.size // 3  # really fed piecemeal (at most 3 words, so 3 normals, a call)
+    assert stats.kstest(out, "norm").pvalue > 1e-3
+    # the tail beyond r is reached (it takes the resumable path) and is normal there too
+    beyond = np.abs(out[np.abs(out) > 2.5])
+    assert stats.kstest(beyond, lambda v: 1 - stats.norm.sf(v) / stats.norm.sf(2.5)).pvalue > 1e-3
+
+
+def test_uniforms_are_32_bit_and_uniform():
+    from scipy import stats
+
+    from hlssim.draws import make_rng, uniforms
+
+    u = np.empty(200_001)  # odd: the last word's high half is left unused
+    uniforms(make_rng(3).bit_generator, u)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    np.testing.assert_array_equal(u * 2.0**32, np.floor(u * 2.0**32))  # k / 2**32
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert np.unique(u).size > 0.99 * u.size
+
+
+def test_step_draws_one_seed_one_result():
+    from hlssim.draws import make_rng, step_draws
+
+    a, b = (step_draws(make_rng(11), 300, 15, 3) for _ in range(2))
+    c = step_draws(make_rng(12), 300, 15, 3)
+    for name, value in vars(a).items():
+        np.testing.assert_array_equal(value, getattr(b, name))
+    assert not np.array_equal(a.shock, c.shock)
