@@ -394,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="0: run serially here (default); N: a local Dask cluster of N workers")
     val_p.add_argument("--stability", type=int, metavar="N",
                        help="judge every fact under root seeds 1..N instead; exit 1 if any verdict flips")
+    val_p.add_argument("--crossover-sobol", type=int, default=0, metavar="N",
+                       help="also Sobol indices of where NPM and HLS cross (Saltelli base N, a power "
+                            "of 2; 0: none, the default)")
     val_p.add_argument("--quiet", action="store_true", help="no progress lines")
     val_p.set_defaults(func=cmd_validate)
 

@@ -317,3 +317,25 @@ def test_paired_difference_uses_the_pairs():
         _spec([table | {"paired": True}], crn=False)
     with pytest.raises(SpecError, match="paired: 'yes' is not allowed"):
         _spec([table | {"paired": "yes"}], crn=True)
+
+
+# --- the crossing's Sobol indices (fact 11) ----------------------------------------------------
+
+def test_crossover_sobol_on_a_tiny_design():
+    from hlssim.validation_sobol import UNCERTAIN, crossover_sobol, markdown
+
+    r = crossover_sobol(2, replications=1, world={"n_people": 30, "n_workers": 3, "n_providers": 2,
+                                                  "steps": 6})
+    assert len(r.crossings) == 2 * (len(UNCERTAIN) + 2)  # Saltelli without second order
+    assert np.all((r.crossings >= 0) & (r.crossings <= 1))
+    assert r.s1.shape == r.st.shape == (len(UNCERTAIN),)
+    text = "\n".join(markdown(r))
+    assert all(f"`{name}`" in text for name in UNCERTAIN)
+
+
+@pytest.mark.parametrize("n", [1, 3, 12])
+def test_crossover_sobol_size_must_be_a_power_of_two(tmp_path, n):
+    from hlssim.errors import HlssimError
+
+    with pytest.raises(HlssimError, match=f"--crossover-sobol {n}: expected 0"):
+        validate(tmp_path, quick=True, out=tmp_path / "runs", report=None, crossover_sobol=n)

@@ -298,7 +298,7 @@ def contrast_interval(samples: Sequence[tuple[float, np.ndarray]], confidence: f
     var = sum(q for _, q, _ in parts)
     if var == 0:
         return estimate, estimate, estimate
-    df = var**2 / sum(q * q / (n - 1) for _, q, n in parts if q > 0)
+    df = 1.0 / sum((q / var) ** 2 / (n - 1) for _, q, n in parts)  # Welch-Satterthwaite, scaled
     half = float(sps.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(var)
     return estimate, estimate - half, estimate + half
 
