@@ -19,7 +19,9 @@ Each mode runs ``--rounds`` times, in rotating order, and its best wall time is 
 is shared: the best is the run least disturbed by others). Per-run overhead of a mode = its wall
 time over the direct time, minus 1 (target: under 10% for ``dask 1``); also given in CPU time
 (this process plus the workers, least of the rounds), which other load disturbs much less.
-Scaling efficiency at 2 workers = (rate at 2) / (2 x rate at 1) (target: 85% or better), shown
+Dask's own cost per chunk is also timed apart, as a round trip carrying a real chunk that runs
+nothing, and set against the runs in a chunk: the part of the overhead that is Dask's, whatever
+the load. Scaling efficiency at 2 workers = (rate at 2) / (2 x rate at 1) (target: 85% or better), shown
 also against the machine's own ceiling, (direct rate) / (2 x rate of the two plain processes). Every
 sweep's results are checked to be identical. The load average is printed before and after.
 
@@ -89,6 +91,23 @@ def two_processes(design, pool) -> float:
     for half in halves:
         half.result()
     return time.perf_counter() - start
+
+
+def task_latency(client, chunk, task, n: int = 30) -> float:
+    """Seconds of one Dask round trip that carries a real chunk and task description but runs
+    nothing (the median of ``n``, sequential): what Dask adds per chunk, apart from the runs."""
+    import statistics as st
+
+    laps = []
+    for _ in range(n):
+        start = time.perf_counter()
+        client.submit(_nothing, chunk, task, pure=False).result()
+        laps.append(time.perf_counter() - start)
+    return st.median(laps)
+
+
+def _nothing(chunk, task) -> int:
+    return chunk.n_runs
 
 
 def start_cluster(workers: int):
@@ -177,6 +196,16 @@ def main() -> None:
             client.close()
             cluster.close()
 
+    from hlssim.experiments.runner import make_chunks, task_for
+
+    chunk_runs = default_chunk_runs(n, 1, spec.replications)
+    chunk = make_chunks(design, chunk_runs=chunk_runs)[0]
+    cluster1, client1, _ = start_cluster(1)
+    try:
+        latency = task_latency(client1, chunk, task_for(design))
+    finally:
+        client1.close()
+        cluster1.close()
     best = {m: min(v) for m, v in times.items()}
     base = best["direct"]
     rows = []
@@ -195,6 +224,10 @@ def main() -> None:
           f"time (target < 10%), {min(cpu['dask 1']) / min(cpu['direct']) - 1:+.1%} of CPU time "
           f"(this process and the workers'); of the serial sweep path: "
           f"{best['serial sweep'] / base - 1:+.1%}")
+    per_run = best["direct"] / n
+    print(f"Dask's own cost per chunk (a round trip carrying a {chunk.n_runs}-run chunk, running "
+          f"nothing; median): {latency * 1000:.1f} ms = {latency / chunk.n_runs * 1000:.2f} ms per "
+          f"run, {latency / (chunk.n_runs * per_run):.2%} of a run ({per_run * 1000:.1f} ms direct)")
     print(f"scaling efficiency at 2 workers: {efficiency:.1%} (target >= 85%): "
           f"{n / best['dask 2']:.2f} runs/s against 2 x {n / best['dask 1']:.2f}")
     print(f"the machine's own ceiling (two plain processes sharing the same runs, no Dask): "
