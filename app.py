@@ -8,10 +8,12 @@ from the numbers, switch regime part way, and download the data and figures.
 
 This file is presentation only. The logic lives in small modules that are tested on their own:
 ``hlssim.cases`` (the situations, from ``models/cases/*.toml``), ``hlssim.explorer`` (which
-controls, the scenarios they describe, running a comparison), ``hlssim.narrative`` (the summaries)
-and ``hlssim.charts`` (the figures).
+controls, the scenarios they describe, running a comparison), ``hlssim.narrative`` (the summaries),
+``hlssim.charts`` (the figures), ``hlssim.loop_diagram`` (the causal loop diagram of the stock-flow
+model and its named loops in words) and ``hlssim.sweep_browser`` (reading a sweep's results
+folder: the chart of an output against a factor, the per-point table, the saved analysis).
 
-Adding a page (e.g. the causal loop diagram or a sweep browser): write a function that draws it
+Adding a page: write a function that draws it
 and add ``st.Page(function, title=..., url_path=...)`` to ``PAGES`` at the bottom. The sidebar's
 situation, world and run settings are shared by every page (``shared_values(st.session_state)``);
 a page may add its own sidebar controls to ``SIDEBAR["page"]``.
@@ -36,6 +38,7 @@ from hlssim.charts import (
     vega_lite_spec,
 )
 from hlssim.compare import Comparison
+from hlssim.experiments.report import describe_output
 from hlssim.explorer import (
     DEFAULT_REPS,
     DEFAULT_SEED,
@@ -56,8 +59,26 @@ from hlssim.explorer import (
     shared_values,
     switch_scenarios,
 )
+from hlssim.loop_diagram import KIND_MEANING, KIND_WORDS, Diagram, loop_path, loop_words
 from hlssim.narrative import compare_story, switch_story
 from hlssim.scenario import preset_description, preset_names
+from hlssim.sweep_browser import (
+    SWEEP_HINT,
+    chart_spec,
+    csv_name,
+    discovery_text,
+    factor_label,
+    factor_summary,
+    find_sweeps,
+    folder_signature,
+    headline,
+    indices_for,
+    levels_of,
+    open_sweep,
+    point_table,
+    region_figures,
+    saved_analysis,
+)
 
 st.set_page_config(page_title="hlssim: target-driven or learning-led?", layout="wide")
 
@@ -374,8 +395,161 @@ def about_page() -> None:
     st.markdown("### The situations and their sources")
     for case in all_cases().values():
         st.markdown(f"**{case.title}**: " + "; ".join(case.sources))
-    if st.button("Back to the side-by-side comparison", key="goto:compare"):
+    cols = st.columns(3)
+    if cols[0].button("Back to the side-by-side comparison", key="goto:compare"):
         st.switch_page(PAGES["compare"])
+    if cols[1].button("The feedback loops behind it (causal loop diagram)", key="goto:loops"):
+        st.switch_page(PAGES["loops"])
+    if cols[2].button("Browse a sweep's results", key="goto:sweep"):
+        st.switch_page(PAGES["sweep"])
+
+
+# --- page: causal loop diagram ------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def loop_diagram() -> Diagram:
+    """The stock-flow model's diagram, built once per server (it runs PySD: seconds, not ms)."""
+    from hlssim.loop_diagram import build
+
+    return build()
+
+
+def loops_page() -> None:
+    st.title("The feedback loops")
+    st.markdown(
+        "The same mechanisms as the simulation, written as a stock-flow model "
+        "(`models/hls_commissioning.mdl`) and drawn from its own equations: an arrow runs from a "
+        "cause to what it changes, **blue +** when more of the cause means more of the effect, "
+        "**red −** when it means less. Boxes are stocks, the things that build up over time (trust, "
+        "motivation, knowledge, wellbeing). Where arrows close a circle there is a feedback loop, "
+        "and the loops are why the two regimes drift apart over the years.")
+    try:
+        with st.spinner("Drawing the diagram from the model's equations (once per server; it "
+                        "takes some seconds)..."):
+            diagram = loop_diagram()
+    except HlssimError as err:
+        st.error(f"The diagram can't be drawn: {err}")
+        return
+    st.image(diagram.png, caption=(
+        f"{diagram.model}: {diagram.variables} variables, {diagram.links} links, "
+        f"{diagram.loops} feedback loops ({diagram.kinds['R']} reinforcing, "
+        f"{diagram.kinds['B']} balancing, {diagram.kinds['?']} with a link whose sign depends on "
+        "the state)"), width="stretch")
+    st.download_button("Diagram (PNG)", diagram.png, "hlssim_causal_loops.png", "image/png",
+                       key="download:loops:png", on_click="ignore")
+    st.markdown("### The main loops, in plain words")
+    st.markdown("\n\n".join(f"**{KIND_WORDS[k].capitalize()}.** {KIND_MEANING[k]}"
+                             for k in ("R", "B")))
+    if not diagram.named:
+        st.info("This model names no loops (a file NAME.loops.toml beside it would).")
+    for named in diagram.named:
+        st.markdown(loop_words(named))
+        if path := loop_path(named):
+            st.caption(f"Path: {path}")
+    st.caption("Each loop's kind is found from the equations (the product of its links' signs), "
+               "not copied from the theory; the command `hlssim diagram --out cld.png` draws the "
+               "same diagram and lists the loops.")
+
+
+# --- page: browse a sweep -----------------------------------------------------------------------
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_sweep(folder: str, signature: tuple):
+    """A sweep folder read once per version of its contents (``signature``)."""
+    return open_sweep(folder)
+
+
+def sweep_page() -> None:
+    st.title("Browse a sweep's results")
+    st.markdown("A sweep runs a model over many combinations of settings (`hlssim sweep SPEC.toml "
+                "--out FOLDER`). Open its folder here to see how each output moves with each "
+                "setting, under each regime, with the uncertainty across replications.")
+    if "sweep:folder" not in st.session_state:
+        found = find_sweeps("results")
+        st.session_state["sweep:folder"] = str(found[0]) if found else ""
+    folder = st.text_input("Sweep folder", key="sweep:folder", persist_state=PERSIST,
+                           placeholder="results/crossover",
+                           help="A folder written by `hlssim sweep` (it holds manifest.json and "
+                                "results/); a path relative to where the app was started, or "
+                                "absolute. The newest one under results/ is filled in.")
+    if not folder.strip():
+        st.info("No sweep folder yet. " + SWEEP_HINT)
+        return
+    try:
+        data = cached_sweep(folder.strip(), folder_signature(folder.strip()))
+    except HlssimError as err:
+        st.error(f"Can't open this folder. {err}")
+        st.info(SWEEP_HINT)
+        return
+    spec = data.spec
+    st.markdown(f"## {spec.name}" + (" (smoke version)" if spec.is_smoke else ""))
+    if spec.description:
+        st.markdown(spec.description)
+    st.markdown(headline(data))
+    if not data.complete:
+        st.warning("This sweep is not finished: what follows uses the runs stored so far "
+                   "(`hlssim sweep` with the same spec and folder resumes it).")
+    with st.expander("How it was run"):
+        from hlssim.experiments.report import _design_table
+
+        if spec.model:
+            st.markdown(f"Model: `{spec.model}`")
+        st.markdown(_design_table(data))
+
+    outputs, factors = data.outputs, data.factor_columns
+    for key, options in (("sweep:output", outputs), ("sweep:factor", factors)):
+        if st.session_state.get(key) not in options:  # another folder: start from its first
+            st.session_state[key] = options[0]
+    cols = st.columns(2)
+    output = cols[0].selectbox("Output", outputs, key="sweep:output", format_func=lambda o:
+                               f"{describe_output(o)} ({o})")
+    factor = cols[1].selectbox("Against", factors, key="sweep:factor", format_func=factor_label)
+    levels = levels_of(data, factor) is not None
+    summary = factor_summary(data, output, factor)
+    st.vega_lite_chart(summary, chart_spec(summary, factor, output, levels), theme=None,
+                       key="sweep:chart")
+    st.caption(("At each value of the setting: the mean over the runs there (and so over the "
+                "other settings' values); bars or shading: its 95% interval." if levels else
+                "Each design point: its mean over its replications, with the 95% interval when "
+                "it has more than one.") + (" One colour and shape per regime." if
+                                            summary["regime"].nunique() > 1 else ""))
+
+    st.markdown("### Every design point")
+    table = point_table(data, output)
+    st.dataframe(table, width="stretch", hide_index=True)
+    st.download_button("This table (CSV)", lambda: table.to_csv(index=False),
+                       csv_name(data, output), "text/csv", key="download:sweep:csv",
+                       on_click="ignore")
+
+    st.markdown("### Sensitivity" + (" and where NPM beats HLS" if "preset" in factors else ""))
+    analysis = saved_analysis(data)
+    if analysis is None:
+        st.info("No current analysis in this folder (`hlssim analyze FOLDER` makes one; it "
+                "writes FOLDER/analysis/).")
+        if st.button("Run the analysis now", key="sweep:analyze"):
+            from hlssim.experiments.analyze import analyze
+
+            try:
+                with st.spinner("Analysing..."):
+                    analyze(data.folder)
+            except HlssimError as err:
+                st.error(f"The analysis failed: {err}")
+                return
+            st.rerun()
+        return
+    st.caption(" ".join(analysis.get("notes") or []))
+    indices = indices_for(analysis, output)
+    if indices is not None:
+        st.dataframe(indices, width="stretch", hide_index=True)
+        st.caption("S1: the share of the output's variance due to the setting alone; ST: "
+                   "including its interactions; mu_star: the mean absolute change when the "
+                   "setting moves across its range (Morris); ± a 95% bootstrap interval.")
+    else:
+        st.markdown(f"No sensitivity indices for {output} in the analysis.")
+    for text in discovery_text(analysis):
+        st.markdown(text)
+    for path in region_figures(data, analysis):
+        st.image(str(path), width="stretch")
 
 
 LABELS = {m.name: m.label for m in METRICS}
@@ -385,6 +559,8 @@ PAGES = {
     "compare": st.Page(compare_page, title="Compare regimes", url_path="compare", default=True),
     "switch": st.Page(switch_page, title="Switch regime at year N", url_path="switch"),
     "about": st.Page(about_page, title="How the model works", url_path="about"),
+    "loops": st.Page(loops_page, title="The feedback loops", url_path="loops"),
+    "sweep": st.Page(sweep_page, title="Browse a sweep's results", url_path="sweep"),
 }
 
 navigation = st.navigation(list(PAGES.values()))

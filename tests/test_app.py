@@ -192,3 +192,131 @@ def test_a_run_too_short_for_a_switch_says_so():
     at.button(key="goto:switch").click().run()
     assert not at.exception
     assert "at least 24 months" in at.info[0].value
+
+
+# --- every page, the feedback loops and the sweep browser --------------------------------------
+
+#: How a user reaches each page from the first one: the buttons to click, in order.
+ROUTES = {"compare": [], "switch": ["goto:switch"], "about": ["goto:about"],
+          "loops": ["goto:about", "goto:loops"], "sweep": ["goto:about", "goto:sweep"]}
+
+
+def visit(page: str, **state) -> AppTest:
+    at = start(**state)
+    for key in ROUTES[page]:
+        at.button(key=key).click().run()
+    return at
+
+
+def test_every_page_is_reachable():
+    import re
+
+    source = Path(APP).read_text(encoding="utf-8")
+    pages = re.findall(r'^\s+"(\w+)": st\.Page\(', source, flags=re.MULTILINE)
+    assert pages and set(pages) == set(ROUTES)
+
+
+@pytest.mark.parametrize("page", list(ROUTES))
+def test_every_page_runs(page):
+    at = visit(page, **{"sweep:folder": ""})
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title
+
+
+def test_loops_page_shows_the_diagram_and_the_named_loops():
+    from hlssim.cld import loop_names
+
+    at = visit("loops")
+    assert not at.exception and not at.error
+    assert at.title[0].value == "The feedback loops"
+    assert len(at.image) == 1
+    assert at.get("download_button")[0].proto.label == "Diagram (PNG)"
+    text = "\n".join(m.value for m in at.markdown)
+    names = loop_names()
+    assert len(names) >= 5
+    for name in names:
+        assert f"**{name.name[:1].upper() + name.name[1:]}** (" in text
+    assert "**Reinforcing.**" in text and "**Balancing.**" in text
+
+
+@pytest.fixture(scope="module")
+def crossover_sweep(tmp_path_factory) -> Path:
+    """The crossover experiment's smoke version, run serially (a few seconds)."""
+    from hlssim.experiments import load_spec, sweep
+
+    out = tmp_path_factory.mktemp("sweeps") / "crossover"
+    sweep(load_spec(Path(APP).parent / "experiments" / "crossover.toml", smoke=True), out)
+    return out
+
+
+def chart_data(at: AppTest) -> tuple:
+    """The sweep chart's spec and data, as the browser would receive them."""
+    proto = at.get("vega_lite_chart")[0].proto
+    return proto.spec, proto.data.data
+
+
+def test_sweep_page_shows_a_real_sweep(crossover_sweep):
+    at = visit("sweep", **{"sweep:folder": str(crossover_sweep)})
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    texts = [m.value for m in at.markdown]
+    assert "## crossover (smoke version)" in texts
+    assert any(t.startswith("Does learning-led commissioning (HLS) overtake") for t in texts)
+    assert any(t.startswith("12 design points x 16 replications of hlssim's model, sampler grid, "
+                            "engine batch, root seed 20261123: 192 of 192 runs stored") for t in texts)
+    assert len(at.get("vega_lite_chart")) == 1
+    table = at.dataframe[0].value
+    assert len(table) == 12 and {"preset", "complexity", "mean", "95% low"} <= set(table.columns)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "This table (CSV)" in labels
+    assert "No current analysis" in at.info[0].value
+
+    at.button(key="sweep:analyze").click().run()  # writes crossover_sweep/analysis/
+    assert not at.exception and not at.error
+    assert (crossover_sweep / "analysis" / "analysis.json").is_file()
+    assert len(at.dataframe) == 2  # the points and the sensitivity indices
+    text = "\n".join(m.value for m in at.markdown)
+    assert "NPM ahead at" in text and "paired points" in text
+    assert len(at.image) == 1  # where NPM beats HLS, as a figure
+
+
+def test_sweep_page_output_and_factor_change_the_chart(crossover_sweep):
+    at = visit("sweep", **{"sweep:folder": str(crossover_sweep)})
+    first = chart_data(at)
+    table = at.dataframe[0].value.copy()
+    at.selectbox(key="sweep:output").set_value("gaming_share:mean_last_12").run()
+    assert not at.exception
+    second = chart_data(at)
+    assert second[1] != first[1]
+    assert not at.dataframe[0].value.equals(table)
+    at.selectbox(key="sweep:factor").set_value("preset").run()
+    assert not at.exception
+    third = chart_data(at)
+    assert third[1] != second[1] and '"type": "nominal"' in third[0]
+
+
+def test_sweep_page_over_a_users_own_model(tmp_path):
+    from hlssim.experiments import load_spec, sweep
+
+    out = tmp_path / "sir"
+    sweep(load_spec(Path(APP).parent / "docs" / "examples" / "sir_sensitivity.toml", smoke=True), out)
+    at = visit("sweep", **{"sweep:folder": str(out)})
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "## sir_sensitivity (smoke version)" in [m.value for m in at.markdown]
+    assert at.selectbox(key="sweep:factor").options == ["Contact Infectivity", "Duration"]
+    assert len(at.get("vega_lite_chart")) == 1 and len(at.dataframe[0].value) == 24
+
+
+@pytest.mark.parametrize("folder", ["nowhere", ".", "manifest"])
+def test_a_bad_sweep_folder_shows_a_friendly_message(tmp_path, folder):
+    path = {"nowhere": tmp_path / "nowhere", ".": tmp_path, "manifest": tmp_path / "m"}[folder]
+    if folder == "manifest":
+        (path / "results").mkdir(parents=True)
+        (path / "manifest.json").write_text("{}")
+    at = visit("sweep", **{"sweep:folder": str(path)})
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith("Can't open this folder.")
+    assert "hlssim sweep experiments/crossover.toml" in at.info[0].value
+    assert not at.get("vega_lite_chart")
