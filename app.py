@@ -70,6 +70,7 @@ from hlssim.sweep_browser import (
     factor_label,
     factor_summary,
     find_sweeps,
+    first_output,
     folder_signature,
     headline,
     indices_for,
@@ -434,7 +435,8 @@ def loops_page() -> None:
         f"{diagram.model}: {diagram.variables} variables, {diagram.links} links, "
         f"{diagram.loops} feedback loops ({diagram.kinds['R']} reinforcing, "
         f"{diagram.kinds['B']} balancing, {diagram.kinds['?']} with a link whose sign depends on "
-        "the state)"), width="stretch")
+        "the state). Open it full screen with the button at its top right corner."),
+        width="stretch")
     st.download_button("Diagram (PNG)", diagram.png, "hlssim_causal_loops.png", "image/png",
                        key="download:loops:png", on_click="ignore")
     st.markdown("### The main loops, in plain words")
@@ -497,9 +499,11 @@ def sweep_page() -> None:
         st.markdown(_design_table(data))
 
     outputs, factors = data.outputs, data.factor_columns
+    firsts = {"sweep:output": first_output(data),
+              "sweep:factor": next((f for f in factors if f != "preset"), factors[0])}
     for key, options in (("sweep:output", outputs), ("sweep:factor", factors)):
-        if st.session_state.get(key) not in options:  # another folder: start from its first
-            st.session_state[key] = options[0]
+        if st.session_state.get(key) not in options:  # another folder: start afresh
+            st.session_state[key] = firsts[key]
     cols = st.columns(2)
     output = cols[0].selectbox("Output", outputs, key="sweep:output", format_func=lambda o:
                                f"{describe_output(o)} ({o})")
@@ -549,7 +553,7 @@ def sweep_page() -> None:
     for text in discovery_text(analysis):
         st.markdown(text)
     for path in region_figures(data, analysis):
-        st.image(str(path), width="stretch")
+        st.image(str(path), width=760)
 
 
 LABELS = {m.name: m.label for m in METRICS}

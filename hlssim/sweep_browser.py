@@ -22,7 +22,7 @@ import pandas as pd
 
 from hlssim.cases import preset_label
 from hlssim.errors import HlssimError
-from hlssim.experiments.analyze import ANALYSIS, indices_table, safe_name
+from hlssim.experiments.analyze import ANALYSIS, default_outcome, indices_table, safe_name
 from hlssim.experiments.report import _interval, describe_output
 from hlssim.experiments.store import MANIFEST
 from hlssim.experiments.sweepdata import SweepData, load_sweep
@@ -148,13 +148,14 @@ def factor_summary(data: SweepData, output: str, factor: str) -> pd.DataFrame:
 
 
 def chart_spec(summary: pd.DataFrame, factor: str, output: str, levels: bool,
-               width: int = 640, height: int = 380) -> dict:
+               width: int = 760, height: int = 420) -> dict:
     """A Vega-Lite spec for :func:`factor_summary` data: a colour (Okabe-Ito) and a point shape
     per regime; lines joining levels with a shaded 95% interval, or for a sampled range each
     point's mean with its interval as a bar. Large text, for a projector."""
     names = list(dict.fromkeys(summary["regime"]))
     nominal = levels and any(isinstance(v, str) for v in summary["x"])
-    legend = {"orient": "top", "labelLimit": 600, "symbolSize": 300, "columns": min(len(names), 3)}
+    legend = {"orient": "top", "labelLimit": 600, "symbolSize": 300, "symbolOpacity": 1,
+              "columns": min(len(names), 3)}
     colour = {"field": "regime", "type": "nominal", "title": None, "sort": names, "legend": legend,
               "scale": {"domain": names, "range": [OKABE_ITO[k % len(OKABE_ITO)]
                                                    for k in range(len(names))]}}
@@ -165,8 +166,7 @@ def chart_spec(summary: pd.DataFrame, factor: str, output: str, levels: bool,
          "scale": {} if nominal else {"zero": False}}
     if nominal:
         x["axis"] = {"labelAngle": -20, "labelLimit": 300}
-    y = {"field": "mean", "type": "quantitative", "title": describe_output(output),
-         "scale": {"zero": False}}
+    y = {"field": "mean", "type": "quantitative", "title": None, "scale": {"zero": False}}
     tooltip = [{"field": "regime", "type": "nominal"}, {"field": "x", "type": x["type"], "title": factor},
                {"field": "mean", "type": "quantitative", "format": ".4g"},
                {"field": "low", "type": "quantitative", "format": ".4g"},
@@ -188,9 +188,15 @@ def chart_spec(summary: pd.DataFrame, factor: str, output: str, levels: bool,
                                 "tooltip": tooltip}})
     return {
         "width": width, "height": height, "layer": layers,
+        "title": {"text": describe_output(output), "fontSize": 18, "anchor": "start"},
         "config": {"axis": {"labelFontSize": 15, "titleFontSize": 16, "titleLimit": 600},
                    "legend": {"labelFontSize": 16}},
     }
+
+
+def first_output(data: SweepData) -> str:
+    """The output to show first: the wellbeing summary ``hlssim analyze`` uses, else the first."""
+    return default_outcome(data.outputs) or data.outputs[0]
 
 
 def point_table(data: SweepData, output: str) -> pd.DataFrame:

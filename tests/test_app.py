@@ -266,6 +266,8 @@ def test_sweep_page_shows_a_real_sweep(crossover_sweep):
     assert any(t.startswith("12 design points x 16 replications of hlssim's model, sampler grid, "
                             "engine batch, root seed 20261123: 192 of 192 runs stored") for t in texts)
     assert len(at.get("vega_lite_chart")) == 1
+    assert at.selectbox(key="sweep:output").value == "wellbeing_mean:mean_last_12"
+    assert at.selectbox(key="sweep:factor").value == "complexity"
     table = at.dataframe[0].value
     assert len(table) == 12 and {"preset", "complexity", "mean", "95% low"} <= set(table.columns)
     labels = [b.proto.label for b in at.get("download_button")]

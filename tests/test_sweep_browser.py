@@ -24,6 +24,7 @@ from hlssim.sweep_browser import (
     discovery_text,
     factor_summary,
     find_sweeps,
+    first_output,
     folder_signature,
     indices_for,
     open_sweep,
@@ -130,6 +131,11 @@ def test_a_different_output_or_factor_gives_different_chart_data(small):
         factor_summary(data, "nonsense:final", "complexity")
     with pytest.raises(HlssimError, match="not a factor of this sweep"):
         factor_summary(data, "gaming_share:final", "nonsense")
+
+
+def test_the_first_output_shown_is_wellbeing_when_kept(small, sir):
+    assert first_output(open_sweep(small)) == "wellbeing_mean:final"
+    assert first_output(open_sweep(sir)) == "Infectious:final"  # no wellbeing: the first
 
 
 def test_point_table_has_every_design_point(small):
