@@ -131,11 +131,12 @@ def browser(chromium: Path, server: str):
 
 
 def wait_for(driver, condition, timeout: float):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
+    try:  # an element Streamlit replaced mid-check is looked up again at the next poll
+        return WebDriverWait(driver, timeout, poll_frequency=0.25,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
     except TimeoutException:
         raise AssertionError(f"page not ready after {timeout} s") from None
 
@@ -204,19 +205,18 @@ def test_switch_page_renders(browser, server):
 
 def test_downloads_give_the_data_and_the_figure(browser, server):
     from PIL import Image
-    from selenium.webdriver.common.by import By
 
     browser.get(server)
     wait_for(browser, lambda d: "From 5 runs" in page_text(d), 120)
     labels = ("Every run, month by month (CSV)", "Final-year summary (CSV)", "Figure (PNG)")
 
-    def buttons(d):
-        """The three download buttons, once all are on the page (they render after the text)."""
-        found = {b.text.strip(): b for b in d.find_elements(By.CSS_SELECTOR, "button")}
-        return [found[label] for label in labels] if all(label in found for label in labels) else False
-
-    for button in wait_for(browser, buttons, 60):
-        browser.execute_script("arguments[0].scrollIntoView(); arguments[0].click();", button)
+    # Streamlit may replace a button's element while the page settles, so each click finds the
+    # button afresh by its text, in the page, and is retried until one lands.
+    click = ("const b = [...document.querySelectorAll('button')]"
+             ".find(e => e.innerText.trim() === arguments[0]);"
+             "if (!b) return false; b.scrollIntoView(); b.click(); return true;")
+    for label in labels:
+        wait_for(browser, lambda d, label=label: d.execute_script(click, label), 60)
 
     def finished(_):
         names = {p.name for p in browser.downloads.iterdir()}
