@@ -536,7 +536,7 @@ def sweep_page() -> None:
             try:
                 with st.spinner("Analysing..."):
                     analyze(data.folder)
-            except HlssimError as err:
+            except (HlssimError, OSError) as err:  # OSError: e.g. a folder we may not write
                 st.error(f"The analysis failed: {err}")
                 return
             st.rerun()
