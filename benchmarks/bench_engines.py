@@ -11,6 +11,7 @@ All figures come from one run of this script, so the ratios compare like with li
   over workers and providers are left out, so this is a floor), and the fraction of the bound
   reached (the draw block is counted once, not once per kernel that reads part of it);
 - where a batch step's time goes, phase by phase (CPU time);
+- what a step's draws cost made the engines' way and from raw words (PCG64 and SFC64);
 - peak memory of runs with many people (``--big``: 250,000 and 1,000,000 people x 100 steps).
 
 Compiled kernels are warmed up (compiled or loaded from numba's cache) before any timing, so no
@@ -141,6 +142,41 @@ def phase_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
     return {k: v / (n_people * reps * steps) * 1e9 for k, v in spent.items()}
 
 
+def draw_costs(n_people: int = 1_000, reps: int = 100, steps: int = 12) -> dict[str, float]:
+    """CPU nanoseconds per person-step to fill a step's draw block for ``reps`` replications, by
+    the engines' way (numpy's ``random``/``standard_normal``) and by raw words
+    (:func:`hlssim.draws.fill_step_block_raw`, not yet used by the engines), with PCG64 (the
+    engines' generator) and SFC64. Best of three."""
+    from hlssim import draws as D
+
+    sizes = (n_people, max(4, n_people // 20), 4)
+    layout = D.step_layout(*sizes)
+    order = [d for d in D.STEP_DRAWS if d[0] != "tender_noise"]
+    order.insert(1, next(d for d in D.STEP_DRAWS if d[0] == "tender_noise"))
+    kept, D.STEP_DRAWS = D.STEP_DRAWS, tuple(order)
+    try:  # the normals together: two generator calls a step, not four (as a switch would do)
+        two_calls = D.step_layout(*sizes)
+    finally:
+        D.STEP_DRAWS = kept
+    block = np.empty((reps, layout.size))
+    out = {}
+    for gen in ("PCG64", "SFC64"):
+        for label, fill, lay in (("numpy", D.fill_step_block, layout),
+                                 ("raw words", D.fill_step_block_raw, layout),
+                                 ("raw words, 2 calls", D.fill_step_block_raw, two_calls)):
+            rngs = [np.random.Generator(getattr(np.random, gen)(np.random.SeedSequence(r)))
+                    for r in range(reps)]
+
+            def run(rngs=rngs, fill=fill, lay=lay):
+                for _ in range(steps):
+                    for r, rng in enumerate(rngs):
+                        fill(rng, block[r], lay)
+            run()
+            cpu, _ = timed(run, 3)
+            out[f"{gen}, {label}"] = cpu / (n_people * reps * steps) * 1e9
+    return out
+
+
 def peak_memory_child(n_people: int, steps: int) -> float:
     """Peak resident memory (GiB) of a fresh process running one batch run: its own high-water
     mark (VmHWM; ``ru_maxrss`` would carry this process's peak over into the child on Linux)."""
@@ -201,6 +237,9 @@ def main() -> None:
         prof = phase_profile(n, reps_, 12 if not args.quick else 4)
         parts = ", ".join(f"{k.strip('_')} {v:.0f}" for k, v in prof.items() if k != "total")
         print(f"CPU ns per person-step, {reps_} x {n:,} people: total {prof['total']:.0f} = {parts}")
+    costs = draw_costs(1_000, 20 if args.quick else 100, 4 if args.quick else 12)
+    print("a step's draws, CPU ns per person-step: "
+          + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()))
     if args.big:
         for n in (250_000, 1_000_000):
             print(f"peak memory, {n:,} people x 100 steps: {peak_memory_child(n, 100):.2f} GiB")
