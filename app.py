@@ -421,7 +421,7 @@ def loops_page() -> None:
         "The same mechanisms as the simulation, written as a stock-flow model "
         "(`models/hls_commissioning.mdl`) and drawn from its own equations: an arrow runs from a "
         "cause to what it changes, **blue +** when more of the cause means more of the effect, "
-        "**red −** when it means less. Boxes are stocks, the things that build up over time (trust, "
+        "**vermillion (orange-red) −** when it means less. Boxes are stocks, the things that build up over time (trust, "
         "motivation, knowledge, wellbeing). Where arrows close a circle there is a feedback loop, "
         "and the loops are why the two regimes drift apart over the years.")
     try:

@@ -270,7 +270,7 @@ def feedback_loops(graph, max_length: int | None = 8) -> list[Loop]:
 
 def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops: int = 12,
          named: list[NamedLoop] = ()) -> Path:
-    """Draw the diagram: stocks in boxes, links blue (+) or red (-) with their sign; beside it the
+    """Draw the diagram: stocks in boxes, links blue (+) or vermillion (-) with their sign; beside it the
     named loops (``named``, see :func:`name_loops`) and then the shortest other loops. Only
     variables on at least one loop are drawn."""
     import matplotlib
@@ -283,7 +283,7 @@ def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops:
     sub = graph.subgraph(on_loops).copy() if on_loops else graph
     pos = nx.kamada_kawai_layout(sub) if len(sub) > 1 else {n: (0, 0) for n in sub}
     fig, (ax, side) = plt.subplots(1, 2, figsize=(22, 14), gridspec_kw={"width_ratios": [3, 1]})
-    colour = {1: "tab:blue", -1: "tab:red", 0: "tab:gray"}
+    colour = {1: "#0072B2", -1: "#D55E00", 0: "#999999"}  # Okabe-Ito: blue, vermillion, grey
     for (a, b), pol in nx.get_edge_attributes(sub, "polarity").items():
         nx.draw_networkx_edges(sub, pos, edgelist=[(a, b)], ax=ax, edge_color=colour[pol],
                                arrows=True, arrowsize=12, node_size=1800,
@@ -303,7 +303,7 @@ def draw(graph, loops: list[Loop], out: str | Path, title: str = "", show_loops:
     n_q = len(loops) - n_r - n_b
     ax.set_title(title or f"Causal loop diagram: {len(loops)} feedback loops ({n_r} reinforcing, "
                  f"{n_b} balancing, {n_q} with a link whose sign depends on the state); boxes are "
-                 "stocks; blue +, red −")
+                 "stocks; blue +, vermillion −")
     side.set_axis_off()
     minor = [lp for lp in loops if len(lp.nodes) <= 2]  # a stock and its own net flow
     major = [lp for lp in loops if len(lp.nodes) > 2]

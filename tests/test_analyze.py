@@ -120,6 +120,17 @@ def test_scenario_discovery_finds_a_planted_region():
     assert "complexity < 0.3" in found.sentences()[0] and "target_pressure > 0.6" in found.sentences()[0]
 
 
+def test_a_text_factor_pairs_points_but_is_not_split_on():
+    """A text factor (a regime switch's target) varies too: the tree uses the numeric factors."""
+    table = grid_table(lambda c, t: -0.1 if c < 0.35 else 0.1)
+    table["switch_to"] = np.where(np.arange(len(table)) % 2 == 0, "hls", "npm_targets")
+    found = find_regions(table, ["complexity", "switch_to"], "hls", "npm_targets")
+    assert len(found.boxes) == 1 and "complexity < 0.3" in found.sentences()[0]
+    only_text = table[table["complexity"] < 0.35]
+    found = find_regions(only_text, ["switch_to"], "hls", "npm_targets")
+    assert found.wins == len(only_text) and found.boxes  # all NPM: one box, nothing to split
+
+
 def test_scenario_discovery_reports_no_region_when_npm_never_wins():
     found = find_regions(grid_table(lambda c, t: 0.05 + c), ["complexity", "target_pressure"], "hls",
                          "npm_targets")

@@ -204,11 +204,19 @@ def find_regions(table: pd.DataFrame, factors: list[str], hls: str, npm: str,
         where = "the one paired point" if n == 1 else f"all {n} paired points"
         return _with(found, f"NPM ({npm}) does not beat HLS ({hls}) on {metric} anywhere in the "
                      f"design: HLS is ahead at {where}. No region to report.")
-    varying = [f for f in factors if table[f].nunique() > 1]
+    # The tree splits on numbers: a text factor (e.g. switch_to) still pairs points but is not
+    # a feature, and the message says so rather than the analysis failing on it.
+    numeric = [f for f in factors if pd.api.types.is_numeric_dtype(table[f])]
+    text = [f for f in factors if f not in numeric and table[f].nunique() > 1]
+    varying = [f for f in numeric if table[f].nunique() > 1]
     if wins == n or not varying:
         box = Box({}, n, wins, 1.0, wins / n, float(table["difference"].mean()))
         if wins == n:
             return _with(found, "", [box])
+        if text:
+            return _with(found, f"NPM ({npm}) is ahead at {wins} of {n} paired points; only text "
+                         f"factors ({', '.join(text)}) vary between them, and the tree splits on "
+                         "numbers only, so no region is drawn.")
         return _with(found, f"NPM ({npm}) is ahead at {wins} of {n} paired points; no factor "
                      "varies between them, so there is no region to separate.")
     x = _features(table, varying)

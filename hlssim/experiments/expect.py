@@ -494,7 +494,9 @@ def _has_level(factor, value: Any) -> bool:
         return False
     if isinstance(value, str) or factor.kind is str:
         return any(str(level) == str(value) for level in factor.levels)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if factor.kind is bool or isinstance(value, bool):  # a switch: true/false, never 1/0
+        return isinstance(value, bool) and factor.kind is bool and value in factor.levels
+    if not isinstance(value, (int, float)):
         return False
     return any(np.isclose(float(level), float(value)) for level in factor.levels)
 
