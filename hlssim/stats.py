@@ -42,6 +42,7 @@ def welch_interval(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndar
     se = float(np.sqrt(vx + vy))
     if se == 0:
         return diff, diff, diff
-    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
+    wx, wy = vx / (vx + vy), vy / (vx + vy)  # Welch-Satterthwaite on shares: no underflow
+    dof = 1.0 / (wx**2 / (len(x) - 1) + wy**2 / (len(y) - 1))
     half = float(stats.t.ppf(0.5 + confidence / 2, dof) * se)
     return diff, diff - half, diff + half
