@@ -31,7 +31,6 @@ are absent, not NaN. The model is deterministic: the seed is accepted and ignore
 from __future__ import annotations
 
 import hashlib
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hlssim.errors import HlssimError
+from hlssim.external import _quiet
 from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario, models_dir
 
@@ -56,21 +56,6 @@ def model_path(name: str | Path = DEFAULT_MODEL) -> Path:
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise HlssimError(f"stock-flow model '{name}': expected a .mdl or .xmile file")
     return path
-
-
-def _quiet():
-    """A context that hides the deprecation warnings PySD's own code raises under pandas 3."""
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    try:
-        from pandas.errors import Pandas4Warning
-        warnings.filterwarnings("ignore", category=Pandas4Warning)
-    except ImportError:  # pandas < 3
-        pass
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pysd(\.|$)")
-    warnings.filterwarnings("ignore", category=FutureWarning, module=r"pysd(\.|$)")
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"chardet(\.|$)")
-    return ctx
 
 
 def _pysd():
