@@ -211,6 +211,42 @@ class Equation(tuple):
 CONTROL_NAMES = ("FINAL TIME", "INITIAL TIME", "SAVEPER", "TIME STEP")
 
 
+def split_args(inner: str) -> list[str]:
+    """A Vensim call's arguments, split at the commas outside parentheses.
+
+    >>> split_args("a, MIN(b, c), d")
+    ['a', 'MIN(b, c)', 'd']
+    """
+    args, depth, start = [], 0, 0
+    for i, ch in enumerate(inner):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            args.append(inner[start:i].strip())
+            start = i + 1
+    return args + [inner[start:].strip()]
+
+
+def rewrite_if_then_else(expr: str, rewrite) -> str:
+    """Replace every ``IF THEN ELSE(cond, a, b)`` in a Vensim expression, innermost last, by
+    ``rewrite(cond, a, b)``: how the batched integrator and the XMILE writer translate it.
+
+    >>> rewrite_if_then_else("1 + IF THEN ELSE(x > 0, MIN(x, 1), 0)", lambda c, a, b: f"w({c}, {a}, {b})")
+    '1 + w(x > 0, MIN(x, 1), 0)'
+    """
+    key = "IF THEN ELSE("
+    while key in expr:
+        start = expr.index(key)
+        depth, end = 0, None
+        for i in range(start + len(key) - 1, len(expr)):
+            depth += (expr[i] == "(") - (expr[i] == ")")
+            if depth == 0:
+                end = i
+                break
+        cond, a, b = split_args(expr[start + len(key):end])
+        expr = expr[:start] + rewrite(cond, a, b) + expr[end + 1:]
+    return expr
+
+
 def read_mdl(path: str | Path = DEFAULT_MODEL) -> dict[str, Equation]:
     """The equations of a Vensim ``.mdl`` file by variable name (control variables included).
 

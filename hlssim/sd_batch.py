@@ -33,7 +33,15 @@ import pandas as pd
 from hlssim.errors import HlssimError
 from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario
-from hlssim.sd import CONTROL_NAMES, DEFAULT_MODEL, model_path, read_mdl, regime_segments
+from hlssim.sd import (
+    CONTROL_NAMES,
+    DEFAULT_MODEL,
+    model_path,
+    read_mdl,
+    regime_segments,
+    rewrite_if_then_else,
+    split_args,
+)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")
@@ -44,29 +52,9 @@ _ENV = {"_min": np.minimum, "_max": np.maximum, "_abs": np.abs, "_exp": np.exp, 
         "_sqrt": np.sqrt, "_where": np.where, "np": np}
 
 
-def _split_args(inner: str) -> list[str]:
-    args, depth, start = [], 0, 0
-    for i, ch in enumerate(inner):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            args.append(inner[start:i].strip())
-            start = i + 1
-    return args + [inner[start:].strip()]
-
-
 def _numpy(expr: str, where: str) -> str:
     """A Vensim expression of the subset as numpy Python."""
-    key = "IF THEN ELSE("
-    while key in expr:
-        start = expr.index(key)
-        depth, end = 0, None
-        for i in range(start + len(key) - 1, len(expr)):
-            depth += (expr[i] == "(") - (expr[i] == ")")
-            if depth == 0:
-                end = i
-                break
-        cond, a, b = _split_args(expr[start + len(key):end])
-        expr = expr[:start] + f"_where({cond}, {a}, {b})" + expr[end + 1:]
+    expr = rewrite_if_then_else(expr, lambda cond, a, b: f"_where({cond}, {a}, {b})")
     for word in set(_IDENT.findall(expr)):
         if word.isupper() and word not in _FUNCTIONS and word != "Time" and word not in ("E",):
             raise HlssimError(f"{where}: uses {word}, which the batched integrator does not implement")
@@ -129,7 +117,7 @@ class BatchedSD:
             where = f"{path.name}: {self.model_name[name]}"
             if e.is_stock:
                 inner = e.expression.strip()[e.expression.index("(") + 1:-1]
-                flow, initial = _split_args(rename(inner))
+                flow, initial = split_args(rename(inner))
                 self.stocks[name] = (_numpy(flow, where), _numpy(initial, where))
             else:
                 aux[name] = _numpy(rename(e.expression), where)

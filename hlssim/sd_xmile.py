@@ -21,35 +21,21 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from hlssim.errors import HlssimError
-from hlssim.sd import CONTROL_NAMES, DEFAULT_MODEL, model_path, read_mdl
+from hlssim.sd import (
+    CONTROL_NAMES,
+    DEFAULT_MODEL,
+    model_path,
+    read_mdl,
+    rewrite_if_then_else,
+    split_args,
+)
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
-def _split_args(inner: str) -> list[str]:
-    args, depth, start = [], 0, 0
-    for i, ch in enumerate(inner):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            args.append(inner[start:i].strip())
-            start = i + 1
-    return args + [inner[start:].strip()]
-
-
 def _xmile_expression(expr: str) -> str:
     """A Vensim expression of this project's subset in XMILE syntax."""
-    key = "IF THEN ELSE("
-    while key in expr:
-        start = expr.index(key)
-        depth, end = 0, None
-        for i in range(start + len(key) - 1, len(expr)):
-            depth += (expr[i] == "(") - (expr[i] == ")")
-            if depth == 0:
-                end = i
-                break
-        cond, a, b = _split_args(expr[start + len(key):end])
-        expr = expr[:start] + f"(IF {cond} THEN {a} ELSE {b})" + expr[end + 1:]
-    return expr
+    return rewrite_if_then_else(expr, lambda cond, a, b: f"(IF {cond} THEN {a} ELSE {b})")
 
 
 def _flows(net: str, stock: str) -> tuple[list[str], list[str]]:
@@ -71,7 +57,7 @@ def mdl_to_xmile(mdl: str | Path = DEFAULT_MODEL) -> str:
     for name, eq in eqs.items():
         if eq.is_stock:
             inner = eq.expression.strip()[eq.expression.index("(") + 1:-1]
-            net, initial = _split_args(inner)
+            net, initial = split_args(inner)
             ins, outs = _flows(net, name)
             stocks[name] = (initial, ins, outs)
             flows.update(ins + outs)
