@@ -26,23 +26,22 @@ import pandas as pd
 from hlssim import kernels as K
 from hlssim import rules as R
 from hlssim.draws import (
-    block_views,
+    STEP_DRAWS,
+    ZIGGURAT,
     draw_need,
-    fill_step_block,
     initial_draws,
     make_rng,
     pick,
-    rescale_noise,
     step_layout,
+    stream_state,
 )
 from hlssim.metrics import METRIC_NAMES, StateArrays, metrics_from_arrays
 from hlssim.scenario import Scenario
 from hlssim.stepping import run_steps
 
 
-def _floats(*values) -> tuple[float, ...]:
-    """Parameters as Python floats, so each kernel compiles once (not once per int/float mix)."""
-    return tuple(float(v) for v in values)
+#: The draws the phases over workers and providers read (all but the people's).
+_TAIL_FIELDS = frozenset(name for name, _, whose, _ in STEP_DRAWS if not whose.startswith("people"))
 
 
 def _prior_row(n_approaches: int) -> np.ndarray:
@@ -80,7 +79,13 @@ class BatchModel:
         self.steps = 0
         self._layout = step_layout(N, W, P)
         self._at = {name: offset for name, (offset, _) in self._layout.fields.items()}
-        self._draw_block = None
+        # the workers' and providers' draws of the month (they follow the people's in the layout)
+        self._tail_start = min(self._layout.fields[name][0] for name in _TAIL_FIELDS)
+        self._tail = np.empty((self.R, self._layout.size - self._tail_start))
+        self._tail_draws = SimpleNamespace(**{
+            name: self._tail[:, offset - self._tail_start:offset - self._tail_start + int(np.prod(shape))]
+            .reshape((self.R,) + shape)
+            for name, (offset, shape) in self._layout.fields.items() if name in _TAIL_FIELDS})
         self._build()
         self._derive_regime()
         self.rows: list[dict[str, np.ndarray]] = []
@@ -89,18 +94,8 @@ class BatchModel:
     def _stack_initial(self):
         s = self.scenario
         draws = [initial_draws(rng, s.n_people, s.n_workers, s.n_providers) for rng in self.rngs]
+        self._streams = np.stack([stream_state(rng) for rng in self.rngs])  # (R, 4): steps' draws
         return SimpleNamespace(**{k: np.stack([getattr(d, k) for d in draws]) for k in vars(draws[0])})
-
-    def _stack_step(self):
-        """This step's draws for every replication, each from its own generator, into one block
-        (replications x draws) whose rows are filled call by call as :func:`step_draws` would."""
-        if self._draw_block is None:
-            self._draw_block = np.empty((self.R, self._layout.size))
-            self._draw_views = block_views(self._draw_block, self._layout)
-        for r, rng in enumerate(self.rngs):
-            fill_step_block(rng, self._draw_block[r], self._layout)
-        rescale_noise(self._draw_block, self._layout)
-        return SimpleNamespace(**self._draw_views)
 
     # --- set-up -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -213,11 +208,8 @@ class BatchModel:
             self.rp = SimpleNamespace(**self._switched.to_dict())
             self.target = np.full(self.R, self.regime.target_level)
             self._derive_regime()
-        d = self._stack_step()
-        self._plan(d)
-        self.local = R.clip01(R.external_update(self.local, 0.1 * d.local_innovation))
-        self._live(d)
-        self._report_and_learn(d)
+        self._people_month()
+        d = self._tail_draws
         self._aggregate()
         self._oversee()
         self._adapt()
@@ -226,7 +218,9 @@ class BatchModel:
         self._retender(d)
         self.rows.append(self._metrics())
 
-    def _plan(self, d) -> None:
+    def _plan_workers(self) -> SimpleNamespace:
+        """Phase 1 for workers (:meth:`Worker.plan` up to the caseload): gaming, the split of time,
+        effort and the chance to explore, over all replications at once."""
         m, s, sp = self, self.rp, self.sp
         gaming = R.gaming_intensity(self.pressure, self.alpha, self.motivation, s.audit_rate,
                                     self.trust_mw, sp.gaming_max) * self.culture[:, self.provider_of]
@@ -248,52 +242,67 @@ class BatchModel:
         self.direct = direct
         self.withheld = withheld
         self.gaming_time = substitution + misreport_time + direct * (allocating + withheld)
-        explore_p = R.exploration_chance(sp.exploration, self.control, self.trust_mw)
-        focus = gaming * m.mech_substitution
-        at = self._at
-        K.plan_people(
-            self.n_case, self.provider_of, direct, effort, allocating, gaming, explore_p, focus,
-            self.quality, self.failure_demand, self.observed, self.belief, self.trust_wp, self.need,
-            self._draw_block, at["u_standard"], at["u_explore"], at["explore_pick"],
-            *_floats(self.nominal_caseload, sp.outcome_line, sp.failure_demand_load),
-            bool(m.mech_threshold), bool(m.mech_creaming),
-            *_floats(s.pbr_share, s.standardisation, sp.standard_efficiency, sp.misfit_effect,
-                     s.collaboration_time, s.alliance, self.complexity, sp.help_gain),
-            self.park, self.planned_on, self.approach, self.fit, self.effort, self.focus, self.help,
-            self._speed)
+        return SimpleNamespace(
+            direct=direct, effort=effort, allocating=allocating,
+            explore_p=R.exploration_chance(sp.exploration, self.control, self.trust_mw),
+            focus=gaming * m.mech_substitution)
 
-    def _live(self, d) -> None:
-        sp = self.sp
-        at = self._at
-        K.live_people(
-            self.person_provider, self.factors, self.base, self.exposed, self.barriers, self.focus,
-            self.help, self.wellbeing, self.observed, self.need, self.profile, self.external,
-            self.failure_demand, self.effort, self.fit, self.local,
-            self._draw_block, at["shock"], at["u_shift"], at["need_u1"], at["need_u2"],
-            at["need_pick"], at["obs_noise"], at["ext_innovation"],
-            bool(self.mech_barriers),
-            *_floats(sp.barrier_harm, sp.recovery_rate, self.shock_sd, sp.need_shift_rate,
-                     self.complexity), int(self.A),
-            *_floats(sp.measurement_noise, self.lam, self.alpha, self.mech_failure_demand))
-
-    def _report_and_learn(self, d) -> None:
-        s, sp = self.rp, self.sp
-        step = R.learning_step_size(sp.learning_rate, s.reflection_time) * self.mech_learning
-        case_discussion = 0.1 * self.pool_rate * self.mech_learning
-        at = self._at
-        K.report_and_learn(
-            self.n_case, self.knave, self.gaming, self.observed, self.fit, self.effort,
-            self.approach, self.profile, self.need, self.park, self.belief, self.knowledge,
-            self.trust_wp, self.failure_demand,
-            self._draw_block, at["u_audit"], at["u_misreport"], at["signal_noise"],
-            at["u_coproduce"], at["u_detect"],
-            *_floats(sp.outcome_line, s.audit_rate, self.mech_misreport, step, case_discussion,
-                     self.alpha), bool(self.mech_learning), float(s.coproduction),
-            bool(self.mech_trust), *_floats(sp.trust_build_rate, sp.trust_loss_rate),
-            bool(self.mech_neglect),
-            *_floats(s.peer_accountability, s.reflection_time, s.alliance, self.pressure),
-            self.reported_value, self.reported, self.misreported, self.caught,
-            self.last_reported_share, self.futility, self.neglect_found, self.fd_sum)
+    def _people_month(self) -> None:
+        """The month's draws and the people phases (plan, live, report and learn), compiled, one
+        replication at a time (:func:`hlssim.kernels.people_month`); the phases' worker-level
+        parts are numpy, across replications, before it."""
+        m, s, sp = self, self.rp, self.sp
+        w = self._plan_workers()
+        layout, at = self._layout, self._at
+        width, inside, height, zig_r, zig_inv_r = ZIGGURAT
+        K.people_month(
+            streams=self._streams, tail=self._tail, kinds=layout.kinds, starts=layout.starts,
+            stops=layout.stops, width=width, inside=inside, height=height, zig_r=zig_r,
+            zig_inv_r=zig_inv_r, size=layout.size, tail_start=self._tail_start,
+            at_local=at["local_innovation"], at_standard=at["u_standard"],
+            at_explore=at["u_explore"], at_pick=at["explore_pick"], at_shock=at["shock"],
+            at_shift=at["u_shift"], at_need_u1=at["need_u1"], at_need_u2=at["need_u2"],
+            at_need_pick=at["need_pick"], at_obs_noise=at["obs_noise"],
+            at_ext_innovation=at["ext_innovation"], at_audit=at["u_audit"],
+            at_misreport=at["u_misreport"], at_signal=at["signal_noise"],
+            at_coproduce=at["u_coproduce"], at_detect=at["u_detect"],
+            # plan
+            n_case=self.n_case, provider_of=self.provider_of, direct=w.direct, effort_w=w.effort,
+            allocating=w.allocating, gaming=self.gaming, explore_p=w.explore_p, focus_w=w.focus,
+            quality=self.quality, failure_demand=self.failure_demand, observed=self.observed,
+            belief=self.belief, trust_wp=self.trust_wp, need=self.need,
+            nominal_caseload=float(self.nominal_caseload), line=float(sp.outcome_line),
+            failure_demand_load=float(sp.failure_demand_load),
+            mech_threshold=bool(m.mech_threshold), mech_creaming=bool(m.mech_creaming),
+            pbr_share=float(s.pbr_share), standardisation=float(s.standardisation),
+            standard_efficiency=float(sp.standard_efficiency), misfit_effect=float(sp.misfit_effect),
+            collaboration_time=float(s.collaboration_time), alliance=float(s.alliance),
+            complexity=float(self.complexity), help_gain=float(sp.help_gain),
+            park=self.park, planned_on=self.planned_on, approach=self.approach, fit=self.fit,
+            effort=self.effort, focus=self.focus, help=self.help, speed=self._speed,
+            # live
+            person_provider=self.person_provider, factors=self.factors, base=self.base,
+            exposed=self.exposed, barriers=self.barriers, wellbeing=self.wellbeing,
+            profile=self.profile, external=self.external, local=self.local,
+            mech_barriers=bool(m.mech_barriers), barrier_harm=float(sp.barrier_harm),
+            recovery_rate=float(sp.recovery_rate), shock_sd=float(self.shock_sd),
+            need_shift_rate=float(sp.need_shift_rate), n_approaches=int(self.A),
+            measurement_noise=float(sp.measurement_noise), lam=float(self.lam),
+            alpha=float(self.alpha), mech_failure_demand=float(m.mech_failure_demand),
+            # report and learn
+            knave=self.knave, knowledge=self.knowledge, audit_rate=float(s.audit_rate),
+            mech_misreport=float(m.mech_misreport),
+            step=float(R.learning_step_size(sp.learning_rate, s.reflection_time) * m.mech_learning),
+            case_discussion=float(0.1 * self.pool_rate * m.mech_learning),
+            mech_learning=bool(m.mech_learning), coproduction=float(s.coproduction),
+            mech_trust=bool(m.mech_trust), trust_build_rate=float(sp.trust_build_rate),
+            trust_loss_rate=float(sp.trust_loss_rate), mech_neglect=bool(m.mech_neglect),
+            peer_accountability=float(s.peer_accountability),
+            reflection_time=float(s.reflection_time), pressure=float(self.pressure),
+            reported_value=self.reported_value, reported=self.reported,
+            misreported=self.misreported, caught=self.caught,
+            last_reported_share=self.last_reported_share, futility=self.futility,
+            neglect_found=self.neglect_found, fd_sum=self.fd_sum)
 
     def _aggregate(self) -> None:
         reported_by_provider = K.group_sums(self.reported.astype(float), self.provider_of, self.P)

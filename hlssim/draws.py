@@ -1,10 +1,11 @@
 """Random draws, made at model level as arrays in a fixed order.
 
-Every random number a run uses comes from one ``numpy.random.Generator`` seeded by
-``SeedSequence(seed)``: first the initial draws (:func:`initial_draws`), then one block per step
-(:func:`step_draws`), always the same shapes in the same order whatever the state. Agents read
-their own entries by index. So any engine that makes these calls in this order reproduces a run
-exactly, and no draw depends on how many agents happen to act in a step.
+Every random number a run uses comes from one SFC64 stream seeded by ``SeedSequence(seed)``:
+first numpy makes the initial draws (:func:`initial_draws`), then compiled code continues the same
+stream for one block per step (:func:`fill_step_blocks`, :func:`step_draws`), always the same
+shapes in the same order whatever the state. Agents read their own entries by index. So any engine
+that makes these calls in this order reproduces a run exactly, and no draw depends on how many
+agents happen to act in a step.
 """
 
 from __future__ import annotations
@@ -18,9 +19,22 @@ from hlssim.rules import N_BARRIERS, N_FACTORS
 
 
 def make_rng(seed: int | np.random.SeedSequence) -> np.random.Generator:
-    """The run's generator: PCG64 seeded by ``SeedSequence(seed)`` (or a spawned sequence)."""
+    """The run's generator: numpy's SFC64 seeded by ``SeedSequence(seed)`` (or a spawned sequence).
+
+    numpy makes the initial draws with it (:func:`initial_draws`); the steps' draws then continue
+    the same generator's stream in compiled code (:func:`stream_state`, :func:`fill_step_blocks`)."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return np.random.Generator(np.random.PCG64(ss))
+    return np.random.Generator(np.random.SFC64(ss))
+
+
+def stream_state(rng: np.random.Generator) -> np.ndarray:
+    """The generator's SFC64 state (a, b, c, counter) as 4 uint64s, to continue its stream in
+    compiled code (:func:`hlssim.kernels.sfc64_next` is numpy's SFC64 step, word for word). The
+    generator itself must not be used after: its state no longer moves with the stream."""
+    state = rng.bit_generator.state
+    if state["bit_generator"] != "SFC64" or state["has_uint32"]:
+        raise ValueError("the run's generator must be a fresh-word SFC64 (see make_rng)")
+    return np.array(state["state"]["state"], dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -87,51 +101,50 @@ STEP_DRAWS: tuple[tuple[str, str, str, str], ...] = (
     ("local_innovation", "noise", "providers", "outside forces in each area"),
 )
 
-_SQRT12 = float(np.sqrt(12.0))
-
-
 def step_draw_shapes(n_people: int, n_workers: int, n_providers: int) -> dict[str, tuple[int, ...]]:
     sizes = {"people": (n_people,), "people x factors": (n_people, N_FACTORS),
              "workers": (n_workers,), "providers": (n_providers,)}
     return {name: sizes[whose] for name, _, whose, _ in STEP_DRAWS}
 
 
+#: How each kind of draw is made from the stream's 64-bit words (the codes the kernel reads).
+DRAW_KINDS = {"uniform": 0, "noise": 1, "normal": 2}
+
+
 @dataclass(frozen=True)
 class StepLayout:
     """Where each of a step's draws sits in one flat block of floats, in drawing order.
 
-    Consecutive draws of the same generator method are made in one call (``runs``): a generator
-    gives the same numbers whether a stream is drawn in one call or in consecutive pieces, so the
-    values are exactly those of one call per draw, with a fraction of the calls.
+    ``runs`` groups consecutive draws of the same kind; each run starts on a fresh word of the
+    stream (a run of uniforms takes two from each word, so an odd one leaves half a word unused).
     """
 
     size: int  # floats in the block
     fields: dict[str, tuple[int, tuple[int, ...]]]  # name -> (offset, shape)
-    runs: tuple[tuple[bool, int, int], ...]  # (normal?, start, stop): one generator call each
-    noise: tuple[tuple[int, int], ...]  # (start, stop) of the "noise" draws, to rescale
+    kinds: np.ndarray  # (runs,) int64: DRAW_KINDS code of each run
+    starts: np.ndarray  # (runs,) int64
+    stops: np.ndarray  # (runs,) int64
 
 
 def step_layout(n_people: int, n_workers: int, n_providers: int) -> StepLayout:
     shapes = step_draw_shapes(n_people, n_workers, n_providers)
-    fields, runs, noise, offset = {}, [], [], 0
+    fields, runs, offset = {}, [], 0
     for name, kind, _, _ in STEP_DRAWS:
         size = int(np.prod(shapes[name]))
         fields[name] = (offset, shapes[name])
-        normal = kind == "normal"
-        if runs and runs[-1][0] == normal:
-            runs[-1] = (normal, runs[-1][1], offset + size)
+        code = DRAW_KINDS[kind]
+        if runs and runs[-1][0] == code:
+            runs[-1][2] = offset + size
         else:
-            runs.append((normal, offset, offset + size))
-        if kind == "noise":
-            noise.append((offset, offset + size))
+            runs.append([code, offset, offset + size])
         offset += size
-    return StepLayout(offset, fields, tuple(runs), tuple(noise))
+    kinds, starts, stops = (np.array(col, dtype=np.int64) for col in zip(*runs))
+    return StepLayout(offset, fields, kinds, starts, stops)
 
 
 _ZIGGURAT_R = 3.6541528853610088  # where the tail starts (Marsaglia and Tsang, 256 layers)
 _ZIGGURAT_INV_R = 1.0 / _ZIGGURAT_R
 _ZIGGURAT_AREA = 4.92867323399e-3  # each layer's area under exp(-x^2 / 2)
-_ZIGGURAT_SPARE = 64  # words drawn beyond one per normal, for the attempts that need more
 
 
 def ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -154,70 +167,25 @@ def ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _ZIGGURAT = ziggurat_tables()
-_KERNEL = []  # the compiled ziggurat, imported on first use (numba only once a run draws)
+#: What the compiled ziggurat reads: (width, inside, height, tail start r, 1 / r).
+ZIGGURAT = (*_ZIGGURAT, _ZIGGURAT_R, _ZIGGURAT_INV_R)
+_KERNEL = []  # the compiled filler, imported on first use (numba only once a run draws)
 
 
-def standard_normals(bit_generator: np.random.BitGenerator, out: np.ndarray) -> None:
-    """Fill ``out`` (1-d float64) with standard normals made by a compiled ziggurat from the bit
-    generator's raw 64-bit words (:func:`hlssim.kernels.ziggurat_normals`): exact in distribution
-    like numpy's own ``standard_normal`` (the same method), at a fraction of its cost here. The
-    words taken depend only on the generator's state, so a seed still gives one result."""
+def fill_step_blocks(states: np.ndarray, block: np.ndarray, layout: StepLayout) -> None:
+    """One step's draws for each replication: row ``r`` of ``block`` (R, ``layout.size``) from the
+    stream whose state is ``states[r]`` (R, 4; advanced in place), in the layout's order.
+
+    Made by :func:`hlssim.kernels.fill_step_blocks`: uniforms at 32-bit resolution (k / 2**32, two
+    from each word, low half first: a probability p is hit with error below 2**-32), "noise" the
+    same rescaled to mean 0 and variance 1, and normals by Marsaglia and Tsang's ziggurat (the
+    method numpy's ``standard_normal`` uses; one word per normal about 99% of the time). The words
+    taken depend only on the stream's state, so a seed gives one result whatever the engine."""
     if not _KERNEL:
-        from hlssim.kernels import ziggurat_normals
+        from hlssim.kernels import fill_step_blocks as kernel
 
-        _KERNEL.append(ziggurat_normals)
-    kernel, (width, inside, height) = _KERNEL[0], _ZIGGURAT
-    n, done, tail = out.shape[0], 0, np.zeros(2, dtype=np.int64)
-    while done < n:
-        words = bit_generator.random_raw(n - done + _ZIGGURAT_SPARE)
-        done = kernel(words, out, done, tail, width, inside, height, _ZIGGURAT_R, _ZIGGURAT_INV_R)
-
-
-def uniforms(bit_generator: np.random.BitGenerator, out: np.ndarray) -> None:
-    """Fill ``out`` (1-d float64) with uniforms on [0, 1) at 32-bit resolution (k / 2**32): two
-    from each raw 64-bit word of the bit generator (low half first), about half the cost of
-    ``Generator.random`` (53-bit, one word each). A probability p is hit with error below 2**-32."""
-    n = out.shape[0]
-    words = bit_generator.random_raw((n + 1) // 2)
-    halves = words.astype("<u8", copy=False).view("<u4")[:n]
-    np.multiply(halves, 2.0 ** -32, out=out)
-
-
-def fill_step_block(rng: np.random.Generator, block: np.ndarray, layout: StepLayout) -> None:
-    """Draw one step's raw numbers into ``block`` (1-d, ``layout.size``), before rescaling noise."""
-    for normal, start, stop in layout.runs:
-        if normal:
-            rng.standard_normal(out=block[start:stop])
-        else:
-            rng.random(out=block[start:stop])
-
-
-def fill_step_block_raw(rng: np.random.Generator, block: np.ndarray, layout: StepLayout) -> None:
-    """:func:`fill_step_block` from raw words (:func:`standard_normals`, :func:`uniforms`): the same
-    distributions, a different stream. One step's draws at 1,000 people, CPU ns per person-step
-    (one run, load about 8): 91 now (PCG64, numpy), 77 with this, 76 with SFC64 and numpy, 61 with
-    SFC64 and this (with tender_noise moved next to shock, so a step makes two calls, not four).
-
-    NOT USED BY THE ENGINES YET. Switched on (SFC64 in :func:`make_rng`, this in both engines), the
-    engines stay equal (tests/test_batch.py), but every seed's run changes and test_mechanisms.py's
-    test_tendering_on_a_valid_measure_selects_better_providers then fails. That test passes on only
-    15 of 25 blocks of 8 seeds under the current stream too: its effect (about 0.03-0.05, over 200
-    seeds) sits near its 0.02 threshold with a standard error of about 0.04 at 8 seeds. It needs
-    more power before the stream can change.
-    """
-    for normal, start, stop in layout.runs:
-        if normal:
-            standard_normals(rng.bit_generator, block[start:stop])
-        else:
-            uniforms(rng.bit_generator, block[start:stop])
-
-
-def rescale_noise(block: np.ndarray, layout: StepLayout) -> None:
-    """Turn the uniform "noise" draws of a block (last axis: the layout) into mean 0, variance 1."""
-    for start, stop in layout.noise:
-        part = block[..., start:stop]
-        part -= 0.5
-        part *= _SQRT12
+        _KERNEL.append(kernel)
+    _KERNEL[0](states, block, layout.kinds, layout.starts, layout.stops, *ZIGGURAT)
 
 
 def block_views(block: np.ndarray, layout: StepLayout) -> dict[str, np.ndarray]:
@@ -231,13 +199,12 @@ class StepDraws(SimpleNamespace):
     """Draws for one step, as attributes named in :data:`STEP_DRAWS`: every one made every step."""
 
 
-def step_draws(rng: np.random.Generator, n_people: int, n_workers: int, n_providers: int) -> StepDraws:
-    """Make one step's draws in the fixed order."""
+def step_draws(state: np.ndarray, n_people: int, n_workers: int, n_providers: int) -> StepDraws:
+    """Make one step's draws from the stream whose state is ``state`` (4 uint64s, advanced)."""
     layout = step_layout(n_people, n_workers, n_providers)
-    block = np.empty(layout.size)
-    fill_step_block(rng, block, layout)
-    rescale_noise(block, layout)
-    return StepDraws(**block_views(block, layout))
+    block = np.empty((1, layout.size))
+    fill_step_blocks(state.reshape(1, 4), block, layout)
+    return StepDraws(**block_views(block[0], layout))
 
 
 def pick(u, n: int):

@@ -81,63 +81,84 @@ def test_compiled_percentile_is_numpys_bit_for_bit(n, reps, q, seed, ties):
 
 # --- the random stream both engines read (hlssim.draws) -------------------------------------------
 
+def _fill(seed: int, kinds: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Draw runs of the given (kind, length) from the stream of ``make_rng(seed)``: the block and
+    the stream's state after."""
+    from hlssim.draws import DRAW_KINDS, StepLayout, _ZIGGURAT, _ZIGGURAT_INV_R, _ZIGGURAT_R
+    from hlssim.draws import make_rng, stream_state
+    from hlssim.kernels import fill_step_blocks
+
+    stops = np.cumsum([n for _, n in kinds])
+    layout = StepLayout(int(stops[-1]), {}, np.array([DRAW_KINDS[k] for k, _ in kinds]),
+                        np.concatenate([[0], stops[:-1]]).astype(np.int64), stops.astype(np.int64))
+    state = stream_state(make_rng(seed))[None]
+    block = np.empty((1, layout.size))
+    fill_step_blocks(state, block, layout.kinds, layout.starts, layout.stops, *_ZIGGURAT,
+                     _ZIGGURAT_R, _ZIGGURAT_INV_R)
+    return block[0], state[0]
+
+
+def test_the_compiled_stream_is_numpys_sfc64_word_for_word():
+    """Steps continue the run's own generator: the compiled SFC64 step gives the very words numpy's
+    SFC64 gives next, and a run of uniforms uses them as documented (two 32-bit halves a word)."""
+    from hlssim.draws import make_rng
+
+    block, state = _fill(99, [("uniform", 2001)])
+    words = make_rng(99).bit_generator.random_raw(1001)
+    halves = words.astype("<u8").view("<u4")[:2001]  # low half first
+    np.testing.assert_array_equal(block, halves * 2.0**-32)
+    after = make_rng(99)
+    after.bit_generator.random_raw(1001)
+    np.testing.assert_array_equal(state, after.bit_generator.state["state"]["state"])
+
+
 def test_compiled_ziggurat_gives_standard_normals():
-    """The ziggurat made from raw words is N(0, 1): Kolmogorov-Smirnov over 400,000 draws, and the
-    share beyond the tail's start and beyond 3 matches the normal's (a wrong table, layer or sign
-    shows up in one of these)."""
+    """The ziggurat made from the stream's words is N(0, 1): Kolmogorov-Smirnov over 400,000
+    draws, and the share beyond the tail's start and beyond 3 matches the normal's (a wrong table,
+    layer or sign shows up in one of these); the exact tail beyond r is normal too."""
     from scipy import stats
 
-    from hlssim.draws import _ZIGGURAT_R, make_rng, standard_normals
+    from hlssim.draws import _ZIGGURAT_R
 
-    x = np.empty(400_000)
-    standard_normals(make_rng(2024).bit_generator, x)
+    x, _ = _fill(2024, [("normal", 400_000)])
     assert stats.kstest(x, "norm").pvalue > 1e-3
     assert abs(x.mean()) < 5 / np.sqrt(x.size) and abs(x.var() - 1) < 0.01
     for cut in (1.0, 3.0, _ZIGGURAT_R):
         p = 2 * stats.norm.sf(cut)
         assert abs((np.abs(x) > cut).mean() - p) < 5 * np.sqrt(p / x.size)
     assert (x > 0).mean() == pytest.approx(0.5, abs=5 / np.sqrt(x.size))
-
-
-def test_ziggurat_resumes_exactly_across_short_word_buffers():
-    """Fed a few words at a time (every tail sampling and wedge test split across calls), the
-    kernel still makes normals: resuming never cuts an attempt short or biases it."""
-    from scipy import stats
-
-    from hlssim.draws import _ZIGGURAT, _ZIGGURAT_INV_R, _ZIGGURAT_R, make_rng
-    from hlssim.kernels import ziggurat_normals
-
-    bg = make_rng(7).bit_generator
-    out, tail, done, calls = np.empty(60_000), np.zeros(2, dtype=np.int64), 0, 0
-    while done < out.size:
-        done = ziggurat_normals(bg.random_raw(3), out, done, tail, *_ZIGGURAT, _ZIGGURAT_R,
-                                _ZIGGURAT_INV_R)
-        calls += 1
-    assert calls > out.size // 3  # really fed piecemeal (at most 3 words, so 3 normals, a call)
-    assert stats.kstest(out, "norm").pvalue > 1e-3
-    # the tail beyond r is reached (it takes the resumable path) and is normal there too
-    beyond = np.abs(out[np.abs(out) > 2.5])
+    beyond = np.abs(x[np.abs(x) > 2.5])
     assert stats.kstest(beyond, lambda v: 1 - stats.norm.sf(v) / stats.norm.sf(2.5)).pvalue > 1e-3
 
 
-def test_uniforms_are_32_bit_and_uniform():
+def test_uniforms_are_32_bit_and_noise_has_unit_variance():
     from scipy import stats
 
-    from hlssim.draws import make_rng, uniforms
-
-    u = np.empty(200_001)  # odd: the last word's high half is left unused
-    uniforms(make_rng(3).bit_generator, u)
+    block, _ = _fill(3, [("uniform", 200_001), ("noise", 100_000)])
+    u, e = block[:200_001], block[200_001:]
     assert u.min() >= 0.0 and u.max() < 1.0
     np.testing.assert_array_equal(u * 2.0**32, np.floor(u * 2.0**32))  # k / 2**32
     assert stats.kstest(u, "uniform").pvalue > 1e-3
     assert np.unique(u).size > 0.99 * u.size
+    half_width = np.sqrt(3.0)
+    assert stats.kstest(e, "uniform", args=(-half_width, 2 * half_width)).pvalue > 1e-3
+    assert abs(e.mean()) < 0.02 and abs(e.var() - 1) < 0.02
 
 
 def test_step_draws_one_seed_one_result():
-    from hlssim.draws import make_rng, step_draws
+    from hlssim.draws import make_rng, step_draws, stream_state
 
-    a, b = (step_draws(make_rng(11), 300, 15, 3) for _ in range(2))
-    c = step_draws(make_rng(12), 300, 15, 3)
+    a, b = (step_draws(stream_state(make_rng(11)), 300, 15, 3) for _ in range(2))
+    c = step_draws(stream_state(make_rng(12)), 300, 15, 3)
     for name, value in vars(a).items():
         np.testing.assert_array_equal(value, getattr(b, name))
     assert not np.array_equal(a.shock, c.shock)
+
+
+def test_step_draws_advance_the_stream():
+    """Each step takes fresh words from the stream: two steps from one state differ."""
+    from hlssim.draws import make_rng, step_draws, stream_state
+
+    state = stream_state(make_rng(5))
+    first, second = step_draws(state, 50, 5, 2), step_draws(state, 50, 5, 2)
+    assert not np.array_equal(first.shock, second.shock)

@@ -155,16 +155,25 @@ def test_report_folder_is_checked_before_anything_runs(tmp_path):
 
 # --- a small suite, end to end ------------------------------------------------------------------
 
+GAMING_OFF = ", ".join(f"mech_gaming_{kind} = false"
+                       for kind in ("substitution", "misreport", "threshold", "creaming", "ratchet"))
+
+
 def test_tiny_suite_writes_report_figures_and_judges_the_ablation(tmp_path):
-    """A fact whose mechanism is switched off in its ablation: targets (focus) raise effort, so
-    wellbeing rises with target pressure in a simple world; without focus it does not."""
+    """A fact whose mechanisms are switched off in its ablation: target pressure makes workers
+    game, so the share of time spent gaming rises with it; with every kind of gaming off it does
+    not. (An earlier version tested wellbeing rising with pressure through focus: at complexity
+    0.2 focus and gaming nearly cancel, and the verdict turned on the seeds.)"""
     facts = tmp_path / "facts"
     facts.mkdir()
     text = (GOOD.replace("replications = 3", "replications = 8\ncommon_random_numbers = true")
             .replace('steps = 6', 'steps = 24').replace("n_people = 30", "n_people = 120")
             .replace("n_workers = 3", "n_workers = 6")
             .replace('where = {complexity = 0.2}', 'where = {complexity = 0.2}\npaired = true\nabove = 0')
-            .replace('setting = "npm"\n', 'setting = "npm"\nboundary = "complexity"\n'))
+            .replace('setting = "npm"\n', 'setting = "npm"\nboundary = "complexity"\n')
+            .replace("ablation = {mech_focus = false}", "ablation = {" + GAMING_OFF + "}")
+            .replace('wellbeing_mean = "final"', 'wellbeing_mean = "final"\ngaming_share = "final"')
+            .replace('output = "wellbeing_mean"\nby', 'output = "gaming_share"\nby'))
     _write(facts, text, "01_focus.toml")
     report = tmp_path / "VALIDATION.md"
     results = validate(facts, quick=False, out=tmp_path / "runs", report=report)
@@ -173,7 +182,7 @@ def test_tiny_suite_writes_report_figures_and_judges_the_ablation(tmp_path):
     assert [p.level for p in r.boundary] == [0.2, 0.8]
     md = report.read_text()
     assert "| 01 | [t](#fact-01) |" in md and "1 of 1 facts reproduced" in md
-    assert "mech_focus = false: 0/1 expectations pass; fact fails, as it should" in md
+    assert f"{GAMING_OFF}: 0/1 expectations pass; fact fails, as it should" in md
     png = tmp_path / "validation" / "01_focus.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "(validation/01_focus.png)" in md

@@ -32,6 +32,7 @@ from hlssim.draws import (
     make_rng,
     pick,
     step_draws,
+    stream_state,
 )
 from hlssim.metrics import METRIC_NAMES, compute_metrics
 from hlssim.scenario import Scenario
@@ -82,6 +83,7 @@ class CommissioningModel(mesa.Model):
         self._read_switches(s)
         self._switched = s.switched_regime() if s.switch_step else None
         self._build(initial_draws(self.rng, s.n_people, s.n_workers, s.n_providers))
+        self._stream = stream_state(self.rng)  # the steps' draws continue the generator's stream
         self.draws = None
         self.leavers = 0
         self.tendered = False
@@ -147,7 +149,7 @@ class CommissioningModel(mesa.Model):
             self.rp = SimpleNamespace(**self._switched.to_dict())
             self.commissioner.target = self.regime.target_level
             self._derive_regime()
-        self.draws = _ListDraws(step_draws(self.rng, s.n_people, s.n_workers, s.n_providers))
+        self.draws = _ListDraws(step_draws(self._stream, s.n_people, s.n_workers, s.n_providers))
         workers = self.agents_by_type[Worker]
         workers.do("plan")
         self.agents_by_type[Provider].do("drift")
