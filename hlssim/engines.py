@@ -6,7 +6,10 @@ the order of :data:`hlssim.metrics.METRIC_NAMES`. Every engine returns exactly t
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -64,11 +67,55 @@ def _check_seed(seed) -> None:
         raise HlssimError(f"seed {seed!r}: expected a non-negative integer")
 
 
-def run_many(scenario: Scenario, seeds: Sequence[SeedLike]) -> pd.DataFrame:
-    """Run one scenario once per seed in a single vectorised pass (the batch engine).
+#: Fewest replications worth a thread of their own: below this, each thread's per-month overhead
+#: (the numpy phases over workers, the metrics' bookkeeping) outweighs what it shares out.
+MIN_REPLICATIONS_PER_THREAD = 4
+
+
+def replication_threads(requested: int | None, replications: int) -> int:
+    """How many threads :func:`run_many` shares its replications among.
+
+    ``requested`` if given; else the ``HLSSIM_THREADS`` environment variable; else 1 inside a Dask
+    worker (a sweep's parallelism is its workers: threads here would oversubscribe the cores);
+    else every core this process may use. Never more than one thread per
+    :data:`MIN_REPLICATIONS_PER_THREAD` replications."""
+    source = "threads"
+    if requested is None:
+        env = os.environ.get("HLSSIM_THREADS", "").strip()
+        if env:
+            source, requested = "HLSSIM_THREADS", env
+    if requested is not None:
+        try:
+            count = int(requested)
+            valid = count >= 1 and not isinstance(requested, bool) and float(requested) == count
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise HlssimError(f"{source} {requested!r}: expected a whole number of threads, 1 or more")
+    elif _in_dask_worker():
+        count = 1
+    else:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(count, replications // MIN_REPLICATIONS_PER_THREAD))
+
+
+def _in_dask_worker() -> bool:
+    if "distributed" not in sys.modules:
+        return False
+    try:
+        sys.modules["distributed"].get_worker()
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def run_many(scenario: Scenario, seeds: Sequence[SeedLike], threads: int | None = None) -> pd.DataFrame:
+    """Run one scenario once per seed, vectorised over replications (the batch engine).
 
     Returns the run table stacked over seeds with a leading ``replication`` column (the position
-    of the seed in ``seeds``); replication ``r`` equals ``run(scenario, seeds[r])``.
+    of the seed in ``seeds``); replication ``r`` equals ``run(scenario, seeds[r])``, bit for bit,
+    however many threads share the work (:func:`replication_threads`): each thread runs its own
+    consecutive block of replications, and replications share nothing.
     """
     from hlssim.batch import BatchModel
 
@@ -79,4 +126,13 @@ def run_many(scenario: Scenario, seeds: Sequence[SeedLike]) -> pd.DataFrame:
         raise HlssimError("run_many(): seeds is empty; expected at least one seed")
     for seed in seeds:
         _check_seed(seed)
-    return BatchModel(scenario, seeds).run()
+    n_threads = replication_threads(threads, len(seeds))
+    if n_threads == 1:
+        return BatchModel(scenario, seeds).run()
+    blocks = np.array_split(np.arange(len(seeds)), n_threads)
+    with ThreadPoolExecutor(n_threads, thread_name_prefix="hlssim-run-many") as pool:
+        tables = list(pool.map(lambda block: BatchModel(scenario, [seeds[i] for i in block]).run(),
+                               blocks))
+    for block, table in zip(blocks, tables):
+        table["replication"] += block[0]
+    return pd.concat(tables, ignore_index=True)

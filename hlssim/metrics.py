@@ -244,38 +244,50 @@ def _bunching(values: np.ndarray, line: float, width: float = BUNCHING_WIDTH) ->
 @_jit
 def _two_order_stats(values, k):
     """Row-wise k-th and (k+1)-th smallest values (0-based; the second is the first if k is the
-    last index): (replications, 2). Quickselect on a copy of each row."""
+    last index): (replications, 2). Finite values assumed.
+
+    A bucket selection, linear in the row: values are counted into equal-width buckets between
+    the row's smallest and largest (the bucket index never decreases as the value rises, so
+    buckets are in value order); the buckets holding the k-th and (k+1)-th are found from the
+    counts, and only their values are gathered and sorted (about two per bucket)."""
     n_reps, n = values.shape
     out = np.empty((n_reps, 2))
-    buf = np.empty(n)
+    n_buckets = max(16, min(n, 1 << 16))
+    counts = np.empty(n_buckets, dtype=np.int64)
     for r in range(n_reps):
-        buf[:] = values[r]
-        lo, hi = 0, n - 1
-        while lo < hi:  # Hoare partition around the middle value until k is in place
-            pivot = buf[(lo + hi) // 2]
-            i, j = lo, hi
-            while i <= j:
-                while buf[i] < pivot:
-                    i += 1
-                while buf[j] > pivot:
-                    j -= 1
-                if i <= j:
-                    buf[i], buf[j] = buf[j], buf[i]
-                    i += 1
-                    j -= 1
-            if k <= j:
-                hi = j
-            elif k >= i:
-                lo = i
-            else:
-                break
-        out[r, 0] = buf[k]
-        nxt = buf[k]
-        if k + 1 < n:
-            nxt = buf[k + 1]
-            for i in range(k + 2, n):
-                nxt = min(nxt, buf[i])
-        out[r, 1] = nxt
+        row = values[r]
+        lo = row[0]
+        hi = row[0]
+        for i in range(1, n):
+            lo = min(lo, row[i])
+            hi = max(hi, row[i])
+        scale = n_buckets / (hi - lo) if hi > lo else 0.0
+        counts[:] = 0
+        for i in range(n):
+            t = (row[i] - lo) * scale
+            counts[min(int(t), n_buckets - 1)] += 1
+        k1 = min(k + 1, n - 1)
+        before = 0  # values in buckets below the k-th's
+        b = 0
+        while before + counts[b] <= k:
+            before += counts[b]
+            b += 1
+        b1 = b
+        seen = before + counts[b]
+        while seen <= k1:
+            b1 += 1
+            seen += counts[b1]
+        gathered = np.empty(counts[b] + (counts[b1] if b1 != b else 0))
+        g = 0
+        for i in range(n):
+            t = (row[i] - lo) * scale
+            bucket = min(int(t), n_buckets - 1)
+            if bucket == b or bucket == b1:
+                gathered[g] = row[i]
+                g += 1
+        gathered.sort()
+        out[r, 0] = gathered[k - before]
+        out[r, 1] = gathered[k1 - before]
     return out
 
 

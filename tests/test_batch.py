@@ -48,6 +48,47 @@ def test_run_many_equals_single_runs():
         assert_same(hlssim.run(s, seed=seed, engine="batch"), part)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_run_many_is_the_same_whatever_the_threads(threads):
+    """Replications shared among threads give the one-thread table exactly, rows in seed order."""
+    s = Scenario.from_preset("npm_pbr", n_people=40, n_workers=4, n_providers=2, steps=14,
+                             retender_interval=6, knave_share=0.2)
+    seeds = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9]
+    one = hlssim.run_many(s, seeds=seeds, threads=1)
+    many = hlssim.run_many(s, seeds=seeds, threads=threads)
+    pd.testing.assert_frame_equal(one, many, check_exact=True)
+    assert list(many["replication"].unique()) == list(range(len(seeds)))
+
+
+def test_replication_threads_defaults_and_limits(monkeypatch):
+    from hlssim.engines import MIN_REPLICATIONS_PER_THREAD, replication_threads
+
+    monkeypatch.delenv("HLSSIM_THREADS", raising=False)
+    assert replication_threads(8, 100) == 8
+    assert replication_threads(8, 2 * MIN_REPLICATIONS_PER_THREAD) == 2  # enough work per thread
+    assert replication_threads(None, 1) == 1
+    monkeypatch.setenv("HLSSIM_THREADS", "3")
+    assert replication_threads(None, 100) == 3
+    assert replication_threads(1, 100) == 1  # an explicit request beats the environment
+    monkeypatch.setenv("HLSSIM_THREADS", "lots")
+    with pytest.raises(hlssim.HlssimError, match="HLSSIM_THREADS 'lots': expected a whole number"):
+        replication_threads(None, 100)
+    for bad in (0, -2, 1.5, "x", True):
+        with pytest.raises(hlssim.HlssimError, match=f"threads {bad!r}: expected a whole number"):
+            replication_threads(bad, 100)
+
+
+def test_one_thread_inside_a_dask_worker(monkeypatch):
+    """A sweep's parallelism is its Dask workers: run_many does not add threads inside one."""
+    import distributed
+
+    from hlssim.engines import replication_threads
+
+    monkeypatch.delenv("HLSSIM_THREADS", raising=False)
+    monkeypatch.setattr(distributed, "get_worker", lambda: object())
+    assert replication_threads(None, 100) == 1
+
+
 def test_run_many_bad_input():
     s = Scenario.from_preset("hls", n_people=20, n_workers=2, n_providers=1, steps=2)
     with pytest.raises(hlssim.HlssimError, match="seeds is empty"):
