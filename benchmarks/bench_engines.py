@@ -39,10 +39,10 @@ from hlssim import Scenario
 from hlssim import kernels as K
 from hlssim.batch import BatchModel
 
-KERNELS = ("plan_people", "live_people", "report_and_learn", "group_sums", "group_max",
-           "knows_need", "restart_relationships", "pool_knowledge")
-PHASES = ("_stack_step", "_plan", "_live", "_report_and_learn", "_aggregate", "_oversee", "_adapt",
-          "_pool_knowledge", "_turnover", "_retender", "_metrics")
+KERNELS = ("people_month", "group_sums", "group_max", "knows_need", "restart_relationships",
+           "pool_knowledge")
+PHASES = ("_plan_workers", "_people_month", "_aggregate", "_oversee", "_adapt", "_pool_knowledge",
+          "_turnover", "_retender", "_metrics")
 
 
 def scenario(n_people: int, steps: int) -> Scenario:
@@ -87,10 +87,10 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
     originals = {name: getattr(K, name) for name in KERNELS}
 
     def counting(fn):
-        def wrapper(*args):
-            arrays = [a for a in args if isinstance(a, np.ndarray) and a is not model._draw_block]
+        def wrapper(*args, **kwargs):
+            arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
             before = [a.copy() for a in arrays]
-            result = fn(*args)
+            result = fn(*args, **kwargs)
             for a, old in zip(arrays, before):
                 counted["bytes"] += a.nbytes * (1 if np.array_equal(a, old) else 2)
             return result
@@ -111,9 +111,7 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
             setattr(K, name, counting(fn))
         for _ in range(steps):
             model.step()
-            draws = model._draw_block.nbytes
-            noise = sum(stop - start for start, stop in model._layout.noise) * 8
-            counted["bytes"] += 2 * draws + 2 * noise  # generator writes, kernels read; rescaling
+            counted["bytes"] += 2 * 8 * model._layout.size  # the month's draws: written, then read
     finally:
         for name, fn in originals.items():
             setattr(K, name, fn)
@@ -143,37 +141,36 @@ def phase_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
 
 
 def draw_costs(n_people: int = 1_000, reps: int = 100, steps: int = 12) -> dict[str, float]:
-    """CPU nanoseconds per person-step to fill a step's draw block for ``reps`` replications, by
-    the engines' way (numpy's ``random``/``standard_normal``) and by raw words
-    (:func:`hlssim.draws.fill_step_block_raw`, not yet used by the engines), with PCG64 (the
-    engines' generator) and SFC64. Best of three."""
+    """CPU nanoseconds per person-step to make a month's draws for ``reps`` replications: the
+    engines' way (the run's SFC64 stream continued in compiled code,
+    :func:`hlssim.draws.fill_step_blocks`) and, for comparison, numpy's Generator methods on
+    PCG64 (``random``/``standard_normal``, one call per run of a kind; the engines' way before).
+    Best of three."""
     from hlssim import draws as D
 
-    sizes = (n_people, max(4, n_people // 20), 4)
-    layout = D.step_layout(*sizes)
-    order = [d for d in D.STEP_DRAWS if d[0] != "tender_noise"]
-    order.insert(1, next(d for d in D.STEP_DRAWS if d[0] == "tender_noise"))
-    kept, D.STEP_DRAWS = D.STEP_DRAWS, tuple(order)
-    try:  # the normals together: two generator calls a step, not four (as a switch would do)
-        two_calls = D.step_layout(*sizes)
-    finally:
-        D.STEP_DRAWS = kept
+    layout = D.step_layout(n_people, max(4, n_people // 20), 4)
     block = np.empty((reps, layout.size))
-    out = {}
-    for gen in ("PCG64", "SFC64"):
-        for label, fill, lay in (("numpy", D.fill_step_block, layout),
-                                 ("raw words", D.fill_step_block_raw, layout),
-                                 ("raw words, 2 calls", D.fill_step_block_raw, two_calls)):
-            rngs = [np.random.Generator(getattr(np.random, gen)(np.random.SeedSequence(r)))
-                    for r in range(reps)]
+    states = np.stack([D.stream_state(D.make_rng(r)) for r in range(reps)])
+    rngs = [np.random.Generator(np.random.PCG64(r)) for r in range(reps)]
 
-            def run(rngs=rngs, fill=fill, lay=lay):
-                for _ in range(steps):
-                    for r, rng in enumerate(rngs):
-                        fill(rng, block[r], lay)
-            run()
-            cpu, _ = timed(run, 3)
-            out[f"{gen}, {label}"] = cpu / (n_people * reps * steps) * 1e9
+    def compiled():
+        for _ in range(steps):
+            D.fill_step_blocks(states, block, layout)
+
+    def numpy_calls():
+        for _ in range(steps):
+            for r, rng in enumerate(rngs):
+                for kind, start, stop in zip(layout.kinds, layout.starts, layout.stops):
+                    if kind == D.DRAW_KINDS["normal"]:
+                        rng.standard_normal(out=block[r, start:stop])
+                    else:
+                        rng.random(out=block[r, start:stop])
+
+    out = {}
+    for label, fn in (("compiled SFC64", compiled), ("numpy PCG64", numpy_calls)):
+        fn()
+        cpu, _ = timed(fn, 3)
+        out[label] = cpu / (n_people * reps * steps) * 1e9
     return out
 
 
@@ -220,11 +217,14 @@ def main() -> None:
     reps = 20 if args.quick else 100
     s = scenario(1_000, steps)
     mesa_cpu, mesa_wall = (s.n_people * s.steps / r for r in mesa_rates[1_000])
-    cpu, wall = timed(lambda: hlssim.run_many(s, seeds=range(reps)), 1)
-    cpu, wall = cpu / reps, wall / reps
-    print(f"run_many {reps} x 1,000 people x {s.steps} steps: {cpu * 1e3:.2f} ms CPU per run "
-          f"({wall * 1e3:.2f} wall); Mesa {mesa_cpu * 1e3:.0f} ms CPU per run ({mesa_wall * 1e3:.0f} "
-          f"wall); ratio {mesa_cpu / cpu:.1f}x ({mesa_wall / wall:.1f}x)")
+    print(f"Mesa, 1,000 people x {s.steps} steps: {mesa_cpu * 1e3:.0f} ms CPU per run "
+          f"({mesa_wall * 1e3:.0f} wall)")
+    for threads in (1, os.cpu_count() or 1):
+        cpu, wall = timed(lambda: hlssim.run_many(s, seeds=range(reps), threads=threads), repeats)
+        cpu, wall = cpu / reps, wall / reps
+        print(f"run_many {reps} x 1,000 people x {s.steps} steps, {threads} thread(s): "
+              f"{cpu * 1e3:.2f} ms CPU per run ({wall * 1e3:.2f} wall); vs Mesa per run "
+              f"{mesa_cpu / cpu:.1f}x in CPU time, {mesa_wall / wall:.1f}x in wall time")
     gbs = bandwidth_gbs()
     per_step = bytes_per_person_step()
     batch_rate = rate("batch", 10_000, steps * 4, repeats)[0]

@@ -208,7 +208,7 @@ class BatchModel:
             self.rp = SimpleNamespace(**self._switched.to_dict())
             self.target = np.full(self.R, self.regime.target_level)
             self._derive_regime()
-        self._people_month()
+        self._people_month(self._plan_workers())
         d = self._tail_draws
         self._aggregate()
         self._oversee()
@@ -247,12 +247,11 @@ class BatchModel:
             explore_p=R.exploration_chance(sp.exploration, self.control, self.trust_mw),
             focus=gaming * m.mech_substitution)
 
-    def _people_month(self) -> None:
+    def _people_month(self, w: SimpleNamespace) -> None:
         """The month's draws and the people phases (plan, live, report and learn), compiled, one
-        replication at a time (:func:`hlssim.kernels.people_month`); the phases' worker-level
-        parts are numpy, across replications, before it."""
+        replication at a time (:func:`hlssim.kernels.people_month`), given the workers' part of
+        the plan (``w``, :meth:`_plan_workers`)."""
         m, s, sp = self, self.rp, self.sp
-        w = self._plan_workers()
         layout, at = self._layout, self._at
         width, inside, height, zig_r, zig_inv_r = ZIGGURAT
         K.people_month(
