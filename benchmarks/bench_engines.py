@@ -220,7 +220,7 @@ def main() -> None:
     print(f"Mesa, 1,000 people x {s.steps} steps: {mesa_cpu * 1e3:.0f} ms CPU per run "
           f"({mesa_wall * 1e3:.0f} wall)")
     for threads in (1, os.cpu_count() or 1):
-        cpu, wall = timed(lambda: hlssim.run_many(s, seeds=range(reps), threads=threads), repeats)
+        cpu, wall = timed(lambda n=threads: hlssim.run_many(s, seeds=range(reps), threads=n), repeats)
         cpu, wall = cpu / reps, wall / reps
         print(f"run_many {reps} x 1,000 people x {s.steps} steps, {threads} thread(s): "
               f"{cpu * 1e3:.2f} ms CPU per run ({wall * 1e3:.2f} wall); vs Mesa per run "

@@ -24,6 +24,8 @@ nothing, and set against the runs in a chunk: the part of the overhead that is D
 the load. Scaling efficiency at 2 workers = (rate at 2) / (2 x rate at 1) (target: 85% or better), shown
 also against the machine's own ceiling, (direct rate) / (2 x rate of the two plain processes). Every
 sweep's results are checked to be identical. The load average is printed before and after.
+Every mode runs on one thread per process (``HLSSIM_THREADS=1``, set here and inherited by the
+workers): the modes compare processes, not ``run_many``'s threads over replications.
 
     .venv/bin/python benchmarks/bench_sweep.py [--reps 10] [--points 16] [--rounds 3]
 """
@@ -34,6 +36,8 @@ import argparse
 import logging
 import multiprocessing
 import os
+
+os.environ["HLSSIM_THREADS"] = "1"  # before hlssim is imported or any worker starts
 import statistics
 import tempfile
 import time

@@ -39,7 +39,6 @@ from hlssim.metrics import METRIC_NAMES, StateArrays, metrics_from_arrays
 from hlssim.scenario import Scenario
 from hlssim.stepping import run_steps
 
-
 #: The draws the phases over workers and providers read (all but the people's).
 _TAIL_FIELDS = frozenset(name for name, _, whose, _ in STEP_DRAWS if not whose.startswith("people"))
 

@@ -472,8 +472,8 @@ def _fill_row(states, rep, row, kinds, starts, stops, width, inside, height, r, 
                         row[i] = -(r + xx) if negative else r + xx
                         break
                     a, b, c, n, w1 = sfc64_next(a, b, c, n)
-                    u = _unit53(w1)
-                    if height[layer] + u * (height[layer + 1] - height[layer]) < np.exp(-0.5 * x * x):
+                    y = height[layer] + _unit53(w1) * (height[layer + 1] - height[layer])
+                    if y < np.exp(-0.5 * x * x):
                         row[i] = x
                         break
         else:
@@ -500,20 +500,21 @@ def fill_step_blocks(states, block, kinds, starts, stops, width, inside, height,
 
 
 @_jit
-def people_month(streams, tail, kinds, starts, stops, width, inside, height, zig_r, zig_inv_r, size,
-    tail_start, at_local, at_standard, at_explore, at_pick, at_shock, at_shift, at_need_u1,
-    at_need_u2, at_need_pick, at_obs_noise, at_ext_innovation, at_audit, at_misreport, at_signal,
-    at_coproduce, at_detect, n_case, provider_of, direct, effort_w, allocating, gaming, explore_p,
-    focus_w, quality, failure_demand, observed, belief, trust_wp, need, nominal_caseload, line,
-    failure_demand_load, mech_threshold, mech_creaming, pbr_share, standardisation,
-    standard_efficiency, misfit_effect, collaboration_time, alliance, complexity, help_gain, park,
-    planned_on, approach, fit, effort, focus, help, speed, person_provider, factors, base, exposed,
-    barriers, wellbeing, profile, external, local, mech_barriers, barrier_harm, recovery_rate,
-    shock_sd, need_shift_rate, n_approaches, measurement_noise, lam, alpha, mech_failure_demand,
-    knave, knowledge, audit_rate, mech_misreport, step, case_discussion, mech_learning,
-    coproduction, mech_trust, trust_build_rate, trust_loss_rate, mech_neglect, peer_accountability,
-    reflection_time, pressure, reported_value, reported, misreported, caught, last_reported_share,
-    futility, neglect_found, fd_sum):
+def people_month(streams, tail, kinds, starts, stops, width, inside, height, zig_r, zig_inv_r,
+        size, tail_start, at_local, at_standard, at_explore, at_pick, at_shock, at_shift,
+        at_need_u1, at_need_u2, at_need_pick, at_obs_noise, at_ext_innovation, at_audit,
+        at_misreport, at_signal, at_coproduce, at_detect, n_case, provider_of, direct, effort_w,
+        allocating, gaming, explore_p, focus_w, quality, failure_demand, observed, belief,
+        trust_wp, need, nominal_caseload, line, failure_demand_load, mech_threshold, mech_creaming,
+        pbr_share, standardisation, standard_efficiency, misfit_effect, collaboration_time,
+        alliance, complexity, help_gain, park, planned_on, approach, fit, effort, focus, help,
+        speed, person_provider, factors, base, exposed, barriers, wellbeing, profile, external,
+        local, mech_barriers, barrier_harm, recovery_rate, shock_sd, need_shift_rate, n_approaches,
+        measurement_noise, lam, alpha, mech_failure_demand, knave, knowledge, audit_rate,
+        mech_misreport, step, case_discussion, mech_learning, coproduction, mech_trust,
+        trust_build_rate, trust_loss_rate, mech_neglect, peer_accountability, reflection_time,
+        pressure, reported_value, reported, misreported, caught, last_reported_share, futility,
+        neglect_found, fd_sum):
     """A month of the people phases, one replication at a time: the replication's draws for the
     month (:func:`_fill_row`; the workers' and providers' part kept in ``tail`` for the phases
     over workers), then plan (:func:`_plan_rep`), the drift of each area's outside forces, live

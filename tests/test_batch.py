@@ -125,8 +125,15 @@ def test_compiled_percentile_is_numpys_bit_for_bit(n, reps, q, seed, ties):
 def _fill(seed: int, kinds: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Draw runs of the given (kind, length) from the stream of ``make_rng(seed)``: the block and
     the stream's state after."""
-    from hlssim.draws import DRAW_KINDS, StepLayout, _ZIGGURAT, _ZIGGURAT_INV_R, _ZIGGURAT_R
-    from hlssim.draws import make_rng, stream_state
+    from hlssim.draws import (
+        _ZIGGURAT,
+        _ZIGGURAT_INV_R,
+        _ZIGGURAT_R,
+        DRAW_KINDS,
+        StepLayout,
+        make_rng,
+        stream_state,
+    )
     from hlssim.kernels import fill_step_blocks
 
     stops = np.cumsum([n for _, n in kinds])
