@@ -379,7 +379,8 @@ def pool_knowledge(knowledge, provider_of, staff, alliance, rate):
     """Reflective practice (MODEL.md 5): each worker's general knowledge moves a share ``rate``
     toward a mix of their provider team's mean and everyone's (weight ``alliance``), in place.
 
-    Means add workers in index order, as :meth:`CommissioningModel._pool_knowledge` does."""
+    Means add workers in index order, as :meth:`CommissioningModel._pool_knowledge` does (written
+    as plain loops: array expressions here would allocate a temporary at every step)."""
     n_reps, W, A, _ = knowledge.shape
     P = staff.shape[0]
     team = np.empty((P, A, A))
@@ -387,18 +388,27 @@ def pool_knowledge(knowledge, provider_of, staff, alliance, rate):
     for r in range(n_reps):
         team[:] = 0.0
         for w in range(W):
-            team[provider_of[w]] += knowledge[r, w]
-        for p in range(P):
-            team[p] /= staff[p]
-        everyone[:] = 0.0
-        for p in range(P):
-            everyone += team[p] * staff[p]
-        everyone /= W
-        for w in range(W):
-            own = team[provider_of[w]]
+            p = provider_of[w]
             for k in range(A):
                 for a in range(A):
-                    pooled = (1 - alliance) * own[k, a] + alliance * everyone[k, a]
+                    team[p, k, a] += knowledge[r, w, k, a]
+        for p in range(P):
+            for k in range(A):
+                for a in range(A):
+                    team[p, k, a] /= staff[p]
+        everyone[:] = 0.0
+        for p in range(P):
+            for k in range(A):
+                for a in range(A):
+                    everyone[k, a] += team[p, k, a] * staff[p]
+        for k in range(A):
+            for a in range(A):
+                everyone[k, a] /= W
+        for w in range(W):
+            p = provider_of[w]
+            for k in range(A):
+                for a in range(A):
+                    pooled = (1 - alliance) * team[p, k, a] + alliance * everyone[k, a]
                     knowledge[r, w, k, a] += rate * (pooled - knowledge[r, w, k, a])
 
 

@@ -222,10 +222,11 @@ def _bin_counts(values, edges):
         tally[:] = 0.0
         for i in range(n):
             x = values[r, i]
-            above = 0
-            for b in range(n_edges):
-                above += x > edges[b]
-            tally[above] += 1.0  # x is in bin (edges[above - 1], edges[above]]
+            if x > edges[0] and x <= edges[n_edges - 1]:  # else below or above every bin
+                above = 1
+                for b in range(1, n_edges):
+                    above += x > edges[b]
+                tally[above] += 1.0  # x is in bin (edges[above - 1], edges[above]]
         for b in range(n_edges - 1):
             out[r, b] = tally[b + 1]
     return out
