@@ -19,6 +19,7 @@ from hlssim.parameters import PARAMETERS
 from hlssim.scenario import Scenario, parse_assignments, preset_description, preset_names
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
 
 
 class _Parser(argparse.ArgumentParser):
@@ -457,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hlssim: interrupted; no partial output was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader stopped early (``hlssim params | head``): stop quietly, as Unix tools do;
+        # point stdout at /dev/null so the interpreter's final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,6 +78,17 @@ def test_argparse_errors_exit_2_one_line():
     assert proc.stderr.count("\n") == 1 and "unrecognized arguments" in proc.stderr
 
 
+def test_a_closed_pipe_stops_quietly():
+    """``hlssim params | head -1``: the reader goes away; hlssim stops without a traceback and
+    exits as a tool stopped by SIGPIPE would (141)."""
+    proc = subprocess.Popen([sys.executable, "-m", "hlssim.cli", "params"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before hlssim has written anything: its first line meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
 def test_compare_writes_figures_and_summary(tmp_path, capsys):
     out = tmp_path / "cmp"
     code = main(["compare", "--presets", "npm_targets,hls", "--complexity", "0.8", "--reps", "3",
