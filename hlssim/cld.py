@@ -31,6 +31,9 @@ from hlssim.sd import CONTROL_NAMES, DEFAULT_MODEL, Equation, load_model, read_m
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")
 _FUNCTIONS = {"INTEG", "MIN", "MAX", "IF", "THEN", "ELSE", "ABS", "EXP", "LN", "SQRT"}
+_CALL = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\s+)*[A-Za-z_][A-Za-z0-9_]*\s*\(")
+#: Vensim's own variables, read by equations but never defined in a model (lower case).
+_BUILTINS = {"time"}
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,10 @@ _ENV = {"_ite": lambda c, a, b: a if c else b, "MIN": min, "MAX": max, "ABS": ab
 
 
 def names_in(expression: str) -> set[str]:
-    return {w for w in _IDENT.findall(expression) if w not in _FUNCTIONS}
+    """The names an expression reads: identifiers that are not functions (one of
+    :data:`_FUNCTIONS`, or words before an opening bracket: ``STEP(...)``, ``DELAY N(...)``, a
+    lookup call)."""
+    return {w for w in _IDENT.findall(_CALL.sub("(", expression)) if w not in _FUNCTIONS}
 
 
 #: Presets whose runs give the project model's operating points: between them every link is
@@ -174,22 +180,60 @@ def causal_graph(model: str | Path = DEFAULT_MODEL, points: int = 4,
     eqs = {n: e for n, e in read_mdl(model).items() if n not in CONTROL_NAMES}
     constants = {n for n, e in eqs.items() if _NUMBER.match(e.expression)}
     variables = [n for n in eqs if n not in constants]
+    names = _Names(eqs)
+    causes_of = {name: names.rewrite(causal_expression(eqs[name])) for name in variables}
     graph = nx.DiGraph()
     for name in variables:
         graph.add_node(name, stock=eqs[name].is_stock)
     for name in variables:
-        for cause in sorted(names_in(causal_expression(eqs[name]))):
-            if cause not in eqs:
-                raise HlssimError(f"{model}: '{name}' uses '{cause}', which is not defined")
+        for token in sorted(names_in(causes_of[name])):
+            cause = names.name_of.get(token)
+            if cause is None and token.lower() in _BUILTINS:
+                continue
+            if cause is None:
+                raise HlssimError(f"{model}: '{name}' uses '{token}', which is not defined")
             if cause not in constants:
                 graph.add_edge(cause, name)
     if params is None:
         params = _preset_params(model)
-    states = [s for p in [{}, *params] for s in _operating_points(model, eqs, points, p)]
+    states = [{names.ident_of[n]: v for n, v in state.items()}
+              for p in [{}, *params] for state in _operating_points(model, eqs, points, p)]
     for cause, effect in graph.edges:
         graph.edges[cause, effect]["polarity"] = _polarity(
-            cause, _python(causal_expression(eqs[effect])), states)
+            names.ident_of[cause], _python(causes_of[effect]), states)
     return graph
+
+
+class _Names:
+    """Vensim names (which may hold spaces, and match whatever their case and whether words are
+    joined by spaces or underscores) as Python identifiers, so equations can be parsed and
+    evaluated: ``Total Population`` in any expression becomes ``Total_Population``."""
+
+    def __init__(self, eqs: dict[str, Equation]):
+        self.ident_of: dict[str, str] = {}
+        taken = {f.lower() for f in _FUNCTIONS}
+        for name in eqs:
+            ident = re.sub(r"\W", "_", name)
+            if not re.match(r"[A-Za-z_]", ident) or ident.lower() in taken:
+                ident = f"_v{len(self.ident_of)}_{ident}"
+            taken.add(ident.lower())
+            self.ident_of[name] = ident
+        self.name_of = {ident: name for name, ident in self.ident_of.items()}
+        self._by_key = {self._key(name): name for name in eqs}
+        words = sorted(eqs, key=len, reverse=True)  # longest first: "Total Population" before "Total"
+        alternatives = "|".join(r"[ _]+".join(map(re.escape, re.split(r"[ _]+", name))) for name in words)
+        self._pattern = re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])",
+                                   re.IGNORECASE) if words else None
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return " ".join(re.split(r"[ _]+", text.strip().lower()))
+
+    def rewrite(self, expression: str) -> str:
+        if self._pattern is None:
+            return expression
+        return self._pattern.sub(lambda m: self.ident_of[self._by_key[self._key(m.group(0))]],
+                                 expression)
 
 
 def _preset_params(model) -> list[dict[str, float]]:
@@ -226,13 +270,16 @@ def _operating_points(model, eqs, points: int, params: dict) -> list[dict[str, f
 
 
 def _polarity(cause: str, expression: str, states: list[dict[str, float]]) -> int:
-    code = compile(expression, "<equation>", "eval")
+    try:
+        code = compile(expression, "<equation>", "eval")
+    except SyntaxError:  # Vensim syntax Python cannot read (``DELAY N(...)``): sign unknown
+        return 0
 
     def at(state, x):
         try:
-            value = eval(code, _ENV, state | {cause: x})  # the project's own equations
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return None
+            value = eval(code, _ENV, state | {cause: x})  # the model's own equations
+        except (ZeroDivisionError, ValueError, OverflowError, NameError, TypeError):
+            return None  # outside the function's domain, or a function not evaluated here
         return float(value) if isinstance(value, (int, float, bool, np.number)) else None
 
     signs = set()

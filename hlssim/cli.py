@@ -269,8 +269,9 @@ def cmd_diagram(args) -> int:
     draw(graph, loops, out, named=named)
     kinds = Counter(lp.kind for lp in loops)
     print(f"{path.name}: {graph.number_of_nodes()} variables, {graph.number_of_edges()} links, "
-          f"{len(loops)} feedback loops ({kinds['R']} reinforcing, {kinds['B']} balancing, "
-          f"{kinds['?']} with a link whose sign depends on the state)")
+          f"{len(loops)} feedback loop{'' if len(loops) == 1 else 's'} ({kinds['R']} reinforcing, "
+          f"{kinds['B']} balancing, {kinds['?']} with a link whose sign depends on the state or "
+          "could not be read)")
     if named:
         print("main loops:")
         for n in named:

@@ -68,6 +68,44 @@ def test_the_loop_finder_finds_the_loops_with_their_polarity(small_model):
     assert len(feedback_loops(causal_graph(small_model), max_length=2)) == 2
 
 
+def test_names_with_spaces_any_case_and_underscores():
+    """Vensim names may hold spaces and are matched whatever their case or whether their words are
+    joined by spaces or underscores: the SDXorg SIR model (``Total Population``, ``Contact
+    Infectivity``) gives the epidemic's three loops: infection (R), depletion of the susceptible
+    (B) and recovery (B)."""
+    from pathlib import Path
+
+    sir = Path(__file__).parent / "sd_test_models" / "SIR" / "SIR.mdl"
+    loops = feedback_loops(causal_graph(sir))
+    assert {(lp.nodes, lp.kind) for lp in loops} == {
+        (("Infectious", "Succumbing"), "R"),
+        (("Succumbing", "Susceptible"), "B"),
+        (("Infectious", "Recovering"), "B"),
+    }
+
+
+@pytest.mark.parametrize("name, loops", [("teacup/teacup.mdl", 1), ("delays/test_delays.mdl", 0),
+                                         ("lookups/test_lookups.mdl", 0)])
+def test_diagram_of_each_sdxorg_model(name, loops, tmp_path, capsys):
+    """Delays (``DELAY N(...)``), ``STEP``, lookup calls and ``Time`` do not stop the diagram:
+    functions are not causes, and a link through a function not evaluated here has no sign."""
+    from pathlib import Path
+
+    model = Path(__file__).parent / "sd_test_models" / name
+    assert main(["diagram", "--model", str(model), "--out", str(tmp_path / "d.png")]) == 0
+    printed = capsys.readouterr().out
+    assert f"{loops} feedback loop" in printed and (tmp_path / "d.png").stat().st_size > 0
+
+
+def test_a_name_written_another_way_is_the_same_variable(tmp_path):
+    text = SMALL.replace("crowding = population / capacity", "crowding = Population / CAPACITY")
+    text = text.replace("births = population * birth_rate", "births = population * Birth Rate")
+    path = tmp_path / "spelled.mdl"
+    path.write_text(text, encoding="utf-8")
+    polarity = {(a, b): d["polarity"] for a, b, d in causal_graph(path).edges(data=True)}
+    assert polarity[("population", "crowding")] == 1 and polarity[("population", "births")] == 1
+
+
 def test_hlssim_diagram_draws_a_png(small_model, tmp_path, capsys):
     out = tmp_path / "cld.png"
     assert main(["diagram", "--model", str(small_model), "--out", str(out)]) == 0
