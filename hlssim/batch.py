@@ -170,7 +170,10 @@ class BatchModel:
         total = f[..., 0] + f[..., 1]
         for k in range(2, f.shape[-1]):
             total = total + f[..., k]
-        w = R.wellbeing(total / f.shape[-1], f.min(axis=-1), self.lam)
+        lowest = f[..., 0]
+        for k in range(1, f.shape[-1]):
+            lowest = np.minimum(lowest, f[..., k])  # f.min(axis=-1), without numpy's slow short-axis reduce
+        w = R.wellbeing(total / f.shape[-1], lowest, self.lam)
         outside = 0.5 * (self.external + local)
         observed = R.observed_outcome(w, f[..., R.MEASURED_FACTOR], outside, obs_noise,
                                       self.complexity, self.alpha)
