@@ -3,15 +3,18 @@
 All figures come from one run of this script, so the ratios compare like with like:
 - person-steps per second of both engines on the same scenario at 1,000 and 10,000 people
   (best of a few repeats each), and their ratio;
-- ``run_many`` with 100 replications of 1,000 people against Mesa's cost per run;
+- ``run_many`` with 100 replications of 1,000 people, on one thread and on every core, against
+  Mesa's cost per run, in CPU time and in wall time;
+- these timings each in a fresh process (:func:`in_fresh_process`: the Mesa engine slows as its
+  process fills), after a warm-up run there;
 - this machine's memory bandwidth (a large numpy copy, bytes read plus bytes written), the bytes
   the batch engine moves per person-step (counted, not guessed: every array argument of every
-  compiled kernel read once, and written once if the kernel changed it; the step's draws written by
-  the generator, rescaled where they are "noise" and read; the metrics' inputs read once; arrays
-  over workers and providers are left out, so this is a floor), and the fraction of the bound
-  reached (the draw block is counted once, not once per kernel that reads part of it);
+  compiled kernel read once, and written once if the kernel changed it; the month's draws written
+  and read once; the metrics' inputs read once; arrays over workers and providers are left out, so
+  this is a floor), and the fraction of the bound reached;
 - where a batch step's time goes, phase by phase (CPU time);
-- what a step's draws cost made the engines' way and from raw words (PCG64 and SFC64);
+- what a step's draws cost: the engines' way (the compiled SFC64 stream) and numpy's Generator
+  calls on PCG64 (the engines' way before);
 - peak memory of runs with many people (``--big``: 250,000 and 1,000,000 people x 100 steps).
 
 Compiled kernels are warmed up (compiled or loaded from numba's cache) before any timing, so no
@@ -68,6 +71,33 @@ def rate(engine: str, n_people: int, steps: int, repeats: int) -> tuple[float, f
     s = scenario(n_people, steps)
     cpu, wall = timed(lambda: hlssim.run(s, seed=1, engine=engine), repeats)
     return n_people * steps / cpu, n_people * steps / wall
+
+
+def in_fresh_process(what: str, n_people: int, steps: int, repeats: int, reps: int = 1,
+                     threads: int = 1) -> tuple[float, float]:
+    """(CPU, wall) seconds per run, best of ``repeats``, measured in a fresh Python process (after
+    a warm-up run there): ``what`` is ``mesa`` or ``batch`` (one run) or ``run_many`` (``reps``
+    replications on ``threads`` threads, per replication). A fresh process each, because the Mesa
+    engine's speed depends on what else the process holds (its garbage collector walks every
+    live object: after the other figures, the same Mesa run took up to 60% longer)."""
+    out = subprocess.run([sys.executable, __file__, "--child", what, str(n_people), str(steps),
+                          str(repeats), str(reps), str(threads)],
+                         capture_output=True, text=True, check=True)
+    cpu, wall = map(float, out.stdout.split()[-2:])
+    return cpu, wall
+
+
+def _child(what: str, n_people: int, steps: int, repeats: int, reps: int, threads: int) -> None:
+    s = scenario(n_people, steps)
+    warm = scenario(100, 3)
+    if what == "run_many":
+        hlssim.run_many(warm, seeds=range(2 * threads), threads=threads)
+        cpu, wall = timed(lambda: hlssim.run_many(s, seeds=range(reps), threads=threads), repeats)
+        cpu, wall = cpu / reps, wall / reps
+    else:
+        hlssim.run(warm, seed=0, engine=what)
+        cpu, wall = timed(lambda: hlssim.run(s, seed=1, engine=what), repeats)
+    print(cpu, wall)
 
 
 def bandwidth_gbs(n_bytes: int = 800_000_000) -> float:
@@ -192,7 +222,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--big", action="store_true", help="also 250,000 and 1,000,000 people x 100 steps")
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        what, *numbers = args.child
+        _child(what, *map(int, numbers))
+        return
     steps = 6 if args.quick else 24
     repeats = 1 if args.quick else 3
     print(f"hlssim {hlssim.__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
@@ -206,23 +241,24 @@ def main() -> None:
     hlssim.run(warm, seed=0, engine="batch")
     hlssim.run_many(warm, seeds=[0, 1])
     print("(kernels warmed up first: no figure includes compile time)")
+    print("each figure below measured in a fresh process, best of the repeats")
     print("person-steps per second, CPU time (wall time in brackets):")
-    mesa_rates = {}
+    per_run = {}
     for n in (1_000, 10_000):
         mesa_steps = steps if n == 1_000 else max(2, steps // 3)
-        mesa = mesa_rates[n] = rate("mesa", n, mesa_steps, repeats)
-        batch = rate("batch", n, steps * 4, repeats)
-        print(f"{n:>6} people: mesa {mesa[0]:>10,.0f} ({mesa[1]:>10,.0f}) | batch {batch[0]:>12,.0f} "
-              f"({batch[1]:>12,.0f}) | batch/mesa {batch[0] / mesa[0]:6.1f}x ({batch[1] / mesa[1]:.1f}x)")
+        mesa = per_run[n] = in_fresh_process("mesa", n, mesa_steps, repeats)
+        batch = in_fresh_process("batch", n, steps * 4, repeats)
+        m_rate = [n * mesa_steps / t for t in mesa]
+        b_rate = [n * steps * 4 / t for t in batch]
+        print(f"{n:>6} people: mesa {m_rate[0]:>10,.0f} ({m_rate[1]:>10,.0f}) | batch {b_rate[0]:>12,.0f} "
+              f"({b_rate[1]:>12,.0f}) | batch/mesa {b_rate[0] / m_rate[0]:6.1f}x ({b_rate[1] / m_rate[1]:.1f}x)")
     reps = 20 if args.quick else 100
-    s = scenario(1_000, steps)
-    mesa_cpu, mesa_wall = (s.n_people * s.steps / r for r in mesa_rates[1_000])
-    print(f"Mesa, 1,000 people x {s.steps} steps: {mesa_cpu * 1e3:.0f} ms CPU per run "
+    mesa_cpu, mesa_wall = per_run[1_000]
+    print(f"Mesa, 1,000 people x {steps} steps: {mesa_cpu * 1e3:.0f} ms CPU per run "
           f"({mesa_wall * 1e3:.0f} wall)")
     for threads in (1, os.cpu_count() or 1):
-        cpu, wall = timed(lambda n=threads: hlssim.run_many(s, seeds=range(reps), threads=n), repeats)
-        cpu, wall = cpu / reps, wall / reps
-        print(f"run_many {reps} x 1,000 people x {s.steps} steps, {threads} thread(s): "
+        cpu, wall = in_fresh_process("run_many", 1_000, steps, repeats, reps, threads)
+        print(f"run_many {reps} x 1,000 people x {steps} steps, {threads} thread(s): "
               f"{cpu * 1e3:.2f} ms CPU per run ({wall * 1e3:.2f} wall); vs Mesa per run "
               f"{mesa_cpu / cpu:.1f}x in CPU time, {mesa_wall / wall:.1f}x in wall time")
     gbs = bandwidth_gbs()
