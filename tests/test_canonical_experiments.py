@@ -49,3 +49,24 @@ def test_smoke_sweep_produces_its_report(path, tmp_path, capsys):
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert links and all((report.parent / link).is_file() for link in links)
     assert (out / "analysis" / "analysis.json").is_file()
+
+
+def test_regime_switch_hysteresis_needs_trust_dynamics(tmp_path):
+    """The hysteresis expectation of regime_switch.toml reads trust at months 59 and 79 (at_N
+    outputs): it passes in the quick form, and with trust dynamics switched off (trust frozen) it
+    fails, so it measures the mechanism, not the design."""
+    from hlssim.experiments import parse_spec
+    from hlssim.experiments.check import run_and_judge
+    from hlssim.scenario import read_toml
+
+    path = ROOT / "experiments" / "regime_switch.toml"
+    data = read_toml(path, "regime_switch", ValueError)
+    verdicts = {}
+    for trust in (True, False):
+        spec_data = dict(data) | {"base": dict(data["base"]) | {"mech_trust": trust}}
+        spec = parse_spec(spec_data, source="regime_switch", name="regime_switch").for_smoke()
+        judged = run_and_judge(spec, path, tmp_path / f"trust_{trust}")
+        (result,) = [v for v in judged.verdicts if v.expectation.name.startswith("hysteresis")]
+        verdicts[trust] = result
+    assert verdicts[True].passed and verdicts[True].estimate > 0.2
+    assert not verdicts[False].passed and verdicts[False].estimate == 0.0

@@ -48,6 +48,10 @@ def spec_of(**data):
     ({"outputs": {}}, "outputs: empty"),
     ({"outputs": {"happiness": "final"}}, "outputs.happiness: unknown metric"),
     ({"outputs": {"wellbeing_mean": "median"}}, "outputs.wellbeing_mean: median is not allowed; expected \"final\", \"mean\", \"mean_last_N\""),
+    ({"outputs": {"wellbeing_mean": ["final", "at_13"]}}, "outputs.wellbeing_mean: \"at_13\" is not allowed; runs last 12 steps, so expected at_1 to at_12"),
+    ({"outputs": {"wellbeing_mean": ["final", "at_0"]}}, "outputs.wellbeing_mean: at_0 is not allowed"),
+    ({"factors": {"steps": [8, 12]}, "base": {"n_people": 60, "n_workers": 6, "n_providers": 2},
+      "outputs": {"wellbeing_mean": ["final", "at_10"]}}, "\"at_10\" is not allowed; runs last 8 steps"),
     ({"base": {"complexity": 3}}, "base.complexity: 3 is not allowed; expected a number from 0 to 1"),
     ({"base": {"preset": "nope"}}, "base.preset: nope is not allowed"),
     ({"colour": "red"}, "colour: unknown; allowed keys are"),
@@ -71,6 +75,16 @@ def test_bad_spec_one_line_naming_field(data, words):
     message = str(info.value)
     assert words in message
     assert message.startswith("spec 'x.toml': ") and "\n" not in message
+
+
+def test_at_n_is_the_value_at_step_n_and_the_smoke_version_is_checked_too():
+    from hlssim.experiments.spec import Output
+
+    assert Output("wellbeing_mean", "at", 3).value(np.array([0.1, 0.2, 0.3, 0.4])) == 0.3
+    assert Output("wellbeing_mean", "at", 3).name == "wellbeing_mean:at_3"
+    assert spec_of(outputs={"wellbeing_mean": ["final", "at_12"]})  # the full form is fine
+    with pytest.raises(SpecError, match="smoke: outputs.wellbeing_mean: .* runs last 6 steps"):
+        spec_of(outputs={"wellbeing_mean": ["final", "at_12"]}, smoke={"base": {"steps": 6}})
 
 
 def test_design_point_that_is_no_valid_scenario_is_rejected_before_runs():

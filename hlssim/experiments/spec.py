@@ -21,8 +21,8 @@ naming the field, the value and what is allowed. The format (``experiments/READM
     target_pressure = {low = 0, high = 1}        # a range, for lhs/sobol/morris
     audit_rate = {low = 0, high = 0.4, levels = 5}   # evenly spaced levels
 
-    [outputs]                      # per metric: "final", "mean" (all steps), "mean_last_N" or
-    wellbeing_mean = ["final", "mean_last_12", "trajectory"]  # every step ("trajectory")
+    [outputs]                      # per metric: "final", "mean" (all steps), "mean_last_N",
+    wellbeing_mean = ["final", "mean_last_12", "trajectory"]  # "at_N" (step N), or every step
 
 With ``compare = ["npm_targets", "hls"]`` (instead of a ``preset`` factor) every point the sampler
 makes runs under each listed regime, with the same seeds: a paired comparison.
@@ -75,7 +75,7 @@ _TOP_KEYS = ("name", "description", "sampler", "samples", "morris_levels", "repl
              "expect")
 _SMOKE_KEYS = ("replications", "samples", "max_levels", "base")
 _RANGE_KEYS = ("low", "high", "levels")
-_STAT = re.compile(r"^(final|mean|mean_last_([1-9][0-9]*)|trajectory)$")
+_STAT = re.compile(r"^(final|mean|mean_last_([1-9][0-9]*)|at_([1-9][0-9]*)|trajectory)$")
 #: A case's regime, named where a preset may be: ``CASE/KEY`` (``models/cases/CASE.toml``).
 CASE_SEP = "/"
 
@@ -129,13 +129,14 @@ class Factor:
 
 @dataclass(frozen=True)
 class Output:
-    """One value kept per run: a metric's ``final`` value, its ``mean`` over every step, or its
-    ``mean_last`` over the last ``window`` steps (all steps if a run is shorter); or, for
+    """One value kept per run: a metric's ``final`` value, its ``mean`` over every step, its
+    ``mean_last`` over the last ``window`` steps (all steps if a run is shorter), or its value
+    ``at`` step ``window`` (1 is the first month: before and after a regime switch, say); or, for
     ``trajectory``, its value at every step (stored apart, see ``store.py``)."""
 
     metric: str
-    stat: str  # "final", "mean", "mean_last" or "trajectory"
-    window: int | None = None
+    stat: str  # "final", "mean", "mean_last", "at" or "trajectory"
+    window: int | None = None  # mean_last: how many steps; at: which step
 
     @property
     def is_trajectory(self) -> bool:
@@ -150,6 +151,8 @@ class Output:
             return float(column[-1])
         if self.stat == "mean":
             return float(np.mean(column))
+        if self.stat == "at":
+            return float(column[self.window - 1])
         return float(np.mean(column[-self.window:]))
 
 
@@ -334,7 +337,24 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
     return spec
 
 
+def _check_steps(spec: ExperimentSpec, source: str) -> None:
+    """An ``at_N`` output needs every run to last N steps or more."""
+    wanted = [o for o in spec.outputs if o.stat == "at"]
+    if not wanted:
+        return
+    steps_factor = next((f for f in spec.factors if f.name == "steps"), None)
+    if steps_factor is not None:
+        steps = int(min(steps_factor.levels) if steps_factor.levels else steps_factor.low)
+    else:
+        steps = int(spec.base.get("steps", PARAMETERS["steps"].default))
+    for out in wanted:
+        if out.window > steps:
+            raise SpecError(f"{source}: outputs.{out.metric}: \"at_{out.window}\" is not allowed; "
+                            f"runs last {steps} steps, so expected at_1 to at_{steps}")
+
+
 def _check_sampler(spec: ExperimentSpec, source: str) -> None:
+    _check_steps(spec, source)
     if spec.sampler == "grid":
         if spec.samples is not None:
             raise SpecError(f"{source}: samples: {spec.samples} is not allowed with sampler grid; "
@@ -508,9 +528,14 @@ def _outputs(table: Mapping[str, Any], source: str) -> tuple[Output, ...]:
             m = _STAT.match(stat) if isinstance(stat, str) else None
             if m is None:
                 raise SpecError(f"{source}: {field}: {_shown(stat)} is not allowed; expected "
-                                "\"final\", \"mean\", \"mean_last_N\" (N a whole number of steps) "
-                                "or \"trajectory\"")
-            out = Output(metric, "mean_last", int(m.group(2))) if m.group(2) else Output(metric, stat)
+                                "\"final\", \"mean\", \"mean_last_N\" (N a whole number of steps), "
+                                "\"at_N\" (the value at step N) or \"trajectory\"")
+            if m.group(2):
+                out = Output(metric, "mean_last", int(m.group(2)))
+            elif m.group(3):
+                out = Output(metric, "at", int(m.group(3)))
+            else:
+                out = Output(metric, stat)
             outputs[out.name] = out
     if all(o.is_trajectory for o in outputs.values()):
         raise SpecError(f"{source}: outputs: only trajectories; expected at least one \"final\", "
