@@ -505,13 +505,14 @@ def sweep_page() -> None:
         if st.session_state.get(key) not in options:  # another folder: start afresh
             st.session_state[key] = firsts[key]
     cols = st.columns(2)
+    own_model = bool(spec.model)
     output = cols[0].selectbox("Output", outputs, key="sweep:output", format_func=lambda o:
-                               f"{describe_output(o)} ({o})")
+                               f"{describe_output(o, own_model)} ({o})")
     factor = cols[1].selectbox("Against", factors, key="sweep:factor", format_func=factor_label)
     levels = levels_of(data, factor) is not None
     summary = factor_summary(data, output, factor)
-    st.vega_lite_chart(summary, chart_spec(summary, factor, output, levels), theme=None,
-                       key="sweep:chart")
+    st.vega_lite_chart(summary, chart_spec(summary, factor, output, levels, own_model=own_model),
+                       theme=None, key="sweep:chart")
     st.caption(("At each value of the setting: the mean over the runs there (and so over the "
                 "other settings' values); bars or shading: its 95% interval." if levels else
                 "Each design point: its mean over its replications, with the 95% interval when "

@@ -148,10 +148,11 @@ def factor_summary(data: SweepData, output: str, factor: str) -> pd.DataFrame:
 
 
 def chart_spec(summary: pd.DataFrame, factor: str, output: str, levels: bool,
-               width: int = 760, height: int = 420) -> dict:
+               width: int = 760, height: int = 420, own_model: bool = False) -> dict:
     """A Vega-Lite spec for :func:`factor_summary` data: a colour (Okabe-Ito) and a point shape
     per regime; lines joining levels with a shaded 95% interval, or for a sampled range each
-    point's mean with its interval as a bar. Large text, for a projector."""
+    point's mean with its interval as a bar. Large text, for a projector. ``own_model``: the
+    output is a user's stock-flow model's (its title counts saved times, not months)."""
     names = list(dict.fromkeys(summary["regime"]))
     nominal = levels and any(isinstance(v, str) for v in summary["x"])
     legend = {"orient": "top", "labelLimit": 600, "symbolSize": 300, "symbolOpacity": 1,
@@ -188,7 +189,7 @@ def chart_spec(summary: pd.DataFrame, factor: str, output: str, levels: bool,
                                 "tooltip": tooltip}})
     return {
         "width": width, "height": height, "layer": layers,
-        "title": {"text": describe_output(output), "fontSize": 18, "anchor": "start"},
+        "title": {"text": describe_output(output, own_model), "fontSize": 18, "anchor": "start"},
         "config": {"axis": {"labelFontSize": 15, "titleFontSize": 16, "titleLimit": 600},
                    "legend": {"labelFontSize": 16}},
     }

@@ -54,6 +54,7 @@ BAD = [
     ({"base": {"Duration": 4}}, "factors.duration:", "also set in [base]"),
     ({"outputs": {"Recoverd": "final"}}, "outputs.Recoverd:", "did you mean 'Recovered', 'Recovering'?"),
     ({"outputs": {"Recovered": "max"}}, "outputs.Recovered:", "expected \"final\", \"mean\" or \"mean_last_N\""),
+    ({"outputs": {"Recovered": "at_5"}}, "outputs.Recovered: at_5 is not allowed", "mean_last_N"),
     ({"replications": 3}, "replications: 3", "runs deterministically"),
     ({"engine": "mesa"}, "engine: mesa", "not allowed with a model"),
     ({"preset": "hls"}, "preset: unknown", "allowed keys are"),
@@ -210,3 +211,7 @@ def test_the_sir_example_sweeps_and_analyses(tmp_path, capsys):
     idx = _indices(out)
     assert {f for (_, f, _) in idx.index} == {"Contact Infectivity", "Duration"}
     assert {o for (o, _, _) in idx.index} == {"Recovered:final", "Infectious:mean", "Infectious:final"}
+    assert main(["report", str(out)]) == 0
+    report = (out / "report" / "report.md").read_text()
+    assert "Recovered, at the final saved time." in report and "month" not in report
+    assert "hlssim run --model MODEL" in report and "--seed" not in report

@@ -177,8 +177,9 @@ def test_a_sweep_over_a_users_own_model_has_one_series(sir):
     assert summary["low"].isna().all()  # one run per point: no interval
     means = data.means[data.means["output"] == "Recovered:final"].sort_values("Duration")
     assert np.allclose(summary["mean"], means["mean"])
-    spec = chart_spec(summary, "Duration", "Recovered:final", levels=False)
+    spec = chart_spec(summary, "Duration", "Recovered:final", levels=False, own_model=True)
     assert spec["layer"][0]["mark"]["type"] == "rule"
+    assert spec["title"]["text"] == "Recovered, at the final saved time"
     analyze(sir)
     assert any("No scenario discovery" in t for t in discovery_text(saved_analysis(open_sweep(sir))))
 

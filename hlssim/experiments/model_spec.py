@@ -204,7 +204,7 @@ def _outputs(model: ExternalModel, table: Mapping[str, Any], source: str) -> tup
             raise SpecError(f"{source}: {field}: empty; expected \"final\", \"mean\" or \"mean_last_N\"")
         for stat in stats:
             m = _STAT.match(stat) if isinstance(stat, str) else None
-            if m is None or stat == "trajectory":
+            if m is None or stat == "trajectory" or m.group(3):  # at_N: hlssim's months only
                 raise SpecError(f"{source}: {field}: {_shown(stat)} is not allowed; expected \"final\", "
                                 "\"mean\" or \"mean_last_N\" (N a whole number of saved times)")
             out = Output(v.name, "mean_last", int(m.group(2))) if m.group(2) else Output(v.name, stat)

@@ -34,19 +34,29 @@ MAX_POINT_ROWS = 40
 _METRICS = {m.name: m for m in METRICS}
 
 
-def describe_output(name: str) -> str:
-    """``wellbeing_mean:mean_last_12`` -> ``True wellbeing (mean), mean over the last 12 months``."""
+def describe_output(name: str, own_model: bool = False) -> str:
+    """``wellbeing_mean:mean_last_12`` -> ``True wellbeing (mean), mean over the last 12 months``.
+
+    ``own_model``: the output of a user's stock-flow model, whose table rows are its saved times
+    (``Recovered:final`` -> ``Recovered, at the final saved time``)."""
     metric, _, stat = name.partition(":")
-    label = _METRICS[metric].label if metric in _METRICS else metric
+    label = _METRICS[metric].label if metric in _METRICS and not own_model else metric
+    unit = "saved time" if own_model else "month"
     if stat == "final":
-        how = "in the last month"
+        how = f"at the final {unit}" if own_model else "in the last month"
     elif stat == "mean":
-        how = "mean over every month"
+        how = f"mean over every {unit}"
     elif stat.startswith("mean_last_"):
-        how = f"mean over the last {stat.removeprefix('mean_last_')} months"
+        how = f"mean over the last {stat.removeprefix('mean_last_')} {unit}s"
+    elif stat.startswith("at_"):
+        how = f"at {unit} {stat.removeprefix('at_')}"
     else:
         how = stat
     return f"{label}, {how}"
+
+
+def _own_model(data: SweepData) -> bool:
+    return bool(getattr(data.spec, "model", None))
 
 
 def _interval(values: pd.Series) -> tuple[float, float, float, int]:
@@ -111,7 +121,7 @@ def output_figure(data: SweepData, output: str, path: Path) -> Path:
         ax.axis("off")
     if split and panels != ["preset"]:
         axes.flat[0].legend(fontsize=9, loc="best")
-    fig.suptitle(describe_output(output), fontsize=12)
+    fig.suptitle(describe_output(output, _own_model(data)), fontsize=12)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -254,9 +264,12 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
         lines += [(f"**This sweep is not finished** ({data.manifest.get('status')}): the results "
                   "below use the runs stored so far."), ""]
     lines += ["## Design", "", _design_table(data), "",
-              ("Each run's seed is stored with its rows: `hlssim run --seed SEED --set NAME=VALUE ...` "
-              "with the run's factor values repeats it alone. The rows are in `results/` "
-              "(Parquet; `pandas.read_parquet(\"results\")` reads them)."), "",
+              (("Each run is `hlssim run --model MODEL --set NAME=VALUE ...` with the run's factor "
+                "values (a stock-flow model draws nothing at random: no seed). " if _own_model(data)
+                else "Each run's seed is stored with its rows: `hlssim run --seed SEED --set "
+                "NAME=VALUE ...` with the run's factor values repeats it alone. ")
+               + "The rows are in `results/` (Parquet; `pandas.read_parquet(\"results\")` reads "
+               "them)."), "",
               "## Results", "",
               ("Each figure shows one output against each factor: at each level the mean over the "
               "runs there (and so over the other factors' values), with a 95% interval; for a "
@@ -264,7 +277,7 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
               ""]
     for output in data.outputs:
         fig = output_figure(data, output, figures / f"{safe_name(output)}.png")
-        lines += [f"### {output}", "", f"{describe_output(output)}.", "",
+        lines += [f"### {output}", "", f"{describe_output(output, _own_model(data))}.", "",
                   f"![{output}]({_rel(fig, out)})", "", _markdown(output_table(data, output)), ""]
     lines += _analysis_section(analysis, out, data.folder)
     return write_text("\n".join(lines).rstrip() + "\n", out / "report.md")
