@@ -317,6 +317,12 @@ def monthly_cost(scenario, regime, leavers, tendered):
     return staff + oversight + recruitment + tendering
 
 
+def _row_means(x: np.ndarray) -> np.ndarray:
+    """``x.mean(axis=1)`` for float rows, bit for bit (numpy's mean is this sum over this
+    count), without ``mean``'s bookkeeping, which costs more than the sum on small arrays."""
+    return np.add.reduce(x, axis=1) / x.shape[1]
+
+
 def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: float) -> dict[str, np.ndarray]:
     """Every metric, one value per replication."""
     line = scenario.outcome_line
@@ -341,31 +347,31 @@ def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: flo
         "reported_indicator": reported_share,
         "goodhart_gap": reported_share - true_share,
         "indicator_outcome_corr": _corr(S["sxx"], S["syy"], S["sxy"]),
-        "gaming_share": a.gaming_time.mean(axis=1),
+        "gaming_share": _row_means(a.gaming_time),
         "misreport_rate": np.where(reported_total > 0, misreported / safe_reported, 0.0),
         "creamed_share": S["parked"] / n,
-        "motivation_mean": a.motivation.mean(axis=1),
-        "stress_mean": a.stress.mean(axis=1),
+        "motivation_mean": _row_means(a.motivation),
+        "stress_mean": _row_means(a.stress),
         "turnover_rate": a.leavers / nw,
-        "trust_commissioner_provider": a.trust_cp.mean(axis=1),
-        "trust_manager_worker": a.trust_mw.mean(axis=1),
+        "trust_commissioner_provider": _row_means(a.trust_cp),
+        "trust_manager_worker": _row_means(a.trust_mw),
         "trust_worker_person": S["trust_wp"] / n,
         "knowledge_accuracy": S["knows"] / n,
-        "system_barriers": a.barriers.mean(axis=1),
+        "system_barriers": _row_means(a.barriers),
         "failure_demand": fd_sum / (n + fd_sum),
-        "admin_time_share": a.admin.mean(axis=1),
+        "admin_time_share": _row_means(a.admin),
         "cost_total": cost,
         "cost_per_wellbeing": cost / np.maximum(S["wellbeing"], 1e-9),
         "true_indicator": true_share,
-        "gaming_intensity": a.gaming.mean(axis=1),
-        "substitution_share": 0.4 * a.gaming.mean(axis=1) * mech_substitution,
+        "gaming_intensity": _row_means(a.gaming),
+        "substitution_share": 0.4 * _row_means(a.gaming) * mech_substitution,
         "threshold_focus": np.where(total_effort > 0, S["near_effort"] / safe_effort, 0.0),
-        "ratchet_withheld": a.withheld.mean(axis=1),
-        "direct_time_share": a.direct.mean(axis=1),
+        "ratchet_withheld": _row_means(a.withheld),
+        "direct_time_share": _row_means(a.direct),
         "help_fit": S["fit"] / n,
         "neglect_share": (a.knave * a.n_case).sum(axis=1) / n,
-        "provider_quality": a.quality.mean(axis=1),
-        "gaming_culture": a.culture.mean(axis=1),
+        "provider_quality": _row_means(a.quality),
+        "gaming_culture": _row_means(a.culture),
         "target_current": a.target,
         "bunching_reported": _bunching(a.reported_value, line),
         "bunching_true": _bunching(w, line),
