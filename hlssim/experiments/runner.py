@@ -88,8 +88,12 @@ class ChunkRows(NamedTuple):
 
 def default_chunk_runs(n_runs: int, workers: int, replications: int = 1) -> int:
     """Runs per chunk: a point's replicates together (one vectorised pass with the batch engine),
-    else enough chunks to keep every worker busy; at most 256 runs."""
-    spread = math.ceil(n_runs / (4 * max(1, workers)))
+    else two chunks per worker; at most 256 runs.
+
+    Each chunk costs a Dask round trip and the client's bookkeeping, which on a 2-core machine
+    compete with the workers: with four chunks per worker, scaling at 2 workers fell to 82-84%
+    once the batch engine ran twice as fast; with two it is 90-92% (benchmarks/bench_sweep.py)."""
+    spread = math.ceil(n_runs / (2 * max(1, workers)))
     return max(1, min(256, max(replications, spread)))
 
 
