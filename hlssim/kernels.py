@@ -117,6 +117,19 @@ def group_max(values, group, n_groups):
 
 
 @register_jitable
+def _best_believed(belief, r, i):
+    """Person ``i``'s best-believed approach in replication ``r``: the first largest belief (as
+    ``belief.index(max(belief))`` in the Mesa engine)."""
+    a = 0
+    best = belief[r, i, 0]
+    for k in range(1, belief.shape[2]):
+        if belief[r, i, k] > best:
+            best = belief[r, i, k]
+            a = k
+    return a
+
+
+@register_jitable
 def _plan_rep(r, n_case, provider_of, direct, effort_w, allocating, gaming, explore_p, focus_w,
                 quality, failure_demand, observed, belief, trust_wp, need,
                 draws, at_standard, at_explore, at_pick,
@@ -178,12 +191,7 @@ def _plan_rep(r, n_case, provider_of, direct, effort_w, allocating, gaming, expl
         elif draws[at_explore + i] < explore_p[r, w]:
             a = D.pick(draws[at_pick + i], n_approaches)
         else:
-            a = 0
-            best = belief[r, i, 0]
-            for k in range(1, n_approaches):
-                if belief[r, i, k] > best:
-                    best = belief[r, i, k]
-                    a = k
+            a = _best_believed(belief, r, i)
         f = R.fit_of(a, need[r, i], misfit_effect)
         approach[r, i] = a
         fit[r, i] = R.collaboration_cover(f, collaboration_time, alliance, complexity)
@@ -343,17 +351,11 @@ def _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profi
 @_jit
 def knows_need(belief, need):
     """Whether each person's best-believed approach (the first largest belief) is their need."""
-    n_reps, n_people, n_approaches = belief.shape
+    n_reps, n_people, _ = belief.shape
     out = np.empty((n_reps, n_people), dtype=np.bool_)
     for r in range(n_reps):
         for i in range(n_people):
-            a = 0
-            best = belief[r, i, 0]
-            for k in range(1, n_approaches):
-                if belief[r, i, k] > best:
-                    best = belief[r, i, k]
-                    a = k
-            out[r, i] = a == need[r, i]
+            out[r, i] = _best_believed(belief, r, i) == need[r, i]
     return out
 
 
