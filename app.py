@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -407,12 +408,23 @@ def about_page() -> None:
 
 # --- page: causal loop diagram ------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False)
-def loop_diagram() -> Diagram:
-    """The stock-flow model's diagram, built once per server (it runs PySD: seconds, not ms)."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def loop_diagram(model: str = "", signature: tuple = ()) -> Diagram:
+    """A stock-flow model's diagram (the project's, or the Vensim file at ``model``), built once
+    per server and version of the file (``signature``; it runs PySD: seconds, not ms)."""
     from hlssim.loop_diagram import build
 
-    return build()
+    return build(model) if model else build()
+
+
+def _file_signature(path: str) -> tuple:
+    """What changes when the file at ``path`` does (size and time), so its cached diagram is
+    redrawn after an edit; empty if there is no such file (the diagram then says so)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return ()
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def loops_page() -> None:
@@ -424,10 +436,17 @@ def loops_page() -> None:
         "**vermillion (orange-red) −** when it means less. Boxes are stocks, the things that build up over time (trust, "
         "motivation, knowledge, wellbeing). Where arrows close a circle there is a feedback loop, "
         "and the loops are why the two regimes drift apart over the years.")
+    with st.expander("Draw your own stock-flow model instead"):
+        model = st.text_input(
+            "Vensim model (.mdl)", key="loops:model", persist_state=PERSIST,
+            placeholder="tests/sd_test_models/SIR/SIR.mdl",
+            help="A path relative to where the app was started, or absolute; empty for the "
+                 "project's model. The command `hlssim diagram --model FILE --out cld.png` "
+                 "draws the same.").strip()
     try:
         with st.spinner("Drawing the diagram from the model's equations (once per server; it "
                         "takes some seconds)..."):
-            diagram = loop_diagram()
+            diagram = loop_diagram(model, _file_signature(model) if model else ())
     except HlssimError as err:
         st.error(f"The diagram can't be drawn: {err}")
         return

@@ -177,6 +177,8 @@ def causal_graph(model: str | Path = DEFAULT_MODEL, points: int = 4,
     """
     import networkx as nx
 
+    if Path(str(model)).suffix.lower() == ".xmile":
+        raise HlssimError(f"{model}: the diagram reads Vensim .mdl files only (not XMILE)")
     eqs = {n: e for n, e in read_mdl(model).items() if n not in CONTROL_NAMES}
     constants = {n for n, e in eqs.items() if _NUMBER.match(e.expression)}
     variables = [n for n in eqs if n not in constants]

@@ -240,6 +240,23 @@ def test_loops_page_shows_the_diagram_and_the_named_loops():
     assert "**Reinforcing.**" in text and "**Balancing.**" in text
 
 
+def test_loops_page_draws_a_users_own_model():
+    """A Vensim model of one's own: its diagram and loop counts; a bad path or an XMILE file is
+    one clear message, not a traceback."""
+    sir = Path(APP).parent / "tests" / "sd_test_models" / "SIR"
+    at = visit("loops")
+    at.text_input(key="loops:model").input(str(sir / "SIR.mdl")).run()
+    assert not at.exception and not at.error
+    assert len(at.image) == 1
+    assert "SIR.mdl: 5 variables, 7 links, 3 feedback loops (1 reinforcing, 2 balancing" in \
+        at.image[0].proto.imgs[0].caption
+    assert any("names no loops" in i.value for i in at.info)
+    for bad, words in ((sir / "nope.mdl", "no such file"), (sir / "SIR.xmile", ".mdl files only")):
+        at.text_input(key="loops:model").input(str(bad)).run()
+        assert not at.exception
+        assert len(at.error) == 1 and words in at.error[0].value, [e.value for e in at.error]
+
+
 @pytest.fixture(scope="module")
 def crossover_sweep(tmp_path_factory) -> Path:
     """The crossover experiment's smoke version, run serially (a few seconds)."""

@@ -210,3 +210,13 @@ def test_hlssim_diagram_prints_the_named_loops(small_model, tmp_path, capsys):
     assert ("main loops:\n  B crowding limit: crowding -> lifetime -> deaths -> population -> crowding"
             in printed)
     assert printed.count("crowding -> lifetime") == 1  # not listed again among the other loops
+
+
+def test_an_xmile_model_is_refused_in_one_line(tmp_path, capsys):
+    from pathlib import Path
+
+    sir = Path(__file__).parent / "sd_test_models" / "SIR" / "SIR.xmile"
+    assert main(["diagram", "--model", str(sir), "--out", str(tmp_path / "d.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "reads Vensim .mdl files only" in err
+    assert not (tmp_path / "d.png").exists()
