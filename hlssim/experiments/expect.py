@@ -428,20 +428,8 @@ def _parse_one(index: int, table: Any, spec: ExperimentSpec, field_: str) -> Exp
         raise _error(f"{field_}.confidence: {confidence!r} is not allowed; expected a number from "
                      "0.5 up to (not including) 1")
     values["confidence"] = float(confidence)
-    where = table.get("where", {})
-    if not isinstance(where, Mapping):
-        raise _error(f"{field_}.where: expected a table of factor = level")
-    for name, value in where.items():
-        if name not in factors or factors[name].levels is None:
-            raise _error(f"{field_}.where.{name}: not allowed; expected a factor with levels "
-                         f"({', '.join(n for n, f in factors.items() if f.levels) or 'none'})")
-        if name in (values.get("by"), values.get("along")):
-            raise _error(f"{field_}.where.{name}: also the factor compared along or between; "
-                         "expected a different factor")
-        if not _has_level(factors[name], value):
-            raise _error(f"{field_}.where.{name}: {value!r} is not a level; expected one of "
-                         f"{', '.join(map(_fmt, factors[name].levels))}")
-    values["where"] = dict(where)
+    values["where"] = _where(table.get("where", {}), factors, field_,
+                             compared=(values.get("by"), values.get("along")))
     expectation = Expectation(**values)
     _check_design(expectation, spec, field_)
     return expectation
@@ -465,19 +453,28 @@ def _terms(raw: Any, spec: ExperimentSpec, output: str, field_: str
         weight = term.get("weight")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight == 0:
             raise _error(f"{at}.weight: {weight!r} is not allowed; expected a non-zero number")
-        where = term.get("where", {})
-        if not isinstance(where, Mapping):
-            raise _error(f"{at}.where: expected a table of factor = level")
-        for name, value in where.items():
-            if name not in factors or factors[name].levels is None:
-                raise _error(f"{at}.where.{name}: not allowed; expected a factor with levels "
-                             f"({', '.join(n for n, f in factors.items() if f.levels) or 'none'})")
-            if not _has_level(factors[name], value):
-                raise _error(f"{at}.where.{name}: {value!r} is not a level; expected one of "
-                             f"{', '.join(map(_fmt, factors[name].levels))}")
+        where = _where(term.get("where", {}), factors, at)
         out = _output(term["output"], spec, at) if "output" in term else output
-        terms.append((float(weight), out, dict(where)))
+        terms.append((float(weight), out, where))
     return tuple(terms)
+
+
+def _where(where: Any, factors: Mapping[str, Any], at: str, compared: tuple = ()) -> dict[str, Any]:
+    """A ``where`` cell checked: a table of factor = level, each a factor with levels (none of
+    ``compared``, the factors an expectation compares along or between) and one of its levels."""
+    if not isinstance(where, Mapping):
+        raise _error(f"{at}.where: expected a table of factor = level")
+    for name, value in where.items():
+        if name not in factors or factors[name].levels is None:
+            raise _error(f"{at}.where.{name}: not allowed; expected a factor with levels "
+                         f"({', '.join(n for n, f in factors.items() if f.levels) or 'none'})")
+        if name in compared:
+            raise _error(f"{at}.where.{name}: also the factor compared along or between; "
+                         "expected a different factor")
+        if not _has_level(factors[name], value):
+            raise _error(f"{at}.where.{name}: {value!r} is not a level; expected one of "
+                         f"{', '.join(map(_fmt, factors[name].levels))}")
+    return dict(where)
 
 
 def _factors(spec: ExperimentSpec) -> dict[str, Any]:
