@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from resume_check import assert_resume_after_sigkill_equals_a_whole_sweep
 
 import hlssim
 from hlssim.errors import HlssimError
@@ -112,39 +111,11 @@ def test_store_refuses_another_experiment_or_a_foreign_folder(tmp_path):
         ResultStore(tmp_path / "other").check(small_spec())
 
 
-RESUMABLE = """
-import sys
-from hlssim.experiments import parse_spec
-from hlssim.experiments.sweep import sweep
-spec = parse_spec({spec!r})
-sweep(spec, sys.argv[1], chunk_runs=1)
-"""
-
-
 def test_resume_after_sigkill_equals_an_uninterrupted_sweep(tmp_path):
     data = {"base": BASE | {"n_people": 150, "n_workers": 10, "steps": 30},
             "factors": {"complexity": {"low": 0.1, "high": 0.9, "levels": 30}}, "replications": 1,
             "root_seed": 5, "outputs": OUTPUTS}
-    script = tmp_path / "sweep.py"
-    script.write_text(RESUMABLE.format(spec=data))
-    out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((out / "results").glob("part-*"))) < 3:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done_before = len(list((out / "results").glob("part-*.parquet")))
-    assert 3 <= done_before < 30, "the sweep should have been killed part way"
-    assert read_manifest(out)["status"] == "running"
-    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)
-    manifest = read_manifest(out)
-    assert manifest["status"] == "complete" and manifest["sessions"][-1]["runs_resumed"] >= done_before
-    sweep(parse_spec(data), tmp_path / "whole")
-    resumed = read_results(out)
-    assert not resumed.duplicated(["run_id", "output"]).any()
-    pd.testing.assert_frame_equal(resumed, read_results(tmp_path / "whole"), check_exact=True)
+    assert_resume_after_sigkill_equals_a_whole_sweep(data, 30, tmp_path, timeout=60)
 
 
 def _dask_cli():

@@ -4,16 +4,12 @@ rows equal direct runs of the model, Dask equals serial, a SIGKILLed sweep resum
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from resume_check import assert_resume_after_sigkill_equals_a_whole_sweep
 
 from hlssim.cli import main
 from hlssim.experiments import parse_spec
@@ -133,39 +129,11 @@ def test_local_dask_cluster_equals_serial(tmp_path):
                                   check_exact=True)
 
 
-RESUMABLE = """
-import sys
-from hlssim.experiments import parse_spec
-from hlssim.experiments.sweep import sweep
-spec = parse_spec({spec!r})
-sweep(spec, sys.argv[1], chunk_runs=1)
-"""
-
-
 def test_resume_after_sigkill_equals_an_uninterrupted_sweep(tmp_path):
     data = {"model": SIR, "base": {"TIME STEP": 0.0625, "SAVEPER": 1},
             "factors": {"Duration": {"low": 2, "high": 10, "levels": 40}},
             "outputs": {"Recovered": "final", "Infectious": "mean"}}
-    script = tmp_path / "sweep.py"
-    script.write_text(RESUMABLE.format(spec=data))
-    out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((out / "results").glob("part-*"))) < 3:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done_before = len(list((out / "results").glob("part-*.parquet")))
-    assert 3 <= done_before < 40, "the sweep should have been killed part way"
-    assert read_manifest(out)["status"] == "running"
-    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)
-    manifest = read_manifest(out)
-    assert manifest["status"] == "complete" and manifest["sessions"][-1]["runs_resumed"] >= done_before
-    sweep(parse_spec(data), tmp_path / "whole")
-    resumed = read_results(out)
-    assert not resumed.duplicated(["run_id", "output"]).any()
-    pd.testing.assert_frame_equal(resumed, read_results(tmp_path / "whole"), check_exact=True)
+    assert_resume_after_sigkill_equals_a_whole_sweep(data, 40, tmp_path, timeout=120)
 
 
 def _indices(folder: Path, column: str = "value") -> pd.Series:
