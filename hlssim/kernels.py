@@ -12,8 +12,9 @@ results agree with the Mesa engine to the last bit or nearly (``tests/test_batch
 kernels read them.
 
 Compiled code is cached on disk (``cache=True``, in ``__pycache__`` or numba's user-wide cache);
-the cache is keyed on the contents of this file, :mod:`hlssim.rules` and :mod:`hlssim.draws`
-together (:class:`_RulesAwareLocator`), so editing a rule recompiles the kernels.
+the cache is keyed on the contents of this file, :mod:`hlssim.rules`, :mod:`hlssim.draws` and
+:mod:`hlssim.metrics` together (:class:`_RulesAwareLocator`), so editing a rule recompiles the
+kernels.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from numba.core.errors import NumbaExperimentalFeatureWarning
 from numba.extending import register_jitable
 
 from hlssim import draws as D
+from hlssim import metrics as M
 from hlssim import rules as R
 
 # The rules' scalar-or-array test (isinstance) is an experimental numba feature; it is resolved at
@@ -40,9 +42,12 @@ for _module in (R, D):
     for _name, _fn in inspect.getmembers(_module, inspect.isfunction):
         if _fn.__module__ == _module.__name__:
             register_jitable(_fn)
+for _name in M._COMPILED_ROW_FUNCTIONS:
+    register_jitable(getattr(M, _name))
 
 _HERE = Path(__file__).resolve()
-_SOURCES = (_HERE, Path(R.__file__).resolve(), Path(D.__file__).resolve())
+_SOURCES = (_HERE, Path(R.__file__).resolve(), Path(D.__file__).resolve(),
+            Path(M.__file__).resolve())
 
 
 def _sources_stamp() -> str:

@@ -158,224 +158,335 @@ class StateArrays:
     tendered: np.ndarray
 
 
-#: What :func:`_people_sums` adds up over people, per replication, in this order.
-_SUMS = ("wellbeing", "over_line", "reported", "sxx", "syy", "sxy", "parked", "trust_wp", "knows",
-         "fit", "effort", "near_effort", "failure_demand")
-_AT = {name: k for k, name in enumerate(_SUMS)}
 BUNCHING_WIDTH = 0.05
 
-
-@_jit
-def _people_sums(wellbeing, reported_value, planned_on, effort, failure_demand, park, trust_wp, fit,
-                 knows, line):
-    """Every sum over people the metrics need, in one pass (two for the correlation), each added
-    in person order: (replications, len(_SUMS)). The correlation of reported value and wellbeing
-    uses centred sums: (x - mean x)^2, (y - mean y)^2 and their product."""
-    n_reps, n = wellbeing.shape
-    out = np.zeros((n_reps, 13))
-    for r in range(n_reps):
-        s_w = s_over = s_x = s_parked = s_trust = s_knows = s_fit = s_effort = s_near = s_fd = 0.0
-        for i in range(n):
-            w = wellbeing[r, i]
-            e = effort[r, i]
-            gap = line - planned_on[r, i]
-            s_w += w
-            s_over += w > line
-            s_x += reported_value[r, i]
-            s_parked += 1.0 - park[r, i]
-            s_trust += trust_wp[r, i]
-            s_knows += knows[r, i]
-            s_fit += fit[r, i]
-            s_effort += e
-            s_near += e if (gap > 0 and gap < 0.1) else 0.0
-            s_fd += failure_demand[r, i]
-        mx = s_x / n
-        my = s_w / n
-        sxx = syy = sxy = 0.0
-        for i in range(n):
-            dx = reported_value[r, i] - mx
-            dy = wellbeing[r, i] - my
-            sxx += dx * dx
-            syy += dy * dy
-            sxy += dx * dy
-        o = out[r]
-        o[0], o[1], o[2], o[3], o[4], o[5], o[6] = s_w, s_over, s_x, sxx, syy, sxy, s_parked
-        o[7], o[8], o[9], o[10], o[11], o[12] = s_trust, s_knows, s_fit, s_effort, s_near, s_fd
-    return out
+# --- the metrics of one replication, compiled -------------------------------------------------------
+# Plain functions, compiled by numba where they are called from compiled code (hlssim.kernels
+# registers every name in _COMPILED_ROW_FUNCTIONS): the batch engine's month kernel calls
+# _metrics_row for each replication, and metrics_from_arrays (the Mesa engine's way in) calls the
+# same function through _metrics_rows, so a metric has one definition for both engines.
 
 
-def _corr(sxx: np.ndarray, syy: np.ndarray, sxy: np.ndarray) -> np.ndarray:
-    """Pearson correlation from centred sums; 0 where either variable is constant."""
-    constant = (sxx == 0) | (syy == 0)
-    denom = np.sqrt(np.where(constant, 1.0, sxx * syy))
-    return np.where(constant, 0.0, np.clip(sxy / denom, -1.0, 1.0))
+def _block_sum(x, start, n):
+    """Sum of ``x[start:start + n]`` (n at most 128) as numpy adds a block: one by one below 8
+    values, else eight running sums combined in pairs, then the remainder."""
+    if n < 8:
+        res = 0.0
+        for i in range(start, start + n):
+            res += x[i]
+        return res
+    r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
+    r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
+    i = start + 8
+    stop = start + n - n % 8
+    while i < stop:
+        r0 += x[i]
+        r1 += x[i + 1]
+        r2 += x[i + 2]
+        r3 += x[i + 3]
+        r4 += x[i + 4]
+        r5 += x[i + 5]
+        r6 += x[i + 6]
+        r7 += x[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < start + n:
+        res += x[i]
+        i += 1
+    return res
 
 
-@_jit
-def _three_bin_counts(values, e0, e1, e2, e3):
-    """Row-wise counts of values in the bins (e0, e1], (e1, e2] and (e2, e3] (ascending edges):
-    (replications, 3). Branch-free: a value's bin is a comparison, not a jump, so values spread
-    around the bins cost no mispredicted branches."""
-    n_reps, n = values.shape
-    out = np.zeros((n_reps, 3))
-    for r in range(n_reps):
-        c0 = c1 = c2 = 0
-        for i in range(n):
-            x = values[r, i]
-            above0, above1, above2, above3 = x > e0, x > e1, x > e2, x > e3
-            c0 += above0 & ~above1
-            c1 += above1 & ~above2
-            c2 += above2 & ~above3
-        out[r, 0], out[r, 1], out[r, 2] = c0, c1, c2
-    return out
+def _pairwise_sum(x, start, n):
+    """Sum of ``x[start:start + n]`` added in numpy's order (its pairwise summation: blocks of up
+    to 128 values, :func:`_block_sum`, and above that the two halves summed apart and added), so a
+    row sum here equals ``np.add.reduce`` bit for bit. The halving is walked with a stack (numba
+    does not compile this recursion through ``register_jitable``)."""
+    if n <= 128:
+        return _block_sum(x, start, n)
+    starts = np.empty(64, dtype=np.int64)  # the pending ranges, deepest last
+    sizes = np.empty(64, dtype=np.int64)
+    stage = np.empty(64, dtype=np.int64)  # 0: go left, 1: go right, 2: add the halves
+    sums = np.empty(64)  # finished sums, in order
+    depth, done = 1, 0
+    starts[0], sizes[0], stage[0] = start, n, 0
+    while depth > 0:
+        top = depth - 1
+        m = sizes[top]
+        if m <= 128:
+            sums[done] = _block_sum(x, starts[top], m)
+            done += 1
+            depth -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:
+            stage[top] = 1
+            starts[depth], sizes[depth], stage[depth] = starts[top], half, 0
+            depth += 1
+        elif stage[top] == 1:
+            stage[top] = 2
+            starts[depth], sizes[depth], stage[depth] = starts[top] + half, m - half, 0
+            depth += 1
+        else:
+            sums[done - 2] = sums[done - 2] + sums[done - 1]
+            done -= 1
+            depth -= 1
+    return sums[0]
 
 
-def _bunching(values: np.ndarray, line: float, width: float = BUNCHING_WIDTH) -> np.ndarray:
-    """Row-wise excess mass just past ``line``: (count in (line, line+w] + 1) over (the mean count
-    of (line-w, line] and (line+w, line+2w]) + 1). Near 1 for a smooth distribution (exactly, for
-    a linear density); above 1 when values pile up just past the line."""
-    counts = _three_bin_counts(np.ascontiguousarray(values, dtype=float), float(line - width),
-                               float(line), float(line + width), float(line + 2 * width))
-    below, past, above = counts[:, 0], counts[:, 1], counts[:, 2]
-    return (past + 1.0) / ((below + above) / 2 + 1.0)
+def _mean(x):
+    """``x.mean()`` of a float row, bit for bit (numpy's mean is its pairwise sum over the count)."""
+    return _pairwise_sum(x, 0, x.shape[0]) / x.shape[0]
 
 
-@_jit
-def _two_order_stats(values, k):
-    """Row-wise k-th and (k+1)-th smallest values (0-based; the second is the first if k is the
-    last index): (replications, 2). Finite values assumed.
+def _two_order_stats(row, k, counts):
+    """The k-th and (k+1)-th smallest values of ``row`` (0-based; the second is the first if k is
+    the last index). Finite values assumed; ``counts`` is scratch (16 or more int64s).
 
     A bucket selection, linear in the row: values are counted into equal-width buckets between
     the row's smallest and largest (the bucket index never decreases as the value rises, so
     buckets are in value order); the buckets holding the k-th and (k+1)-th are found from the
     counts, and only their values are gathered and sorted (about two per bucket)."""
-    n_reps, n = values.shape
-    out = np.empty((n_reps, 2))
-    n_buckets = max(16, min(n, 1 << 16))
-    counts = np.empty(n_buckets, dtype=np.int64)
-    for r in range(n_reps):
-        row = values[r]
-        lo = row[0]
-        hi = row[0]
-        for i in range(1, n):
-            lo = min(lo, row[i])
-            hi = max(hi, row[i])
-        scale = n_buckets / (hi - lo) if hi > lo else 0.0
-        counts[:] = 0
-        for i in range(n):
-            t = (row[i] - lo) * scale
-            counts[min(int(t), n_buckets - 1)] += 1
-        k1 = min(k + 1, n - 1)
-        before = 0  # values in buckets below the k-th's
-        b = 0
-        while before + counts[b] <= k:
-            before += counts[b]
-            b += 1
-        b1 = b
-        seen = before + counts[b]
-        while seen <= k1:
-            b1 += 1
-            seen += counts[b1]
-        gathered = np.empty(counts[b] + (counts[b1] if b1 != b else 0))
-        g = 0
-        for i in range(n):
-            t = (row[i] - lo) * scale
-            bucket = min(int(t), n_buckets - 1)
-            if bucket == b or bucket == b1:
-                gathered[g] = row[i]
-                g += 1
-        gathered.sort()
-        out[r, 0] = gathered[k - before]
-        out[r, 1] = gathered[k1 - before]
+    n = row.shape[0]
+    n_buckets = counts.shape[0]
+    lo = row[0]
+    hi = row[0]
+    for i in range(1, n):
+        lo = min(lo, row[i])
+        hi = max(hi, row[i])
+    scale = n_buckets / (hi - lo) if hi > lo else 0.0
+    counts[:] = 0
+    for i in range(n):
+        t = (row[i] - lo) * scale
+        counts[min(int(t), n_buckets - 1)] += 1
+    k1 = min(k + 1, n - 1)
+    before = 0  # values in buckets below the k-th's
+    b = 0
+    while before + counts[b] <= k:
+        before += counts[b]
+        b += 1
+    b1 = b
+    seen = before + counts[b]
+    while seen <= k1:
+        b1 += 1
+        seen += counts[b1]
+    gathered = np.empty(counts[b] + (counts[b1] if b1 != b else 0))
+    g = 0
+    for i in range(n):
+        t = (row[i] - lo) * scale
+        bucket = min(int(t), n_buckets - 1)
+        if bucket == b or bucket == b1:
+            gathered[g] = row[i]
+            g += 1
+    gathered.sort()
+    return gathered[k - before], gathered[k1 - before]
+
+
+def _percentile_of(row, q, counts):
+    """The ``q``-th percentile of a row, numpy's default ("linear") method computed the way
+    ``np.percentile`` computes it (same result, bit for bit), from one bucket selection."""
+    n = row.shape[0]
+    virtual = (n - 1) * (q / 100)
+    if virtual >= n - 1:
+        return row.max()
+    below = int(np.floor(virtual))
+    gamma = virtual - below
+    a, b = _two_order_stats(row, below, counts)
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+def _bunching_of(row, line, width):
+    """Excess mass just past ``line``: (count in (line, line+w] + 1) over (the mean count of
+    (line-w, line] and (line+w, line+2w]) + 1). Near 1 for a smooth distribution (exactly, for
+    a linear density); above 1 when values pile up just past the line. Counted without branches
+    (a value's bin is a comparison, not a jump)."""
+    e0, e1, e2, e3 = line - width, line, line + width, line + 2 * width
+    below = past = above = 0
+    for i in range(row.shape[0]):
+        x = row[i]
+        above0, above1, above2, above3 = x > e0, x > e1, x > e2, x > e3
+        below += above0 & ~above1
+        past += above1 & ~above2
+        above += above2 & ~above3
+    return (past + 1.0) / ((below + above) / 2 + 1.0)
+
+
+def _metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on, park, trust_wp,
+                 fit, knows, reported, misreported, gaming_time, gaming, motivation, stress,
+                 trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality, culture,
+                 barriers, target, leavers, tendered, line, mech_substitution, fixed_cost,
+                 wage_cost, tender_cost, counts, out):
+    """Every metric of replication ``r`` (the arrays of :class:`StateArrays`) into ``out[r]``, in
+    the order of :data:`METRIC_NAMES`. Sums over people add in person order; means over workers,
+    providers and barriers are numpy's (:func:`_mean`). ``fixed_cost`` is the month's staff and
+    oversight cost, ``tender_cost`` a tender's (:func:`monthly_cost`); ``counts`` is scratch."""
+    n = wellbeing.shape[1]
+    s_w = s_over = s_x = s_parked = s_trust = s_knows = s_fit = s_effort = s_near = s_fd = 0.0
+    for i in range(n):
+        w = wellbeing[r, i]
+        e = effort[r, i]
+        gap = line - planned_on[r, i]
+        s_w += w
+        s_over += w > line
+        s_x += reported_value[r, i]
+        s_parked += 1.0 - park[r, i]
+        s_trust += trust_wp[r, i]
+        s_knows += knows[r, i]
+        s_fit += fit[r, i]
+        s_effort += e
+        s_near += e if (gap > 0 and gap < 0.1) else 0.0
+        s_fd += failure_demand[r, i]
+    # the correlation of reported value and wellbeing, from centred sums
+    mx = s_x / n
+    my = s_w / n
+    sxx = syy = sxy = 0.0
+    for i in range(n):
+        dx = reported_value[r, i] - mx
+        dy = wellbeing[r, i] - my
+        sxx += dx * dx
+        syy += dy * dy
+        sxy += dx * dy
+    if sxx == 0 or syy == 0:
+        corr = 0.0
+    else:
+        corr = min(max(sxy / np.sqrt(sxx * syy), -1.0), 1.0)
+    reported_total = 0
+    n_misreported = 0
+    neglected = 0
+    for k in range(reported.shape[1]):
+        reported_total += reported[r, k]
+        n_misreported += misreported[r, k]
+        neglected += knave[r, k] * n_case[k]
+    true_share = s_over / n
+    reported_share = reported_total / n
+    cost = fixed_cost + leavers[r] * wage_cost + (tender_cost if tendered[r] else 0.0)
+    gaming_mean = _mean(gaming[r])
+    o = out[r]
+    o[0] = s_w / n  # wellbeing_mean
+    o[1] = _percentile_of(wellbeing[r], 10, counts)  # wellbeing_p10
+    o[2] = reported_share  # reported_indicator
+    o[3] = reported_share - true_share  # goodhart_gap
+    o[4] = corr  # indicator_outcome_corr
+    o[5] = _mean(gaming_time[r])  # gaming_share
+    o[6] = n_misreported / reported_total if reported_total > 0 else 0.0  # misreport_rate
+    o[7] = s_parked / n  # creamed_share
+    o[8] = _mean(motivation[r])  # motivation_mean
+    o[9] = _mean(stress[r])  # stress_mean
+    o[10] = leavers[r] / motivation.shape[1]  # turnover_rate
+    o[11] = _mean(trust_cp[r])  # trust_commissioner_provider
+    o[12] = _mean(trust_mw[r])  # trust_manager_worker
+    o[13] = s_trust / n  # trust_worker_person
+    o[14] = s_knows / n  # knowledge_accuracy
+    o[15] = _mean(barriers[r])  # system_barriers
+    o[16] = s_fd / (n + s_fd)  # failure_demand
+    o[17] = _mean(admin[r])  # admin_time_share
+    o[18] = cost  # cost_total
+    o[19] = cost / max(s_w, 1e-9)  # cost_per_wellbeing
+    o[20] = true_share  # true_indicator
+    o[21] = gaming_mean  # gaming_intensity
+    o[22] = 0.4 * gaming_mean * mech_substitution  # substitution_share
+    o[23] = s_near / s_effort if s_effort > 0 else 0.0  # threshold_focus
+    o[24] = _mean(withheld[r])  # ratchet_withheld
+    o[25] = _mean(direct[r])  # direct_time_share
+    o[26] = s_fit / n  # help_fit
+    o[27] = neglected / n  # neglect_share
+    o[28] = _mean(quality[r])  # provider_quality
+    o[29] = _mean(culture[r])  # gaming_culture
+    o[30] = target[r]  # target_current
+    o[31] = _bunching_of(reported_value[r], line, BUNCHING_WIDTH)  # bunching_reported
+    o[32] = _bunching_of(wellbeing[r], line, BUNCHING_WIDTH)  # bunching_true
+
+
+#: The plain functions above that compiled code calls (registered with numba by hlssim.kernels).
+_COMPILED_ROW_FUNCTIONS = ("_block_sum", "_pairwise_sum", "_mean", "_two_order_stats", "_percentile_of",
+                           "_bunching_of", "_metrics_row")
+
+
+def percentile_buckets(n: int) -> np.ndarray:
+    """Scratch for :func:`_two_order_stats` over rows of ``n`` values: a bucket per value, 16 to
+    65,536 of them."""
+    return np.empty(max(16, min(n, 1 << 16)), dtype=np.int64)
+
+
+@_jit
+def _metrics_rows(wellbeing, failure_demand, effort, reported_value, planned_on, park, trust_wp,
+                  fit, knows, reported, misreported, gaming_time, gaming, motivation, stress,
+                  trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality, culture,
+                  barriers, target, leavers, tendered, line, mech_substitution, fixed_cost,
+                  wage_cost, tender_cost, counts, out):
+    for r in range(wellbeing.shape[0]):
+        _metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on, park,
+                     trust_wp, fit, knows, reported, misreported, gaming_time, gaming, motivation,
+                     stress, trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality,
+                     culture, barriers, target, leavers, tendered, line, mech_substitution,
+                     fixed_cost, wage_cost, tender_cost, counts, out)
+
+
+@_jit
+def _percentile_rows(values, q, counts):
+    out = np.empty(values.shape[0])
+    for r in range(values.shape[0]):
+        out[r] = _percentile_of(values[r], q, counts)
+    return out
+
+
+@_jit
+def _bunching_rows(values, line, width):
+    out = np.empty(values.shape[0])
+    for r in range(values.shape[0]):
+        out[r] = _bunching_of(values[r], line, width)
     return out
 
 
 def _percentile(values: np.ndarray, q: float) -> np.ndarray:
-    """Row-wise ``q``-th percentile, numpy's default ("linear") method computed the way
-    ``np.percentile(values, q, axis=1)`` computes it (same result, bit for bit), from one
-    partial sort per row in compiled code."""
-    n = values.shape[1]
-    virtual = (n - 1) * (q / 100)
-    if virtual >= n - 1:
-        return values.max(axis=1)
-    below = int(np.floor(virtual))
-    gamma = virtual - below
-    stats = _two_order_stats(np.ascontiguousarray(values, dtype=float), below)
-    a, b = stats[:, 0], stats[:, 1]
-    diff = b - a
-    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    """Row-wise ``q``-th percentile, as ``np.percentile(values, q, axis=1)`` (bit for bit)."""
+    values = np.ascontiguousarray(values, dtype=float)
+    return _percentile_rows(values, float(q), percentile_buckets(values.shape[1]))
 
 
-def monthly_cost(scenario, regime, leavers, tendered):
-    """Staff, commissioning overhead, recruitment and tendering costs this month (£k)."""
+def _bunching(values: np.ndarray, line: float, width: float = BUNCHING_WIDTH) -> np.ndarray:
+    """Row-wise excess mass just past ``line`` (:func:`_bunching_of`)."""
+    return _bunching_rows(np.ascontiguousarray(values, dtype=float), float(line), float(width))
+
+
+def fixed_monthly_cost(scenario, regime) -> float:
+    """Staff and the commissioner's oversight this month (£k): the part of the cost that does not
+    depend on what happened."""
     s, r = scenario, regime
     staff = s.n_workers * s.wage_cost
     oversight = s.n_people * (0.004 + 0.01 * r.target_pressure + 0.012 * r.pbr_share
                               + 0.01 * r.audit_rate + 0.003 * r.stewardship + 0.002 * r.alliance)
-    recruitment = leavers * s.wage_cost
-    tendering = np.where(tendered, 2.0 * s.wage_cost * s.n_workers / s.n_providers, 0.0)
-    return staff + oversight + recruitment + tendering
+    return staff + oversight
 
 
-def _row_means(x: np.ndarray) -> np.ndarray:
-    """``x.mean(axis=1)`` for float rows, bit for bit (numpy's mean is this sum over this
-    count), without ``mean``'s bookkeeping, which costs more than the sum on small arrays."""
-    return np.add.reduce(x, axis=1) / x.shape[1]
+def tender_cost(scenario) -> float:
+    """What running a tender costs (£k)."""
+    s = scenario
+    return 2.0 * s.wage_cost * s.n_workers / s.n_providers
+
+
+def monthly_cost(scenario, regime, leavers, tendered):
+    """Staff, commissioning overhead, recruitment and tendering costs this month (£k)."""
+    recruitment = leavers * scenario.wage_cost
+    return fixed_monthly_cost(scenario, regime) + recruitment + np.where(
+        tendered, tender_cost(scenario), 0.0)
 
 
 def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: float) -> dict[str, np.ndarray]:
-    """Every metric, one value per replication."""
-    line = scenario.outcome_line
-    n = a.wellbeing.shape[1]
-    nw = a.motivation.shape[1]
-    w = a.wellbeing
-    sums = _people_sums(w, a.reported_value, a.planned_on, a.effort, a.failure_demand, a.park,
-                        a.trust_wp, a.fit, a.knows, float(line))
-    S = {name: sums[:, k] for name, k in _AT.items()}
-    reported_total = a.reported.sum(axis=1)
-    misreported = a.misreported.sum(axis=1)
-    true_share = S["over_line"] / n
-    reported_share = reported_total / n
-    total_effort = S["effort"]
-    fd_sum = S["failure_demand"]
-    cost = monthly_cost(scenario, regime, a.leavers, a.tendered)
-    safe_reported = np.where(reported_total > 0, reported_total, 1)
-    safe_effort = np.where(total_effort > 0, total_effort, 1.0)
-    return {
-        "wellbeing_mean": S["wellbeing"] / n,
-        "wellbeing_p10": _percentile(w, 10),
-        "reported_indicator": reported_share,
-        "goodhart_gap": reported_share - true_share,
-        "indicator_outcome_corr": _corr(S["sxx"], S["syy"], S["sxy"]),
-        "gaming_share": _row_means(a.gaming_time),
-        "misreport_rate": np.where(reported_total > 0, misreported / safe_reported, 0.0),
-        "creamed_share": S["parked"] / n,
-        "motivation_mean": _row_means(a.motivation),
-        "stress_mean": _row_means(a.stress),
-        "turnover_rate": a.leavers / nw,
-        "trust_commissioner_provider": _row_means(a.trust_cp),
-        "trust_manager_worker": _row_means(a.trust_mw),
-        "trust_worker_person": S["trust_wp"] / n,
-        "knowledge_accuracy": S["knows"] / n,
-        "system_barriers": _row_means(a.barriers),
-        "failure_demand": fd_sum / (n + fd_sum),
-        "admin_time_share": _row_means(a.admin),
-        "cost_total": cost,
-        "cost_per_wellbeing": cost / np.maximum(S["wellbeing"], 1e-9),
-        "true_indicator": true_share,
-        "gaming_intensity": _row_means(a.gaming),
-        "substitution_share": 0.4 * _row_means(a.gaming) * mech_substitution,
-        "threshold_focus": np.where(total_effort > 0, S["near_effort"] / safe_effort, 0.0),
-        "ratchet_withheld": _row_means(a.withheld),
-        "direct_time_share": _row_means(a.direct),
-        "help_fit": S["fit"] / n,
-        "neglect_share": (a.knave * a.n_case).sum(axis=1) / n,
-        "provider_quality": _row_means(a.quality),
-        "gaming_culture": _row_means(a.culture),
-        "target_current": a.target,
-        "bunching_reported": _bunching(a.reported_value, line),
-        "bunching_true": _bunching(w, line),
-    }
+    """Every metric, one value per replication (:func:`_metrics_row`, compiled)."""
+    n_reps, n = a.wellbeing.shape
+    out = np.empty((n_reps, len(METRIC_NAMES)))
+    _metrics_rows(a.wellbeing, a.failure_demand, a.effort, a.reported_value, a.planned_on, a.park,
+                  a.trust_wp, a.fit, a.knows, a.reported, a.misreported, a.gaming_time, a.gaming,
+                  a.motivation, a.stress, a.trust_mw, a.admin, a.withheld, a.direct, a.knave,
+                  a.n_case, a.trust_cp, a.quality, a.culture, a.barriers,
+                  np.asarray(a.target, dtype=float), np.asarray(a.leavers, dtype=np.int64),
+                  np.asarray(a.tendered, dtype=bool), float(scenario.outcome_line),
+                  float(mech_substitution), float(fixed_monthly_cost(scenario, regime)),
+                  float(scenario.wage_cost), float(tender_cost(scenario)), percentile_buckets(n),
+                  out)
+    return {name: out[:, k] for k, name in enumerate(METRIC_NAMES)}
 
 
 def compute_metrics(model) -> dict[str, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,6 +121,27 @@ def test_compiled_percentile_is_numpys_bit_for_bit(n, reps, q, seed, ties):
         values = np.round(values, 1)
     np.testing.assert_array_equal(_percentile(values, q), np.percentile(values, q, axis=1))
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.one_of(st.integers(1, 300), st.integers(301, 70_000)), seed=st.integers(0, 2**32 - 1),
+       spread=st.floats(0, 12))
+def test_compiled_row_mean_is_numpys_bit_for_bit(n, seed, spread):
+    """The metrics' means over workers, providers and barriers (compiled, :func:`_mean`) add in
+    numpy's pairwise order: the same bits as ``x.mean()``, blocks, halves and remainders alike."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n) * 10 ** rng.uniform(-spread, spread, n)
+    assert _compiled_mean()(x) == x.mean()
+
+
+@functools.cache
+def _compiled_mean():
+    import numba
+
+    from hlssim import kernels  # noqa: F401  (registers the metrics' row functions with numba)
+    from hlssim.metrics import _mean
+
+    return numba.njit(lambda v: _mean(v))
 
 # --- the random stream both engines read (hlssim.draws) -------------------------------------------
 
