@@ -8,11 +8,12 @@ All figures come from one run of this script, so the ratios compare like with li
 - these timings each in a fresh process (:func:`in_fresh_process`: the Mesa engine slows as its
   process fills), after a warm-up run there;
 - this machine's memory bandwidth (a large numpy copy, bytes read plus bytes written), the bytes
-  the batch engine moves per person-step (counted, not guessed: every array argument of every
-  compiled kernel read once, and written once if the kernel changed it; the month's draws written
-  and read once; the metrics' inputs read once; arrays over workers and providers are left out, so
-  this is a floor), and the fraction of the bound reached;
-- where a batch step's time goes, phase by phase (CPU time);
+  the batch engine moves per person-step (counted, not guessed: every array argument of the
+  compiled month read once, and written once if the month changed it; the month's draws written
+  and read once; a floor, since the metrics read again arrays the month has just written), and the
+  fraction of the bound reached;
+- where a batch run's time goes: setting up, the compiled month, and Python around it (CPU time);
+- ``run_many`` at the size the experiments sweep (2 replications of 160 people) against Mesa;
 - what a step's draws cost: the engines' way (the compiled SFC64 stream) and numpy's Generator
   calls on PCG64 (the engines' way before);
 - peak memory of runs with many people (``--big``: 250,000 and 1,000,000 people x 100 steps).
@@ -42,10 +43,7 @@ from hlssim import Scenario
 from hlssim import kernels as K
 from hlssim.batch import BatchModel
 
-KERNELS = ("people_month", "group_sums", "group_max", "knows_need", "restart_relationships",
-           "pool_knowledge")
-PHASES = ("_plan_workers", "_people_month", "_aggregate", "_oversee", "_adapt", "_pool_knowledge",
-          "_turnover", "_retender", "_metrics")
+KERNELS = ("month",)
 
 
 def scenario(n_people: int, steps: int) -> Scenario:
@@ -126,16 +124,6 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
             return result
         return wrapper
 
-    metrics = model._metrics
-
-    def counting_metrics():
-        values = metrics()
-        people = ("wellbeing", "failure_demand", "effort", "reported_value", "planned_on", "park",
-                  "trust_wp", "fit")
-        counted["bytes"] += sum(getattr(model, name).nbytes for name in people)
-        return values
-
-    model._metrics = counting_metrics
     try:
         for name, fn in originals.items():
             setattr(K, name, counting(fn))
@@ -148,24 +136,28 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
     return counted["bytes"] / (n_people * steps)
 
 
-def phase_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
-    """CPU nanoseconds per person-step in each phase of a batch step."""
-    model = BatchModel(scenario(n_people, steps), list(range(reps)))
-    spent = dict.fromkeys(PHASES, 0.0)
-    for name in PHASES:
-        fn = getattr(model, name)
+def time_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
+    """CPU nanoseconds per person-step of a batch run: setting up (the initial draws and arrays),
+    the compiled month (:func:`hlssim.kernels.month`, every phase and the metrics) and the Python
+    around it (the call's arguments, each month's row, the table)."""
+    spent = {"set-up": 0.0, "month kernel": 0.0}
+    original = K.month
 
-        def timed(*args, fn=fn, name=name):
-            start = time.process_time()
-            result = fn(*args)
-            spent[name] += time.process_time() - start
-            return result
+    def timed(**kwargs):
+        start = time.process_time()
+        original(**kwargs)
+        spent["month kernel"] += time.process_time() - start
 
-        setattr(model, name, timed)
     start = time.process_time()
-    model.run()
+    model = BatchModel(scenario(n_people, steps), list(range(reps)))
+    spent["set-up"] = time.process_time() - start
+    K.month = timed
+    try:
+        model.run()
+    finally:
+        K.month = original
     total = time.process_time() - start
-    spent["(other)"] = total - sum(spent.values())
+    spent["Python per month"] = total - spent["set-up"] - spent["month kernel"]
     spent["total"] = total
     return {k: v / (n_people * reps * steps) * 1e9 for k, v in spent.items()}
 
@@ -261,6 +253,17 @@ def main() -> None:
         print(f"run_many {reps} x 1,000 people x {steps} steps, {threads} thread(s): "
               f"{cpu * 1e3:.2f} ms CPU per run ({wall * 1e3:.2f} wall); vs Mesa per run "
               f"{mesa_cpu / cpu:.1f}x in CPU time, {mesa_wall / wall:.1f}x in wall time")
+    # the default run length (120 months), where setting up weighs less
+    long = 12 if args.quick else 120
+    mesa_long = in_fresh_process("mesa", 1_000, long, 1 if args.quick else 2)[0]
+    cpu, _ = in_fresh_process("run_many", 1_000, long, 1 if args.quick else 2, reps, 1)
+    print(f"the default length, {long} steps: Mesa {mesa_long * 1e3:.0f} ms CPU per run, run_many "
+          f"{reps} x 1,000 people {cpu * 1e3:.2f} ms CPU per run on 1 thread: {mesa_long / cpu:.1f}x")
+    # the size the experiments sweep: 2 replications of 160 people a point
+    mesa_small = in_fresh_process("mesa", 160, long, repeats)[0]
+    cpu, _ = in_fresh_process("run_many", 160, long, repeats, 2, 1)
+    print(f"a sweep point (2 x 160 people x {long} steps): Mesa {mesa_small * 1e3:.0f} ms CPU per "
+          f"run, run_many {cpu * 1e3:.2f} ms CPU per run: {mesa_small / cpu:.1f}x")
     gbs = bandwidth_gbs()
     per_step = bytes_per_person_step()
     batch_rate = rate("batch", 10_000, steps * 4, repeats)[0]
@@ -269,10 +272,10 @@ def main() -> None:
           f"{per_step:.0f} bytes per person-step (counted floor); at {batch_rate:,.0f} "
           f"person-steps per CPU second that is {achieved:.2f} GB/s = {achieved / gbs:.1%} of the "
           f"bound")
-    for n, reps_ in ((10_000, 1), (1_000, 100)):
-        prof = phase_profile(n, reps_, 12 if not args.quick else 4)
-        parts = ", ".join(f"{k.strip('_')} {v:.0f}" for k, v in prof.items() if k != "total")
-        print(f"CPU ns per person-step, {reps_} x {n:,} people: total {prof['total']:.0f} = {parts}")
+    for n, reps_, months in ((10_000, 1, 24), (1_000, 100, 24), (1_000, 100, 120), (160, 2, 120)):
+        prof = time_profile(n, reps_, months if not args.quick else 4)
+        parts = ", ".join(f"{k} {v:.0f}" for k, v in prof.items() if k != "total")
+        print(f"CPU ns per person-step, {reps_} x {n:,} people x {months} months: total {prof['total']:.0f} = {parts}")
     costs = draw_costs(1_000, 20 if args.quick else 100, 4 if args.quick else 12)
     print("a step's draws, CPU ns per person-step: "
           + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()))

@@ -1,15 +1,15 @@
 """The batch engine: the agent model's rules over numpy arrays, many replications at once.
 
-State is held as arrays shaped (replications, agents, ...); each phase of the Mesa model's month
-(:mod:`hlssim.abm.model`) is applied to all agents of all replications together, with the same
-rule functions (:mod:`hlssim.rules`), the same draws in the same order (:mod:`hlssim.draws`, one
-generator per replication, drawn by numpy) and the same metric definitions (:mod:`hlssim.metrics`).
-The result is the Mesa engine's table to rounding (tests check ``rtol=1e-9``), much faster.
+State is held as arrays shaped (replications, agents, ...). Each month is one compiled call
+(:func:`hlssim.kernels.month`) that runs every phase of the Mesa model's month
+(:mod:`hlssim.abm.model`) on one replication, then the next, with the same rule functions
+(:mod:`hlssim.rules`), the same draws in the same order (:mod:`hlssim.draws`: one SFC64 stream per
+replication) and the same metric definitions (:mod:`hlssim.metrics`). The result is the Mesa
+engine's table to rounding (tests check ``rtol=1e-9``), much faster.
 
-Phases over people (plan, live, report and learn) run in compiled kernels (:mod:`hlssim.kernels`)
-that walk each caseload in order as the Mesa workers do and call the same rule functions; the
-phases over workers and providers stay numpy, vectorised across replications. Sums over a
-caseload add people in caseload order (as Python's ``sum`` does over the Mesa caseload list).
+The kernels walk each caseload in order as the Mesa workers do, so sums over a caseload add people
+in caseload order (as Python's ``sum`` does over the Mesa caseload list). Set-up (the initial
+draws, by numpy) and regime switches stay in Python.
 
 Caseloads never change membership (person ``i`` is on worker ``i % n_workers``, worker ``w`` at
 provider ``w % n_providers``); only relationships restart.
@@ -26,7 +26,6 @@ import pandas as pd
 from hlssim import kernels as K
 from hlssim import rules as R
 from hlssim.draws import (
-    STEP_DRAWS,
     ZIGGURAT,
     draw_need,
     initial_draws,
@@ -35,16 +34,31 @@ from hlssim.draws import (
     step_layout,
     stream_state,
 )
-from hlssim.metrics import METRIC_NAMES, StateArrays, metrics_from_arrays
+from hlssim.metrics import METRIC_NAMES, fixed_monthly_cost, percentile_buckets, tender_cost
 from hlssim.scenario import Scenario
 from hlssim.stepping import run_steps
-
-#: The draws the phases over workers and providers read (all but the people's).
-_TAIL_FIELDS = frozenset(name for name, _, whose, _ in STEP_DRAWS if not whose.startswith("people"))
 
 
 def _prior_row(n_approaches: int) -> np.ndarray:
     return np.array(R.prior_belief(n_approaches))
+
+
+#: The state :func:`hlssim.kernels.month` reads and writes: its argument name -> BatchModel attribute.
+_STATE_ARGS = {name: name for name in (
+    # providers and the commissioner
+    "quality", "culture", "local", "trust_cp", "reported_share", "sanction", "caught_p",
+    "lost_tender", "barriers", "target", "leavers", "tendered", "exposed", "exposed_share",
+    # workers
+    "knave", "motivation", "gaming", "admin", "gaming_time", "direct", "withheld", "reported",
+    "misreported", "stress", "trust_mw", "knowledge", "sanctioned", "caught", "futility",
+    "neglect_found", "last_reported_share", "fd_sum",
+    # people
+    "failure_demand", "observed", "belief", "trust_wp", "need", "park", "planned_on", "approach",
+    "fit", "effort", "focus", "help", "factors", "base", "wellbeing", "profile", "external",
+    "reported_value")} | {
+    # scratch
+    "effort_w": "_effort_w", "allocating": "_allocating", "explore_p": "_explore_p",
+    "focus_w": "_focus_w", "speed": "_speed", "knows": "_knows"}
 
 
 class BatchModel:
@@ -74,20 +88,15 @@ class BatchModel:
         self.person_provider = self.provider_of[self.worker_of]  # (N,)
         self.n_case = np.bincount(self.worker_of, minlength=W)  # (W,)
         self.provider_people = np.bincount(self.provider_of, weights=self.n_case, minlength=P)
-        self.provider_staff = np.bincount(self.provider_of, minlength=P)
+        self.provider_staff = np.bincount(self.provider_of, minlength=P).astype(float)
         self.steps = 0
         self._layout = step_layout(N, W, P)
-        self._at = {name: offset for name, (offset, _) in self._layout.fields.items()}
-        # the workers' and providers' draws of the month (they follow the people's in the layout)
-        self._tail_start = min(self._layout.fields[name][0] for name in _TAIL_FIELDS)
-        self._tail = np.empty((self.R, self._layout.size - self._tail_start))
-        self._tail_draws = SimpleNamespace(**{
-            name: self._tail[:, offset - self._tail_start:offset - self._tail_start + int(np.prod(shape))]
-            .reshape((self.R,) + shape)
-            for name, (offset, shape) in self._layout.fields.items() if name in _TAIL_FIELDS})
+        self._at = {f"at_{name}": offset for name, (offset, _) in self._layout.fields.items()}
         self._build()
         self._derive_regime()
-        self.rows: list[dict[str, np.ndarray]] = []
+        self.rows: list[np.ndarray] = []  # each month's metrics: (replications, METRIC_NAMES)
+        self._fixed_args = self._world_args()
+        self._regime_args_for: tuple[object, dict] = (None, {})
 
     # --- helpers ----------------------------------------------------------------------------------
     def _stack_initial(self):
@@ -127,7 +136,14 @@ class BatchModel:
         self.neglect_found = np.zeros((R_, W), dtype=bool)
         self.last_reported_share = np.zeros((R_, W))
         self.fd_sum = np.zeros((R_, W))
-        self._speed = np.ones((R_, N))  # kernels' scratch
+        # the kernel's scratch: the workers' part of the plan, speed of work, who knows what helps
+        self._effort_w = np.zeros((R_, W))
+        self._allocating = np.zeros((R_, W))
+        self._explore_p = np.zeros((R_, W))
+        self._focus_w = np.zeros((R_, W))
+        self._speed = np.ones((R_, N))
+        self._knows = np.zeros((R_, N), dtype=bool)
+        self._counts = percentile_buckets(N)
         # people
         self.base = R.baseline(d.base)
         self.factors = R.clip01(self.base[..., None] + 0.1 * d.factor_noise)
@@ -179,28 +195,6 @@ class BatchModel:
                                       self.complexity, self.alpha)
         return w, observed
 
-    def _replace(self, mask: np.ndarray, d) -> None:
-        """Fill the posts in ``mask`` (R, W) with new hires; their caseloads' relationships restart."""
-        if not mask.any():
-            return
-        knave, motivation = self._new_hire(d.u_hire_knave, d.hire_motivation)
-        self.knave = np.where(mask, knave, self.knave)
-        self.motivation = np.where(mask, motivation, self.motivation)
-        self.stress = np.where(mask, R.NEW_STRESS, self.stress)
-        self.trust_mw = np.where(mask, R.NEW_TRUST_MW, self.trust_mw)
-        self.knowledge[mask] = self.prior
-        for name in ("sanctioned", "caught", "futility", "last_reported_share"):
-            setattr(self, name, np.where(mask, 0.0, getattr(self, name)))
-        self.neglect_found = self.neglect_found & ~mask
-        self._restart_relationships(mask)
-
-    def _restart_relationships(self, posts: np.ndarray) -> None:
-        """People on the caseloads of ``posts`` (R, W) start again with their worker's current
-        knowledge."""
-        if posts.any():
-            K.restart_relationships(posts, self.knowledge, self.profile, self.trust_wp, self.belief,
-                                    R.RESTART_TRUST_WP)
-
     # --- the month --------------------------------------------------------------------------------
     def step(self) -> None:
         s = self.scenario
@@ -210,204 +204,94 @@ class BatchModel:
             self.rp = SimpleNamespace(**self._switched.to_dict())
             self.target = np.full(self.R, self.regime.target_level)
             self._derive_regime()
-        self._people_month(self._plan_workers())
-        d = self._tail_draws
-        self._aggregate()
-        self._oversee()
-        self._adapt()
-        self._pool_knowledge()
-        self._turnover(d)
-        self._retender(d)
-        self.rows.append(self._metrics())
+        out = np.empty((self.R, len(METRIC_NAMES)))
+        K.month(month=self.steps, out=out, **self._fixed_args, **self._regime_args(),
+                **{name: getattr(self, attr) for name, attr in _STATE_ARGS.items()})
+        self.rows.append(out)
 
-    def _plan_workers(self) -> SimpleNamespace:
-        """Phase 1 for workers (:meth:`Worker.plan` up to the caseload): gaming, the split of time,
-        effort and the chance to explore, over all replications at once."""
-        m, s, sp = self, self.rp, self.sp
-        gaming = R.gaming_intensity(self.pressure, self.alpha, self.motivation, s.audit_rate,
-                                    self.trust_mw, sp.gaming_max) * self.culture[:, self.provider_of]
-        self.gaming = gaming
-        admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
-        substitution, misreport_time = R.gaming_time(gaming, m.mech_substitution, m.mech_misreport)
-        direct = np.maximum(0.0, 1.0 - admin - s.reflection_time - s.collaboration_time
-                            - substitution - misreport_time)
-        effort = R.effort_level(self.motivation, self.pressure, self.alpha, sp.focus_gain, m.mech_focus)
-        if m.mech_neglect:
-            effort = np.where(self.knave, effort * R.NEGLECT_EFFORT, effort)
-        withheld = np.zeros_like(effort)
-        if m.mech_ratchet and s.target_ratchet > 0:
-            holding = self.last_reported_share > self.target[:, None]
-            withheld = np.where(holding, gaming * s.target_ratchet, 0.0)
-            effort = np.where(holding, effort * (1.0 - withheld), effort)
-        allocating = gaming if (m.mech_threshold or m.mech_creaming) else np.zeros_like(gaming)
-        self.admin = np.full_like(gaming, admin)
-        self.direct = direct
-        self.withheld = withheld
-        self.gaming_time = substitution + misreport_time + direct * (allocating + withheld)
-        return SimpleNamespace(
-            direct=direct, effort=effort, allocating=allocating,
-            explore_p=R.exploration_chance(sp.exploration, self.control, self.trust_mw),
-            focus=gaming * m.mech_substitution)
+    def latest_metrics(self) -> dict[str, np.ndarray]:
+        """The last month's metrics, one value per replication."""
+        return {name: self.rows[-1][:, k] for k, name in enumerate(METRIC_NAMES)}
 
-    def _people_month(self, w: SimpleNamespace) -> None:
-        """The month's draws and the people phases (plan, live, report and learn), compiled, one
-        replication at a time (:func:`hlssim.kernels.people_month`), given the workers' part of
-        the plan (``w``, :meth:`_plan_workers`)."""
-        m, s, sp = self, self.rp, self.sp
-        layout, at = self._layout, self._at
+    def _world_args(self) -> dict:
+        """What :func:`hlssim.kernels.month` reads that never changes in a run: the month's
+        draws' layout, the fixed structure, the world's parameters and the mechanisms."""
+        m, sp, layout = self, self.sp, self._layout
         width, inside, height, zig_r, zig_inv_r = ZIGGURAT
-        K.people_month(
-            streams=self._streams, tail=self._tail, kinds=layout.kinds, starts=layout.starts,
-            stops=layout.stops, width=width, inside=inside, height=height, zig_r=zig_r,
-            zig_inv_r=zig_inv_r, size=layout.size, tail_start=self._tail_start,
-            at_local=at["local_innovation"], at_standard=at["u_standard"],
-            at_explore=at["u_explore"], at_pick=at["explore_pick"], at_shock=at["shock"],
-            at_shift=at["u_shift"], at_need_u1=at["need_u1"], at_need_u2=at["need_u2"],
-            at_need_pick=at["need_pick"], at_obs_noise=at["obs_noise"],
-            at_ext_innovation=at["ext_innovation"], at_audit=at["u_audit"],
-            at_misreport=at["u_misreport"], at_signal=at["signal_noise"],
-            at_coproduce=at["u_coproduce"], at_detect=at["u_detect"],
-            # plan
-            n_case=self.n_case, provider_of=self.provider_of, direct=w.direct, effort_w=w.effort,
-            allocating=w.allocating, gaming=self.gaming, explore_p=w.explore_p, focus_w=w.focus,
-            quality=self.quality, failure_demand=self.failure_demand, observed=self.observed,
-            belief=self.belief, trust_wp=self.trust_wp, need=self.need,
-            nominal_caseload=float(self.nominal_caseload), line=float(sp.outcome_line),
-            failure_demand_load=float(sp.failure_demand_load),
-            mech_threshold=bool(m.mech_threshold), mech_creaming=bool(m.mech_creaming),
-            pbr_share=float(s.pbr_share), standardisation=float(s.standardisation),
-            standard_efficiency=float(sp.standard_efficiency), misfit_effect=float(sp.misfit_effect),
-            collaboration_time=float(s.collaboration_time), alliance=float(s.alliance),
-            complexity=float(self.complexity), help_gain=float(sp.help_gain),
-            park=self.park, planned_on=self.planned_on, approach=self.approach, fit=self.fit,
-            effort=self.effort, focus=self.focus, help=self.help, speed=self._speed,
-            # live
-            person_provider=self.person_provider, factors=self.factors, base=self.base,
-            exposed=self.exposed, barriers=self.barriers, wellbeing=self.wellbeing,
-            profile=self.profile, external=self.external, local=self.local,
-            mech_barriers=bool(m.mech_barriers), barrier_harm=float(sp.barrier_harm),
-            recovery_rate=float(sp.recovery_rate), shock_sd=float(self.shock_sd),
-            need_shift_rate=float(sp.need_shift_rate), n_approaches=int(self.A),
-            measurement_noise=float(sp.measurement_noise), lam=float(self.lam),
-            alpha=float(self.alpha), mech_failure_demand=float(m.mech_failure_demand),
-            # report and learn
-            knave=self.knave, knowledge=self.knowledge, audit_rate=float(s.audit_rate),
-            mech_misreport=float(m.mech_misreport),
-            step=float(R.learning_step_size(sp.learning_rate, s.reflection_time) * m.mech_learning),
-            case_discussion=float(0.1 * self.pool_rate * m.mech_learning),
-            mech_learning=bool(m.mech_learning), coproduction=float(s.coproduction),
-            mech_trust=bool(m.mech_trust), trust_build_rate=float(sp.trust_build_rate),
-            trust_loss_rate=float(sp.trust_loss_rate), mech_neglect=bool(m.mech_neglect),
-            peer_accountability=float(s.peer_accountability),
-            reflection_time=float(s.reflection_time), pressure=float(self.pressure),
-            reported_value=self.reported_value, reported=self.reported,
-            misreported=self.misreported, caught=self.caught,
-            last_reported_share=self.last_reported_share, futility=self.futility,
-            neglect_found=self.neglect_found, fd_sum=self.fd_sum)
+        at = {name: offset for name, (offset, _) in layout.fields.items()}
+        return {
+            "streams": self._streams, "kinds": layout.kinds, "starts": layout.starts, "stops": layout.stops,
+            "width": width, "inside": inside, "height": height, "zig_r": zig_r, "zig_inv_r": zig_inv_r,
+            "size": layout.size, "at_local": at["local_innovation"], "at_standard": at["u_standard"],
+            "at_explore": at["u_explore"], "at_pick": at["explore_pick"], "at_shock": at["shock"],
+            "at_shift": at["u_shift"], "at_need_u1": at["need_u1"], "at_need_u2": at["need_u2"],
+            "at_need_pick": at["need_pick"], "at_obs_noise": at["obs_noise"],
+            "at_ext_innovation": at["ext_innovation"], "at_audit": at["u_audit"],
+            "at_misreport": at["u_misreport"], "at_signal": at["signal_noise"],
+            "at_coproduce": at["u_coproduce"], "at_detect": at["u_detect"],
+            "at_turnover": at["u_turnover"], "at_hire_knave": at["u_hire_knave"],
+            "at_hire_motivation": at["hire_motivation"], "at_tupe": at["u_tupe"],
+            "at_tender_quality": at["tender_quality"], "at_tender_noise": at["tender_noise"],
+            "at_tender_culture": at["tender_culture"],
+            "n_case": self.n_case, "provider_of": self.provider_of, "person_provider": self.person_provider,
+            "provider_people": self.provider_people, "provider_staff": self.provider_staff,
+            "prior": self.prior,
+            "alpha": float(self.alpha), "lam": float(self.lam), "complexity": float(self.complexity),
+            "shock_sd": float(self.shock_sd), "nominal_caseload": float(self.nominal_caseload),
+            "line": float(sp.outcome_line), "gaming_max": float(sp.gaming_max),
+            "focus_gain": float(sp.focus_gain), "exploration": float(sp.exploration),
+            "failure_demand_load": float(sp.failure_demand_load),
+            "standard_efficiency": float(sp.standard_efficiency),
+            "misfit_effect": float(sp.misfit_effect), "help_gain": float(sp.help_gain),
+            "barrier_harm": float(sp.barrier_harm), "recovery_rate": float(sp.recovery_rate),
+            "need_shift_rate": float(sp.need_shift_rate), "n_approaches": int(self.A),
+            "measurement_noise": float(sp.measurement_noise),
+            "trust_build_rate": float(sp.trust_build_rate), "trust_loss_rate": float(sp.trust_loss_rate),
+            "crowding_rate": float(sp.crowding_rate), "base_turnover": float(sp.base_turnover),
+            "knave_share": float(self.scenario.knave_share),
+            "mech_substitution": m.mech_substitution, "mech_misreport": m.mech_misreport,
+            "mech_focus": m.mech_focus, "mech_neglect": m.mech_neglect, "mech_ratchet": m.mech_ratchet,
+            "mech_threshold": m.mech_threshold, "mech_creaming": m.mech_creaming,
+            "mech_barriers": m.mech_barriers, "mech_failure_demand": m.mech_failure_demand,
+            "mech_learning": m.mech_learning, "mech_trust": m.mech_trust,
+            "mech_crowding": m.mech_crowding, "mech_turnover": m.mech_turnover,
+            "wage_cost": float(self.scenario.wage_cost), "tender_cost": float(tender_cost(self.scenario)),
+            "counts": self._counts}
 
-    def _aggregate(self) -> None:
-        reported_by_provider = K.group_sums(self.reported.astype(float), self.provider_of, self.P)
-        self.reported_share = reported_by_provider / self.provider_people
-        self.caught_p = K.group_max(self.caught, self.provider_of, self.P)
+    def _regime_args(self) -> dict:
+        """What :func:`hlssim.kernels.month` reads of the regime in force (``self.rp``, which a
+        switch, or :mod:`hlssim.hybrid`, replaces), worked out once per regime."""
+        key, args = self._regime_args_for
+        if key is self.rp:
+            return args
+        m, s, sp = self, self.rp, self.sp
+        args = {
+            "pressure": float(self.pressure), "control": float(self.control),
+            "autonomy": float(self.autonomy), "pool_rate": float(self.pool_rate),
+            "audit_rate": float(s.audit_rate),
+            "admin_share": float(R.admin_share(s.admin_load, s.target_pressure, s.pbr_share,
+                                            s.audit_rate)),
+            "reflection_time": float(s.reflection_time),
+            "collaboration_time": float(s.collaboration_time),
+            "standardisation": float(s.standardisation), "alliance": float(s.alliance),
+            "coproduction": float(s.coproduction), "peer_accountability": float(s.peer_accountability),
+            "stewardship": float(s.stewardship), "target_pressure": float(s.target_pressure),
+            "target_ratchet": float(s.target_ratchet), "retender_interval": int(s.retender_interval),
+            "pbr_share": float(s.pbr_share),
+            "learning_step": float(R.learning_step_size(sp.learning_rate, s.reflection_time)
+                                * m.mech_learning),
+            "case_discussion": float(0.1 * self.pool_rate * m.mech_learning),
+            "fixed_cost": float(fixed_monthly_cost(self.scenario, self.regime))}
+        self._regime_args_for = (self.rp, args)
+        return args
 
-    def _oversee(self) -> None:
-        s = self.rp
-        shortfall = R.clip01((self.target[:, None] - self.reported_share) / 0.2)
-        self.sanction = s.target_pressure * shortfall
-        if s.target_ratchet > 0 and self.steps % 12 == 0:
-            total = self.reported_share[:, 0]
-            for p in range(1, self.P):
-                total = total + self.reported_share[:, p]
-            mean_reported = total / self.P
-            self.target = np.minimum(1.0, self.target + s.target_ratchet * np.maximum(0.0, mean_reported - self.target))
-        trust_total = self.trust_cp[:, 0]
-        for p in range(1, self.P):
-            trust_total = trust_total + self.trust_cp[:, p]
-        connection = self.mech_learning * R.clip01(s.reflection_time / 0.1) * (0.5 + 0.5 * trust_total / self.P)
-        for j in range(R.N_BARRIERS):
-            escalation = self.exposed_share[:, j] * connection
-            b = self.barriers[:, j]
-            self.barriers[:, j] = R.clip01(b + R.barrier_change(b, escalation, s.stewardship, self.mech_barriers))
-
-    def _adapt(self) -> None:
-        s, sp = self.rp, self.sp
-        sanctioned = self.sanction[:, self.provider_of]
-        self.sanctioned = sanctioned
-        if self.mech_crowding:
-            self.motivation = R.clip01(self.motivation + R.motivation_change(
-                self.motivation, self.control, self.autonomy, self.trust_mw, self.complexity,
-                np.where(self.knave, 1.0, 0.0), sp.crowding_rate))
-        n = self.n_case
-        fd = self.fd_sum  # each caseload's failure demand, summed in phase 3
-        fd_share = fd / (n + fd)
-        target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
-        self.stress = R.clip01(R.relax(self.stress, target, 0.1))
-        if self.mech_trust:
-            build = R.manager_trust_build(self.control, s.reflection_time)
-            loss = sanctioned + self.caught + 0.2 * self.control
-            self.trust_mw = R.clip01(self.trust_mw + R.trust_change(
-                self.trust_mw, build, loss, sp.trust_build_rate, sp.trust_loss_rate))
-            build_p = R.provider_trust_build(self.control, s.alliance)
-            loss_p = self.sanction + self.caught_p + self.lost_tender
-            self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
-                self.trust_cp, build_p, loss_p, sp.trust_build_rate, sp.trust_loss_rate))
-            self.lost_tender = np.zeros_like(self.lost_tender)
-
-    def _pool_knowledge(self) -> None:
-        if self.pool_rate <= 0:
-            return
-        K.pool_knowledge(self.knowledge, self.provider_of, self.provider_staff.astype(float),
-                         float(self.rp.alliance), float(self.pool_rate))
-
-    def _turnover(self, d) -> None:
-        leave = self.neglect_found | (d.u_turnover < R.turnover_probability(
-            self.stress, self.motivation, self.sp.base_turnover, self.mech_turnover))
-        self.leavers = leave.sum(axis=1)
-        self._replace(leave, d)
-
-    def _retender(self, d) -> None:
-        s = self.rp
-        interval = s.retender_interval
-        self.tendered = np.zeros(self.R, dtype=bool)
-        if interval <= 0 or self.steps % interval != 0 or self.P < 2:
-            return
-        self.tendered[:] = True
-        scores = self.reported_share + 0.02 * d.tender_noise
-        loser = scores.argmin(axis=1)
-        losing = np.zeros((self.R, self.P), dtype=bool)
-        losing[np.arange(self.R), loser] = True
-        self.lost_tender = np.where(losing, 1.0, 0.5)
-        self.quality = np.where(losing, R.provider_quality(d.tender_quality), self.quality)
-        self.culture = np.where(losing, R.provider_culture(d.tender_culture), self.culture)
-        if self.mech_trust:
-            self.trust_cp = np.where(losing, R.ENTRANT_TRUST_CP, self.trust_cp)
-        on_lot = losing[:, self.provider_of]
-        replaced = on_lot & (d.u_tupe < 0.5)
-        kept = on_lot & ~replaced
-        self.leavers = self.leavers + replaced.sum(axis=1)
-        self._restart_relationships(kept)
-        self._replace(replaced, d)
-
-    def _metrics(self) -> dict[str, np.ndarray]:
-        knows = K.knows_need(self.belief, self.need)
-        arrays = StateArrays(
-            wellbeing=self.wellbeing, failure_demand=self.failure_demand, effort=self.effort,
-            reported_value=self.reported_value, planned_on=self.planned_on, park=self.park,
-            trust_wp=self.trust_wp, fit=self.fit, knows=knows, reported=self.reported,
-            misreported=self.misreported, gaming_time=self.gaming_time, gaming=self.gaming,
-            motivation=self.motivation, stress=self.stress, trust_mw=self.trust_mw, admin=self.admin,
-            withheld=self.withheld, direct=self.direct, knave=self.knave, n_case=self.n_case,
-            trust_cp=self.trust_cp, quality=self.quality, culture=self.culture, barriers=self.barriers,
-            target=self.target, leavers=self.leavers, tendered=self.tendered,
-        )
-        return metrics_from_arrays(arrays, self.scenario, self.regime, self.mech_substitution)
 
     def run(self, progress=None) -> pd.DataFrame:
         """Run every step; return one table with a ``replication`` column (0..R-1)."""
         run_steps(self.step, self.scenario.steps, progress)
         steps = len(self.rows)
-        columns = {name: np.stack([row[name] for row in self.rows], axis=1).ravel() for name in METRIC_NAMES}
-        table = pd.DataFrame(columns)
+        values = np.stack(self.rows, axis=1).reshape(self.R * steps, len(METRIC_NAMES))
+        table = pd.DataFrame(values, columns=list(METRIC_NAMES))
         table.insert(0, "step", np.tile(np.arange(1, steps + 1, dtype=np.int64), self.R))
         table.insert(0, "replication", np.repeat(np.arange(self.R, dtype=np.int64), steps))
         return table

@@ -111,7 +111,7 @@ def run_hybrid(scenario: Scenario, seed=0, progress=None, *, political_response:
                     reset_target=switched is not None and t == scenario.switch_step)
         applied_rows.append([float(agents.regime[SD_TO_AGENT[v]]) for v in MACRO_COLUMNS[:2]])
         type(agents).step(agents)
-        row = agents.rows[-1]
+        row = agents.latest_metrics()
         inputs = {sd.namespace[ext]: float(np.asarray(row[metric])[0])
                   for metric, ext in AGENT_TO_SD.items()}
         inputs |= {names[p]: float(regime[p]) for p in REGIME_PARAMETERS if p in names}
