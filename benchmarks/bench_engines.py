@@ -43,7 +43,7 @@ from hlssim import Scenario
 from hlssim import kernels as K
 from hlssim.batch import BatchModel
 
-KERNELS = ("month",)
+KERNELS = ("months",)
 
 
 def scenario(n_people: int, steps: int) -> Scenario:
@@ -138,26 +138,26 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
 
 def time_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
     """CPU nanoseconds per person-step of a batch run: setting up (the initial draws and arrays),
-    the compiled month (:func:`hlssim.kernels.month`, every phase and the metrics) and the Python
+    the compiled months (:func:`hlssim.kernels.months`, every phase and the metrics) and the Python
     around it (the call's arguments, each month's row, the table)."""
-    spent = {"set-up": 0.0, "month kernel": 0.0}
-    original = K.month
+    spent = {"set-up": 0.0, "compiled months": 0.0}
+    original = K.months
 
     def timed(**kwargs):
         start = time.process_time()
         original(**kwargs)
-        spent["month kernel"] += time.process_time() - start
+        spent["compiled months"] += time.process_time() - start
 
     start = time.process_time()
     model = BatchModel(scenario(n_people, steps), list(range(reps)))
     spent["set-up"] = time.process_time() - start
-    K.month = timed
+    K.months = timed
     try:
         model.run()
     finally:
-        K.month = original
+        K.months = original
     total = time.process_time() - start
-    spent["Python per month"] = total - spent["set-up"] - spent["month kernel"]
+    spent["Python per month"] = total - spent["set-up"] - spent["compiled months"]
     spent["total"] = total
     return {k: v / (n_people * reps * steps) * 1e9 for k, v in spent.items()}
 

@@ -1,7 +1,7 @@
 """The batch engine: the agent model's rules over numpy arrays, many replications at once.
 
 State is held as arrays shaped (replications, agents, ...). Each month is one compiled call
-(:func:`hlssim.kernels.month`) that runs every phase of the Mesa model's month
+(:func:`hlssim.kernels.months`) that runs every phase of the Mesa model's month
 (:mod:`hlssim.abm.model`) on one replication, then the next, with the same rule functions
 (:mod:`hlssim.rules`), the same draws in the same order (:mod:`hlssim.draws`: one SFC64 stream per
 replication) and the same metric definitions (:mod:`hlssim.metrics`). The result is the Mesa
@@ -36,14 +36,13 @@ from hlssim.draws import (
 )
 from hlssim.metrics import METRIC_NAMES, fixed_monthly_cost, percentile_buckets, tender_cost
 from hlssim.scenario import Scenario
-from hlssim.stepping import run_steps
 
 
 def _prior_row(n_approaches: int) -> np.ndarray:
     return np.array(R.prior_belief(n_approaches))
 
 
-#: The state :func:`hlssim.kernels.month` reads and writes: its argument name -> BatchModel attribute.
+#: The state :func:`hlssim.kernels.months` reads and writes: its argument name -> BatchModel attribute.
 _STATE_ARGS = {name: name for name in (
     # providers and the commissioner
     "quality", "culture", "local", "trust_cp", "reported_share", "sanction", "caught_p",
@@ -195,26 +194,58 @@ class BatchModel:
                                       self.complexity, self.alpha)
         return w, observed
 
-    # --- the month --------------------------------------------------------------------------------
+    # --- the months -------------------------------------------------------------------------------
     def step(self) -> None:
-        s = self.scenario
-        self.steps += 1
-        if self._switched is not None and self.steps == s.switch_step:
+        """One month for every replication."""
+        self._advance(1)
+
+    def run(self, progress=None) -> pd.DataFrame:
+        """Run every step; return one table with a ``replication`` column (0..R-1).
+
+        Months run in as few compiled calls as the run allows (:func:`hlssim.kernels.months`):
+        one, or two around a regime switch, or ~50 when ``progress`` is given (called with
+        (steps done, steps in all) after each)."""
+        total = self.scenario.steps
+        chunk = max(1, total // 50) if progress is not None else total
+        while self.steps < total:
+            stop = min(total, self.steps + chunk)
+            switch = self.scenario.switch_step if self._switched is not None else 0
+            if self.steps + 1 < switch <= stop:
+                stop = switch - 1  # the switch opens the next call
+            self._advance(stop - self.steps)
+            if progress is not None:
+                progress(self.steps, total)
+        return self.table()
+
+    def table(self) -> pd.DataFrame:
+        """The months run so far as one table with a ``replication`` column (0..R-1)."""
+        steps = len(self.rows)
+        values = np.stack(self.rows, axis=1).reshape(self.R * steps, len(METRIC_NAMES))
+        table = pd.DataFrame(values, columns=list(METRIC_NAMES))
+        table.insert(0, "step", np.tile(np.arange(1, steps + 1, dtype=np.int64), self.R))
+        table.insert(0, "replication", np.repeat(np.arange(self.R, dtype=np.int64), steps))
+        return table
+
+    def _advance(self, n_months: int) -> None:
+        """Run the next ``n_months`` months (compiled, :func:`hlssim.kernels.months`) under the
+        regime in force, switching first if the switch is due; append their metrics to ``rows``."""
+        if self._switched is not None and self.steps + 1 == self.scenario.switch_step:
             self.regime = self._switched
             self.rp = SimpleNamespace(**self._switched.to_dict())
             self.target = np.full(self.R, self.regime.target_level)
             self._derive_regime()
-        out = np.empty((self.R, len(METRIC_NAMES)))
-        K.month(month=self.steps, out=out, **self._fixed_args, **self._regime_args(),
-                **{name: getattr(self, attr) for name, attr in _STATE_ARGS.items()})
-        self.rows.append(out)
+        out = np.empty((self.R, n_months, len(METRIC_NAMES)))
+        K.months(first=self.steps + 1, out=out, **self._fixed_args, **self._regime_args(),
+                 **{name: getattr(self, attr) for name, attr in _STATE_ARGS.items()})
+        self.steps += n_months
+        self.rows.extend(out[:, k] for k in range(n_months))
 
     def latest_metrics(self) -> dict[str, np.ndarray]:
         """The last month's metrics, one value per replication."""
         return {name: self.rows[-1][:, k] for k, name in enumerate(METRIC_NAMES)}
 
     def _world_args(self) -> dict:
-        """What :func:`hlssim.kernels.month` reads that never changes in a run: the month's
+        """What :func:`hlssim.kernels.months` reads that never changes in a run: the month's
         draws' layout, the fixed structure, the world's parameters and the mechanisms."""
         m, sp, layout = self, self.sp, self._layout
         width, inside, height, zig_r, zig_inv_r = ZIGGURAT
@@ -259,7 +290,7 @@ class BatchModel:
             "counts": self._counts}
 
     def _regime_args(self) -> dict:
-        """What :func:`hlssim.kernels.month` reads of the regime in force (``self.rp``, which a
+        """What :func:`hlssim.kernels.months` reads of the regime in force (``self.rp``, which a
         switch, or :mod:`hlssim.hybrid`, replaces), worked out once per regime."""
         key, args = self._regime_args_for
         if key is self.rp:
@@ -284,14 +315,3 @@ class BatchModel:
             "fixed_cost": float(fixed_monthly_cost(self.scenario, self.regime))}
         self._regime_args_for = (self.rp, args)
         return args
-
-
-    def run(self, progress=None) -> pd.DataFrame:
-        """Run every step; return one table with a ``replication`` column (0..R-1)."""
-        run_steps(self.step, self.scenario.steps, progress)
-        steps = len(self.rows)
-        values = np.stack(self.rows, axis=1).reshape(self.R * steps, len(METRIC_NAMES))
-        table = pd.DataFrame(values, columns=list(METRIC_NAMES))
-        table.insert(0, "step", np.tile(np.arange(1, steps + 1, dtype=np.int64), self.R))
-        table.insert(0, "replication", np.repeat(np.arange(self.R, dtype=np.int64), steps))
-        return table

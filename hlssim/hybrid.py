@@ -48,6 +48,7 @@ from hlssim.errors import HlssimError
 from hlssim.parameters import REGIME_PARAMETERS
 from hlssim.scenario import Scenario
 from hlssim.sd import DEFAULT_MODEL, _pysd, _quiet, load_model, model_parameters, read_mdl
+from hlssim.stepping import run_steps
 
 #: Agent metric -> stock-flow input it feeds (agents -> stock-flow, end of each month).
 AGENT_TO_SD = {"wellbeing_mean": "external_wellbeing", "gaming_share": "external_gaming",
@@ -110,7 +111,7 @@ def run_hybrid(scenario: Scenario, seed=0, progress=None, *, political_response:
         _set_regime(agents, regime.with_overrides(**{k: min(1.0, v) for k, v in applied.items()}),
                     reset_target=switched is not None and t == scenario.switch_step)
         applied_rows.append([float(agents.regime[SD_TO_AGENT[v]]) for v in MACRO_COLUMNS[:2]])
-        type(agents).step(agents)
+        agents.step()
         row = agents.latest_metrics()
         inputs = {sd.namespace[ext]: float(np.asarray(row[metric])[0])
                   for metric, ext in AGENT_TO_SD.items()}
@@ -122,8 +123,8 @@ def run_hybrid(scenario: Scenario, seed=0, progress=None, *, political_response:
             ctx.__exit__(None, None, None)
         macro_rows.append([float(sd[name]) for name in MACRO_COLUMNS[2:]])
 
-    agents.step = month  # BatchModel.run calls self.step once a month and builds the table
-    table = agents.run(progress).drop(columns="replication")
+    run_steps(month, scenario.steps, progress)
+    table = agents.table().drop(columns="replication")
     macro = np.hstack([np.array(applied_rows), np.array(macro_rows)])
     for i, name in enumerate(MACRO_COLUMNS):
         table[name] = macro[:, i]

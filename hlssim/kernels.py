@@ -1,5 +1,5 @@
-"""The batch engine's month, compiled (numba): :func:`month` runs every phase of a month, and its
-metrics, for one replication after another.
+"""The batch engine's months, compiled (numba): :func:`months` runs every phase of each month, and
+its metrics, for one replication after another.
 
 Each phase walks workers, then each worker's caseload in order, exactly as the Mesa agents do
 (:mod:`hlssim.abm.agents`), and calls the very rule functions the agents call: every function of
@@ -332,7 +332,7 @@ def _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profi
         neglect_found[r, w] = found
 
 
-# --- the phases over workers and providers, one replication at a time ---------------------------------
+# --- the phases over workers and providers, one replication at a time -------------------------
 # Each is the batch engine's former numpy phase written as loops, with the same operations in the
 # same order, so every result is the same to the bit (tests/test_golden.py).
 
@@ -486,7 +486,8 @@ def _pool_knowledge_rep(r, knowledge, provider_of, staff, alliance, rate, team, 
 @register_jitable
 def _restart_relationships_rep(r, w, knowledge, profile, trust_wp, belief, restart_trust):
     """Everyone on worker ``w``'s caseload starts again with them: trust at ``restart_trust`` and
-    beliefs from the worker's general knowledge of their situation (:meth:`Person.new_relationship`)."""
+    beliefs from the worker's general knowledge of their situation
+    (:meth:`Person.new_relationship`)."""
     n_people = trust_wp.shape[1]
     W = knowledge.shape[1]
     for i in range(w, n_people, W):
@@ -667,107 +668,114 @@ def fill_step_blocks(states, block, kinds, starts, stops, width, inside, height,
 
 
 @_jit
-def month(month, streams, kinds, starts, stops, width, inside, height, zig_r, zig_inv_r, size,
-          at_local, at_standard, at_explore, at_pick, at_shock, at_shift, at_need_u1, at_need_u2,
-          at_need_pick, at_obs_noise, at_ext_innovation, at_audit, at_misreport, at_signal,
-          at_coproduce, at_detect, at_turnover, at_hire_knave, at_hire_motivation, at_tupe,
-          at_tender_quality, at_tender_noise, at_tender_culture,
-          # fixed structure
-          n_case, provider_of, person_provider, provider_people, provider_staff, exposed,
-          exposed_share, prior,
-          # providers and the commissioner
-          quality, culture, local, trust_cp, reported_share, sanction, caught_p, lost_tender,
-          barriers, target, leavers, tendered,
-          # workers
-          knave, motivation, gaming, admin, gaming_time, direct, withheld, reported, misreported,
-          stress, trust_mw, knowledge, sanctioned, caught, futility, neglect_found,
-          last_reported_share, fd_sum, effort_w, allocating, explore_p, focus_w,
-          # people
-          failure_demand, observed, belief, trust_wp, need, park, planned_on, approach, fit,
-          effort, focus, help, speed, factors, base, wellbeing, profile, external, reported_value,
-          knows,
-          # the regime's levers this month
-          pressure, control, autonomy, pool_rate, audit_rate, admin_share, reflection_time,
-          collaboration_time, standardisation, alliance, coproduction, peer_accountability,
-          stewardship, target_pressure, target_ratchet, retender_interval, pbr_share,
-          # the world's parameters
-          alpha, lam, complexity, shock_sd, nominal_caseload, line, gaming_max, focus_gain,
-          exploration, failure_demand_load, standard_efficiency, misfit_effect, help_gain,
-          barrier_harm, recovery_rate, need_shift_rate, n_approaches, measurement_noise,
-          learning_step, case_discussion, trust_build_rate, trust_loss_rate, crowding_rate,
-          base_turnover, knave_share,
-          # mechanisms (1.0 on, 0.0 off)
-          mech_substitution, mech_misreport, mech_focus, mech_neglect, mech_ratchet,
-          mech_threshold, mech_creaming, mech_barriers, mech_failure_demand, mech_learning,
-          mech_trust, mech_crowding, mech_turnover,
-          # the metrics
-          fixed_cost, wage_cost, tender_cost, counts, out):
-    """A whole month of the model for every replication, one replication at a time, in the Mesa
-    model's order (:meth:`hlssim.abm.model.CommissioningModel.step`): the month's draws (the run's
-    SFC64 stream, :func:`_fill_row`), the workers' plan (:func:`_plan_workers_rep`), the people's
-    plan (:func:`_plan_rep`), the drift of each area's outside forces, live (:func:`_live_rep`),
-    report and learn (:func:`_report_rep`), the providers' aggregates, the commissioner's
-    oversight, adaptation, pooled knowledge, turnover and re-tendering, then the month's metrics
-    (:func:`hlssim.metrics._metrics_row`) into ``out`` (replications, metrics).
+def months(first, streams, kinds, starts, stops, width, inside, height, zig_r, zig_inv_r, size,
+           at_local, at_standard, at_explore, at_pick, at_shock, at_shift, at_need_u1, at_need_u2,
+           at_need_pick, at_obs_noise, at_ext_innovation, at_audit, at_misreport, at_signal,
+           at_coproduce, at_detect, at_turnover, at_hire_knave, at_hire_motivation, at_tupe,
+           at_tender_quality, at_tender_noise, at_tender_culture,
+           # fixed structure
+           n_case, provider_of, person_provider, provider_people, provider_staff, exposed,
+           exposed_share, prior,
+           # providers and the commissioner
+           quality, culture, local, trust_cp, reported_share, sanction, caught_p, lost_tender,
+           barriers, target, leavers, tendered,
+           # workers
+           knave, motivation, gaming, admin, gaming_time, direct, withheld, reported, misreported,
+           stress, trust_mw, knowledge, sanctioned, caught, futility, neglect_found,
+           last_reported_share, fd_sum, effort_w, allocating, explore_p, focus_w,
+           # people
+           failure_demand, observed, belief, trust_wp, need, park, planned_on, approach, fit,
+           effort, focus, help, speed, factors, base, wellbeing, profile, external, reported_value,
+           knows,
+           # the regime's levers this month
+           pressure, control, autonomy, pool_rate, audit_rate, admin_share, reflection_time,
+           collaboration_time, standardisation, alliance, coproduction, peer_accountability,
+           stewardship, target_pressure, target_ratchet, retender_interval, pbr_share,
+           # the world's parameters
+           alpha, lam, complexity, shock_sd, nominal_caseload, line, gaming_max, focus_gain,
+           exploration, failure_demand_load, standard_efficiency, misfit_effect, help_gain,
+           barrier_harm, recovery_rate, need_shift_rate, n_approaches, measurement_noise,
+           learning_step, case_discussion, trust_build_rate, trust_loss_rate, crowding_rate,
+           base_turnover, knave_share,
+           # mechanisms (1.0 on, 0.0 off)
+           mech_substitution, mech_misreport, mech_focus, mech_neglect, mech_ratchet,
+           mech_threshold, mech_creaming, mech_barriers, mech_failure_demand, mech_learning,
+           mech_trust, mech_crowding, mech_turnover,
+           # the metrics
+           fixed_cost, wage_cost, tender_cost, counts, out):
+    """Months ``first``, ``first + 1``, ... of the model for every replication, one replication at
+    a time, each month in the Mesa model's order
+    (:meth:`hlssim.abm.model.CommissioningModel.step`): the month's draws (the run's SFC64 stream,
+    :func:`_fill_row`), the workers' plan (:func:`_plan_workers_rep`), the people's plan
+    (:func:`_plan_rep`), the drift of each area's outside forces, live (:func:`_live_rep`), report
+    and learn (:func:`_report_rep`), the providers' aggregates, the commissioner's oversight,
+    adaptation, pooled knowledge, turnover and re-tendering, then the month's metrics
+    (:func:`hlssim.metrics._metrics_row`) into ``out[:, k]`` for month ``first + k``
+    (``out``: replications, months, metrics). ``first`` is 1 for a run's first month.
 
-    ``month`` is the month's number (1 for the first). Running the month on one replication
-    before the next keeps its arrays in cache, needs no Python between phases, and gives each
-    replication what a run of its own gives, bit for bit (replications share nothing)."""
+    Running every month of one replication before the next keeps its arrays in cache and needs no
+    Python between phases or months; each replication gets what a run of its own gives, bit for
+    bit (replications share nothing). The regime's levers hold for all the months of a call."""
     n_reps = streams.shape[0]
-    n_providers = local.shape[1]
     draws = np.empty(size)
-    team = np.empty((n_providers, knowledge.shape[2], knowledge.shape[3]))
+    team = np.empty((local.shape[1], knowledge.shape[2], knowledge.shape[3]))
     everyone = np.empty((knowledge.shape[2], knowledge.shape[3]))
     allocating_on = bool(mech_threshold) or bool(mech_creaming)
     for r in range(n_reps):
-        _fill_row(streams, r, draws, kinds, starts, stops, width, inside, height, zig_r, zig_inv_r)
-        _plan_workers_rep(r, provider_of, motivation, trust_mw, culture, knave,
-            last_reported_share, target, pressure, alpha, audit_rate, gaming_max, admin_share,
-            reflection_time, collaboration_time, mech_substitution, mech_misreport, focus_gain,
-            mech_focus, mech_neglect, mech_ratchet, target_ratchet, allocating_on, exploration,
-            control, gaming, admin, direct, withheld, gaming_time, effort_w, allocating,
-            explore_p, focus_w)
-        _plan_rep(r, n_case, provider_of, direct, effort_w, allocating, gaming, explore_p, focus_w,
-            quality, failure_demand, observed, belief, trust_wp, need, draws, at_standard,
-            at_explore, at_pick, nominal_caseload, line, failure_demand_load, bool(mech_threshold),
-            bool(mech_creaming), pbr_share, standardisation, standard_efficiency, misfit_effect,
-            collaboration_time, alliance, complexity, help_gain, park, planned_on, approach, fit,
-            effort, focus, help, speed)
-        for p in range(n_providers):
-            local[r, p] = R.clip01(R.external_update(local[r, p], 0.1 * draws[at_local + p]))
-        _live_rep(r, person_provider, factors, base, exposed, barriers, focus, help, wellbeing,
-            observed, need, profile, external, failure_demand, effort, fit, local, draws, at_shock,
-            at_shift, at_need_u1, at_need_u2, at_need_pick, at_obs_noise, at_ext_innovation,
-            bool(mech_barriers), barrier_harm, recovery_rate, shock_sd, need_shift_rate,
-            complexity, n_approaches, measurement_noise, lam, alpha, mech_failure_demand)
-        _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profile, need, park,
-            belief, knowledge, trust_wp, failure_demand, draws, at_audit, at_misreport, at_signal,
-            at_coproduce, at_detect, line, audit_rate, mech_misreport, learning_step,
-            case_discussion, alpha, bool(mech_learning), coproduction, bool(mech_trust),
-            trust_build_rate, trust_loss_rate, bool(mech_neglect), peer_accountability,
-            reflection_time, alliance, pressure, reported_value, reported, misreported, caught,
-            last_reported_share, futility, neglect_found, fd_sum)
-        _aggregate_rep(r, provider_of, reported, caught, provider_people, reported_share, caught_p)
-        _oversee_rep(r, month, reported_share, trust_cp, exposed_share, target, sanction, barriers,
-            target_pressure, target_ratchet, mech_learning, reflection_time, stewardship,
-            mech_barriers)
-        _adapt_rep(r, provider_of, n_case, knave, admin, fd_sum, futility, caught, sanction,
-            caught_p, sanctioned, motivation, stress, trust_mw, trust_cp, lost_tender, control,
-            autonomy, complexity, crowding_rate, reflection_time, alliance, trust_build_rate,
-            trust_loss_rate, mech_crowding, mech_trust)
-        if pool_rate > 0:
-            _pool_knowledge_rep(r, knowledge, provider_of, provider_staff, alliance, pool_rate,
-                                team, everyone)
-        _turnover_and_retender_rep(r, month, draws, at_turnover, at_hire_knave,
-            at_hire_motivation, at_tupe, at_tender_quality, at_tender_noise, at_tender_culture,
-            provider_of, base_turnover, mech_turnover, knave_share, prior, retender_interval,
-            mech_trust, reported_share, quality, culture, trust_cp, lost_tender, leavers, tendered,
-            knave, motivation, stress, trust_mw, knowledge, sanctioned, caught, futility,
-            last_reported_share, neglect_found, profile, trust_wp, belief)
-        for i in range(need.shape[1]):
-            knows[r, i] = _best_believed(belief, r, i) == need[r, i]
-        M._metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on, park,
-            trust_wp, fit, knows, reported, misreported, gaming_time, gaming, motivation, stress,
-            trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality, culture, barriers,
-            target, leavers, tendered, line, mech_substitution, fixed_cost, wage_cost,
-            tender_cost, counts, out)
+        for k in range(out.shape[1]):
+            month = first + k
+            month_out = out[:, k]
+            _fill_row(streams, r, draws, kinds, starts, stops, width, inside, height, zig_r,
+                zig_inv_r)
+            _plan_workers_rep(r, provider_of, motivation, trust_mw, culture, knave,
+                last_reported_share, target, pressure, alpha, audit_rate, gaming_max, admin_share,
+                reflection_time, collaboration_time, mech_substitution, mech_misreport, focus_gain,
+                mech_focus, mech_neglect, mech_ratchet, target_ratchet, allocating_on, exploration,
+                control, gaming, admin, direct, withheld, gaming_time, effort_w, allocating,
+                explore_p, focus_w)
+            _plan_rep(r, n_case, provider_of, direct, effort_w, allocating, gaming, explore_p,
+                focus_w, quality, failure_demand, observed, belief, trust_wp, need, draws,
+                at_standard, at_explore, at_pick, nominal_caseload, line, failure_demand_load,
+                bool(mech_threshold), bool(mech_creaming), pbr_share, standardisation,
+                standard_efficiency, misfit_effect, collaboration_time, alliance, complexity,
+                help_gain, park, planned_on, approach, fit, effort, focus, help, speed)
+            for p in range(local.shape[1]):
+                local[r, p] = R.clip01(R.external_update(local[r, p], 0.1 * draws[at_local + p]))
+            _live_rep(r, person_provider, factors, base, exposed, barriers, focus, help, wellbeing,
+                observed, need, profile, external, failure_demand, effort, fit, local, draws,
+                at_shock, at_shift, at_need_u1, at_need_u2, at_need_pick, at_obs_noise,
+                at_ext_innovation, bool(mech_barriers), barrier_harm, recovery_rate, shock_sd,
+                need_shift_rate, complexity, n_approaches, measurement_noise, lam, alpha,
+                mech_failure_demand)
+            _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profile, need,
+                park, belief, knowledge, trust_wp, failure_demand, draws, at_audit, at_misreport,
+                at_signal, at_coproduce, at_detect, line, audit_rate, mech_misreport, learning_step,
+                case_discussion, alpha, bool(mech_learning), coproduction, bool(mech_trust),
+                trust_build_rate, trust_loss_rate, bool(mech_neglect), peer_accountability,
+                reflection_time, alliance, pressure, reported_value, reported, misreported, caught,
+                last_reported_share, futility, neglect_found, fd_sum)
+            _aggregate_rep(r, provider_of, reported, caught, provider_people, reported_share,
+                caught_p)
+            _oversee_rep(r, month, reported_share, trust_cp, exposed_share, target, sanction,
+                barriers, target_pressure, target_ratchet, mech_learning, reflection_time,
+                stewardship, mech_barriers)
+            _adapt_rep(r, provider_of, n_case, knave, admin, fd_sum, futility, caught, sanction,
+                caught_p, sanctioned, motivation, stress, trust_mw, trust_cp, lost_tender, control,
+                autonomy, complexity, crowding_rate, reflection_time, alliance, trust_build_rate,
+                trust_loss_rate, mech_crowding, mech_trust)
+            if pool_rate > 0:
+                _pool_knowledge_rep(r, knowledge, provider_of, provider_staff, alliance, pool_rate,
+                                    team, everyone)
+            _turnover_and_retender_rep(r, month, draws, at_turnover, at_hire_knave,
+                at_hire_motivation, at_tupe, at_tender_quality, at_tender_noise, at_tender_culture,
+                provider_of, base_turnover, mech_turnover, knave_share, prior, retender_interval,
+                mech_trust, reported_share, quality, culture, trust_cp, lost_tender, leavers,
+                tendered, knave, motivation, stress, trust_mw, knowledge, sanctioned, caught,
+                futility, last_reported_share, neglect_found, profile, trust_wp, belief)
+            for i in range(need.shape[1]):
+                knows[r, i] = _best_believed(belief, r, i) == need[r, i]
+            M._metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on, park,
+                trust_wp, fit, knows, reported, misreported, gaming_time, gaming, motivation,
+                stress, trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality,
+                culture, barriers, target, leavers, tendered, line, mech_substitution, fixed_cost,
+                wage_cost, tender_cost, counts, month_out)
