@@ -10,6 +10,8 @@ agents happen to act in a step.
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -126,11 +128,14 @@ class StepLayout:
     stops: np.ndarray  # (runs,) int64
 
 
+@functools.lru_cache(maxsize=64)
 def step_layout(n_people: int, n_workers: int, n_providers: int) -> StepLayout:
+    """The layout of a step's draws for this many people, workers and providers (worked out once
+    per size and shared: every engine and every step reads the same object, never writes it)."""
     shapes = step_draw_shapes(n_people, n_workers, n_providers)
     fields, runs, offset = {}, [], 0
     for name, kind, _, _ in STEP_DRAWS:
-        size = int(np.prod(shapes[name]))
+        size = math.prod(shapes[name])
         fields[name] = (offset, shapes[name])
         code = DRAW_KINDS[kind]
         if runs and runs[-1][0] == code:
