@@ -50,6 +50,26 @@ def test_run_many_equals_single_runs():
         assert_same(hlssim.run(s, seed=seed, engine="batch"), part)
 
 
+def test_months_in_one_call_equal_months_one_at_a_time():
+    """A run's months in as few compiled calls as it allows (one; two around a regime switch;
+    more with a progress callback) give, to the bit, what one month at a time gives (the hybrid
+    model steps month by month), and progress reaches the last month in order."""
+    from hlssim.batch import BatchModel
+
+    s = Scenario.from_preset("hls", n_people=60, n_workers=6, n_providers=3, steps=30,
+                             switch_step=11, switch_to="npm_pbr", retender_interval=4,
+                             knave_share=0.3)
+    whole = BatchModel(s, [2, 7]).run()
+    stepped = BatchModel(s, [2, 7])
+    for _ in range(s.steps):
+        stepped.step()
+    seen = []
+    chunked = BatchModel(s, [2, 7]).run(progress=lambda done, total: seen.append((done, total)))
+    pd.testing.assert_frame_equal(whole, stepped.table(), check_exact=True)
+    pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
+    assert [d for d, _ in seen] == sorted(set(d for d, _ in seen)) and seen[-1] == (30, 30)
+
+
 @pytest.mark.parametrize("threads", [2, 3])
 def test_run_many_is_the_same_whatever_the_threads(threads):
     """Replications shared among threads give the one-thread table exactly, rows in seed order."""
