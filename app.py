@@ -107,10 +107,22 @@ def cached_regime(items: tuple, seed: int, spawn_keys: tuple, engine: str) -> pd
     return run_regime(items, seed, spawn_keys, engine)
 
 
+def simulating_message() -> str:
+    """What the spinner says while a comparison runs: warns of the one-off compile (about half a
+    minute after installing or after a change to the rules) so the wait is not taken for a hang."""
+    if fastest_engine() == "batch":
+        from hlssim.kernels import compiled_on_disk
+
+        if not compiled_on_disk():
+            return ("Preparing the simulation engine for this machine (once, about half a minute), "
+                    "then simulating...")
+    return "Simulating..."
+
+
 def simulate(scenarios: Mapping, reps: int, seed: int, paired: bool = False) -> Comparison:
     """Run (or fetch from the cache) every regime's replications, and time it for the sidebar."""
     start = time.perf_counter()
-    with st.spinner("Simulating..."):
+    with st.spinner(simulating_message()):
         comparison = run_comparison(scenarios, reps, seed, fastest_engine(), paired,
                                     runner=cached_regime)
     st.session_state["_last_seconds"] = time.perf_counter() - start

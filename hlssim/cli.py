@@ -448,10 +448,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that run the agent model on the batch engine (unless told otherwise).
+_RUNS_THE_BATCH_ENGINE = ("cmd_run", "cmd_compare", "cmd_sweep", "cmd_check", "cmd_validate",
+                          "cmd_calibrate")
+
+
+def _first_compile_notice(args) -> None:
+    """Say so on stderr when this run must first compile the batch engine (about half a minute,
+    once after installing or after a change to the rules), so a quiet terminal is not taken for a
+    hang."""
+    if getattr(args.func, "__name__", "") not in _RUNS_THE_BATCH_ENGINE:
+        return
+    if getattr(args, "engine", "batch") != "batch" or getattr(args, "model", None):
+        return
+    from hlssim.kernels import compiled_on_disk
+
+    if not compiled_on_disk():
+        print("hlssim: compiling the batch engine for this machine first (about half a minute, "
+              "once; later runs start at once)", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _first_compile_notice(args)
         return args.func(args)
     except HlssimError as err:
         print(f"hlssim: error: {err}", file=sys.stderr)

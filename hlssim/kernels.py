@@ -100,6 +100,17 @@ _CACHE = _install_locators()
 _jit = numba.njit(cache=_CACHE, error_model="numpy", nogil=True)
 
 
+def compiled_on_disk() -> bool:
+    """Whether this machine's compiled months (:func:`months`) are on disk and fresh, so that a
+    batch run starts at once; False: the next batch run compiles first (about half a minute, once
+    after installing or after a change to the rules). True when numba's cache cannot be read this
+    way (its internals changed): better no notice than a false one."""
+    try:
+        return bool(months._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 (any failure here means: cannot tell)
+        return True
+
+
 @register_jitable
 def _best_believed(belief, r, i):
     """Person ``i``'s best-believed approach in replication ``r``: the first largest belief (as

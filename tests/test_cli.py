@@ -121,3 +121,27 @@ def test_console_script_installed():
     script = Path(sys.executable).parent / "hlssim"
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("hlssim ")
+
+
+@pytest.mark.parametrize("cached, engine, said", [(False, "batch", True), (True, "batch", False),
+                                                  (False, "mesa", False)])
+def test_first_compile_is_announced_on_stderr(tmp_path, capsys, monkeypatch, cached, engine, said):
+    """A run that must first compile the batch engine (half a minute, once) says so on stderr,
+    so a quiet terminal is not taken for a hang; a cached engine, or the Mesa engine, says
+    nothing of it. (The kernels' cache state is what numba's index says: faked here.)"""
+    import hlssim.kernels
+
+    monkeypatch.setattr(hlssim.kernels, "compiled_on_disk", lambda: cached)
+    out = tmp_path / "run.csv"
+    assert main(["run", "--preset", "hls", "--steps", "2", "--engine", engine, "--out", str(out),
+                 *SMALL]) == 0
+    assert ("compiling the batch engine" in capsys.readouterr().err) is said
+
+
+def test_compiled_on_disk_reads_numbas_index():
+    """After a batch run the compiled months are on disk and fresh (numba's own index says so)."""
+    import hlssim
+    from hlssim.kernels import compiled_on_disk
+
+    hlssim.run(hlssim.Scenario.from_preset("hls", steps=2, n_people=20, n_workers=4), seed=1)
+    assert compiled_on_disk() is True
