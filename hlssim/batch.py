@@ -90,7 +90,6 @@ class BatchModel:
         self.provider_staff = np.bincount(self.provider_of, minlength=P).astype(float)
         self.steps = 0
         self._layout = step_layout(N, W, P)
-        self._at = {f"at_{name}": offset for name, (offset, _) in self._layout.fields.items()}
         self._build()
         self._derive_regime()
         self.rows: list[np.ndarray] = []  # each month's metrics: (replications, METRIC_NAMES)
