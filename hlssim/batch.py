@@ -60,6 +60,17 @@ _STATE_ARGS = {name: name for name in (
     "focus_w": "_focus_w", "speed": "_speed", "knows": "_knows"}
 
 
+def metrics_table(values: np.ndarray) -> pd.DataFrame:
+    """Metrics (replications, steps, :data:`METRIC_NAMES`) as one tidy-wide table: a
+    ``replication`` column (0..R-1), a ``step`` column (1..steps), then one column per metric;
+    replication-major rows."""
+    n_reps, steps, n_metrics = values.shape
+    table = pd.DataFrame(values.reshape(n_reps * steps, n_metrics), columns=list(METRIC_NAMES))
+    table.insert(0, "step", np.tile(np.arange(1, steps + 1, dtype=np.int64), n_reps))
+    table.insert(0, "replication", np.repeat(np.arange(n_reps, dtype=np.int64), steps))
+    return table
+
+
 class BatchModel:
     """R replications of one scenario, as arrays. ``seeds`` gives each replication's seed."""
 
@@ -199,7 +210,12 @@ class BatchModel:
         self._advance(1)
 
     def run(self, progress=None) -> pd.DataFrame:
-        """Run every step; return one table with a ``replication`` column (0..R-1).
+        """Run every step; return one table with a ``replication`` column (0..R-1)."""
+        return metrics_table(self.run_metrics(progress))
+
+    def run_metrics(self, progress=None) -> np.ndarray:
+        """Run every step; return the metrics as an array (replications, steps, metrics in the
+        order of :data:`METRIC_NAMES`), without building a table.
 
         Months run in as few compiled calls as the run allows (:func:`hlssim.kernels.months`):
         one, or two around a regime switch, or ~50 when ``progress`` is given (called with
@@ -214,16 +230,11 @@ class BatchModel:
             self._advance(stop - self.steps)
             if progress is not None:
                 progress(self.steps, total)
-        return self.table()
+        return np.stack(self.rows, axis=1)
 
     def table(self) -> pd.DataFrame:
         """The months run so far as one table with a ``replication`` column (0..R-1)."""
-        steps = len(self.rows)
-        values = np.stack(self.rows, axis=1).reshape(self.R * steps, len(METRIC_NAMES))
-        table = pd.DataFrame(values, columns=list(METRIC_NAMES))
-        table.insert(0, "step", np.tile(np.arange(1, steps + 1, dtype=np.int64), self.R))
-        table.insert(0, "replication", np.repeat(np.arange(self.R, dtype=np.int64), steps))
-        return table
+        return metrics_table(np.stack(self.rows, axis=1))
 
     def _advance(self, n_months: int) -> None:
         """Run the next ``n_months`` months (compiled, :func:`hlssim.kernels.months`) under the

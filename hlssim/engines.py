@@ -118,6 +118,16 @@ def run_many(scenario: Scenario, seeds: Sequence[SeedLike], threads: int | None 
     however many threads share the work (:func:`replication_threads`): each thread runs its own
     consecutive block of replications, and replications share nothing.
     """
+    from hlssim.batch import metrics_table
+
+    return metrics_table(run_many_metrics(scenario, seeds, threads))
+
+
+def run_many_metrics(scenario: Scenario, seeds: Sequence[SeedLike],
+                     threads: int | None = None) -> np.ndarray:
+    """:func:`run_many`'s values without the table: an array (replications, steps, metrics in the
+    order of :data:`hlssim.metrics.METRIC_NAMES`), for callers that read it as numbers (a sweep
+    reads thousands of these; building each table costs about as much as a small run's set-up)."""
     from hlssim.batch import BatchModel
 
     if not isinstance(scenario, Scenario):
@@ -129,11 +139,9 @@ def run_many(scenario: Scenario, seeds: Sequence[SeedLike], threads: int | None 
         _check_seed(seed)
     n_threads = replication_threads(threads, len(seeds))
     if n_threads == 1:
-        return BatchModel(scenario, seeds).run()
+        return BatchModel(scenario, seeds).run_metrics()
     blocks = np.array_split(np.arange(len(seeds)), n_threads)
     with ThreadPoolExecutor(n_threads, thread_name_prefix="hlssim-run-many") as pool:
-        tables = list(pool.map(lambda block: BatchModel(scenario, [seeds[i] for i in block]).run(),
-                               blocks))
-    for block, table in zip(blocks, tables):
-        table["replication"] += block[0]
-    return pd.concat(tables, ignore_index=True)
+        parts = list(pool.map(
+            lambda block: BatchModel(scenario, [seeds[i] for i in block]).run_metrics(), blocks))
+    return np.concatenate(parts, axis=0)

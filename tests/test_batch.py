@@ -50,6 +50,18 @@ def test_run_many_equals_single_runs():
         assert_same(hlssim.run(s, seed=seed, engine="batch"), part)
 
 
+def test_run_many_metrics_is_run_manys_table_as_an_array():
+    """The array a sweep reads (replications, steps, metrics) holds exactly the table's values."""
+    from hlssim.engines import run_many_metrics
+    from hlssim.metrics import METRIC_NAMES
+
+    s = Scenario.from_preset("npm_targets", n_people=40, n_workers=4, n_providers=2, steps=9)
+    values = run_many_metrics(s, seeds=[4, 2, 8])
+    table = hlssim.run_many(s, seeds=[4, 2, 8])
+    assert values.shape == (3, 9, len(METRIC_NAMES))
+    np.testing.assert_array_equal(values.reshape(27, -1), table[list(METRIC_NAMES)].to_numpy())
+
+
 def test_months_in_one_call_equal_months_one_at_a_time():
     """A run's months in as few compiled calls as it allows (one; two around a regime switch;
     more with a progress callback) give, to the bit, what one month at a time gives (the hybrid

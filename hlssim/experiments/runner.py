@@ -3,7 +3,7 @@
 A chunk is a list of whole design points (or a slice of one point's replicates) that one task
 runs and turns into tidy rows (:func:`run_chunk`): one per run and summary output, and, if the
 spec asks for trajectories, one per run, trajectory output and step. With the batch engine the replicates of a point
-run in one vectorised pass (:func:`hlssim.run_many`), whose replication ``r`` equals
+run in one vectorised pass (:func:`hlssim.engines.run_many_metrics`), whose replication ``r`` equals
 ``run(scenario, seed_r)``, so a run's rows depend only on its scenario and seed: never on the
 chunking, the number of workers or the order in which chunks finish.
 
@@ -24,10 +24,11 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 import pandas as pd
 
-from hlssim.engines import run, run_many
+from hlssim.engines import run, run_many_metrics
 from hlssim.errors import HlssimError
 from hlssim.experiments.design import Design, Run
 from hlssim.experiments.spec import Output
+from hlssim.metrics import METRIC_NAMES
 from hlssim.scenario import Scenario
 
 #: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``
@@ -141,7 +142,7 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
         if task.model is not None:  # deterministic: a point's table serves every replicate
             tables = [model_tables[j]] * len(seeds)
         elif task.engine == "batch":
-            tables = per_replication(run_many(item.scenario, seeds), len(seeds))
+            tables = per_replication(run_many_metrics(item.scenario, seeds))
         else:
             tables = [run(item.scenario, seed, engine=task.engine) for seed in seeds]
         for r, table in zip(item.runs, tables):
@@ -163,19 +164,12 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     return ChunkRows(frame, paths_frame)
 
 
-def per_replication(wide: pd.DataFrame, n: int) -> list[Mapping[str, np.ndarray]]:
-    """``run_many``'s stacked table as one ``{column: values}`` per replication.
-
-    The table is replication-major (every step of replication 0, then 1, ...), so each column is
-    reshaped to (replications, steps) and each replication gets views of its rows: no copies, no
-    boolean filtering per replication. Any other layout falls back to filtering.
-    """
-    rep = wide["replication"].to_numpy()
-    steps = len(wide) // n
-    if steps * n != len(wide) or not (rep.reshape(n, steps) == np.arange(n)[:, None]).all():
-        return [wide[wide["replication"] == i] for i in range(n)]
-    arrays = {c: wide[c].to_numpy().reshape(n, steps) for c in wide.columns}
-    return [{c: a[i] for c, a in arrays.items()} for i in range(n)]
+def per_replication(values: np.ndarray) -> list[Mapping[str, np.ndarray]]:
+    """``run_many_metrics``'s array (replications, steps, metrics) as one ``{column: values}``
+    per replication (a ``step`` column and one per metric), each a view: no copies, no table."""
+    steps = np.arange(1, values.shape[1] + 1, dtype=np.int64)
+    return [{"step": steps} | {name: values[r, :, k] for k, name in enumerate(METRIC_NAMES)}
+            for r in range(values.shape[0])]
 
 
 def _trajectory_rows(r: Run, values: dict[str, Any], table: Mapping[str, Any],
