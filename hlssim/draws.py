@@ -156,19 +156,26 @@ def ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The 256-layer ziggurat for exp(-x^2/2): per layer, the scale from a 52-bit integer to x
     (``width``), the integers below which a point is surely under the curve (``inside``), and the
     curve's height at each layer edge (``height``, 257 values). Layer 0 is the base strip, whose
-    part beyond ``_ZIGGURAT_R`` is sampled from the exact tail."""
-    def f(x):
-        return np.exp(-0.5 * x * x)
+    part beyond ``_ZIGGURAT_R`` is sampled from the exact tail.
 
-    edge = np.zeros(257)
+    Built with :mod:`math`, one value at a time, never numpy's ``exp``/``log``: numpy's vectorised
+    transcendentals are chosen by CPU dispatch (SSE, AVX2, AVX-512) and may differ in the last bit
+    from one CPU to another, and every normal a run draws is scaled by these tables
+    (``tests/test_cpu_independence.py`` checks them against a stored copy, to the bit)."""
+    def f(x: float) -> float:
+        return math.exp(-0.5 * x * x)
+
+    edge = [0.0] * 257
     edge[0] = _ZIGGURAT_AREA / f(_ZIGGURAT_R)
     edge[1] = _ZIGGURAT_R
     for k in range(1, 255):
-        edge[k + 1] = np.sqrt(-2.0 * np.log(f(edge[k]) + _ZIGGURAT_AREA / edge[k]))
+        edge[k + 1] = math.sqrt(-2.0 * math.log(f(edge[k]) + _ZIGGURAT_AREA / edge[k]))
     edge[256] = 0.0
-    width = edge[:256] / 2.0 ** 52
-    inside = np.floor(edge[1:] / edge[:256] * 2.0 ** 52).astype(np.uint64)
-    return width, inside, f(edge)
+    width = np.array([e / 2.0 ** 52 for e in edge[:256]])
+    inside = np.array([math.floor(edge[k + 1] / edge[k] * 2.0 ** 52) for k in range(256)],
+                      dtype=np.uint64)
+    height = np.array([f(e) for e in edge])
+    return width, inside, height
 
 
 _ZIGGURAT = ziggurat_tables()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import math
 import warnings
 from pathlib import Path
 
@@ -591,7 +592,7 @@ _U64_40 = np.uint64(40)
 _U64_255 = np.uint64(255)
 _U64_MASK32 = np.uint64(0xFFFFFFFF)
 _U64_MASK52 = np.uint64(0x000FFFFFFFFFFFFF)
-_SQRT12 = np.sqrt(12.0)
+_SQRT12 = math.sqrt(12.0)
 
 
 @register_jitable
@@ -644,15 +645,15 @@ def _fill_row(states, rep, row, kinds, starts, stops, width, inside, height, r, 
                         while True:
                             a, b, c, n, w1 = sfc64_next(a, b, c, n)
                             a, b, c, n, w2 = sfc64_next(a, b, c, n)
-                            xx = -inv_r * np.log1p(-_unit53(w1))
-                            yy = -np.log1p(-_unit53(w2))
+                            xx = -inv_r * math.log1p(-_unit53(w1))
+                            yy = -math.log1p(-_unit53(w2))
                             if yy + yy > xx * xx:
                                 break
                         row[i] = -(r + xx) if negative else r + xx
                         break
                     a, b, c, n, w1 = sfc64_next(a, b, c, n)
                     y = height[layer] + _unit53(w1) * (height[layer + 1] - height[layer])
-                    if y < np.exp(-0.5 * x * x):
+                    if y < math.exp(-0.5 * x * x):
                         row[i] = x
                         break
         else:

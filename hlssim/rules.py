@@ -5,13 +5,18 @@ arrays (many agents at once) and inside numba-compiled kernels (:mod:`hlssim.ker
 these same function objects), so every engine applies the same formula. A function that must
 branch tests for the scalar case first (``isinstance(x, float)``): numba resolves that test when
 it compiles and keeps only the scalar branch. None of them draws random numbers: draws are made
-once per step at model level (``hlssim.draws``) and passed in.
+once per step at model level (``hlssim.draws``) and passed in. None calls numpy's transcendental
+functions (``np.exp``, ``np.log``, ``**`` on arrays...): their last bit depends on the CPU numpy
+dispatches to, so a seed would not give the same bits on every machine; :mod:`math` is used instead
+(``tests/test_cpu_independence.py`` checks).
 
 The numbered comments name the mechanism of ``MODEL.md`` each rule belongs to; ``docs/ODD.md``
 gives the reasoning and sources for each formula and default.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -197,8 +202,10 @@ def threshold_weight(observed, line):
     """Effort allocation under threshold gaming: people just under the line, nobody over it."""
     gap = line - observed
     if isinstance(observed, float):
-        return float(np.exp(-((gap / 0.08) ** 2))) if gap > 0.0 else 0.02
-    return np.where(gap > 0.0, np.exp(-((gap / 0.08) ** 2)), 0.02)
+        return math.exp(-((gap / 0.08) ** 2)) if gap > 0.0 else 0.02
+    # math.exp one value at a time: numpy's exp differs in the last bit from one CPU to another
+    return np.array([math.exp(-((g / 0.08) ** 2)) if g > 0.0 else 0.02
+                     for g in np.ravel(gap).tolist()]).reshape(np.shape(gap))
 
 
 def parking_multiplier(observed, line, gaming, pbr_share):
