@@ -215,7 +215,8 @@ def csv_name(data: SweepData, output: str) -> str:
 
 def saved_analysis(data: SweepData) -> dict[str, Any] | None:
     """The ``hlssim analyze`` results saved in ``DIR/analysis/analysis.json``, if they were made
-    from these same runs (same spec digest and run count); else None (none, stale or unreadable)."""
+    from these same runs (same spec digest, model fingerprint and run count); else None (none,
+    stale or unreadable)."""
     path = data.folder / ANALYSIS / "analysis.json"
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
@@ -224,6 +225,7 @@ def saved_analysis(data: SweepData) -> dict[str, Any] | None:
     if not isinstance(saved, dict):
         return None
     current = (saved.get("spec_digest") == data.manifest.get("spec_digest")
+               and saved.get("model_fingerprint") == data.manifest.get("model_fingerprint")
                and saved.get("runs_done") == data.manifest.get("counts", {}).get("runs_done"))
     return saved if current else None
 

@@ -17,23 +17,43 @@ from hlssim.compare import compare, difference
 REPS = 20
 
 
-@pytest.fixture(scope="module")
-def crossover():
-    scenarios = {}
-    for c in (0.1, 0.9):
-        scenarios[f"npm_targets@{c}"] = Scenario.from_preset("npm_targets", complexity=c)
-        scenarios[f"hls@{c}"] = Scenario.from_preset("hls", complexity=c)
-    return compare(scenarios, REPS, seed=2026).finals
+#: Root seeds the crossover is judged under: each must give the verdict on its own.
+CROSSOVER_SEEDS = (2026, 1, 2, 3, 4)
+#: How far HLS may lead in a simple world and still count as "level" (wellbeing, 0..1).
+LEVEL = 0.01
 
 
-def test_crossover_npm_level_or_ahead_in_a_simple_world(crossover):
-    diff, low, high = difference(crossover, "wellbeing_mean", "hls@0.1", "npm_targets@0.1")
-    assert diff <= 0 or low <= 0, f"hls ahead at complexity 0.1 by {diff:.4f} [{low:.4f}, {high:.4f}]"
+def crossover_gap(complexity: float, root_seed: int, **world) -> tuple[float, float, float]:
+    """HLS minus NPM (targets) on final wellbeing at this complexity: mean and 95% interval over
+    REPS replications of each (the default world, 120 months)."""
+    scenarios = {name: Scenario.from_preset(name, complexity=complexity, **world)
+                 for name in ("npm_targets", "hls")}
+    finals = compare(scenarios, REPS, seed=root_seed).finals
+    return difference(finals, "wellbeing_mean", "hls", "npm_targets")
 
 
-def test_crossover_hls_clearly_ahead_in_a_complex_world(crossover):
-    diff, low, high = difference(crossover, "wellbeing_mean", "hls@0.9", "npm_targets@0.9")
+@pytest.mark.parametrize("root_seed", CROSSOVER_SEEDS)
+def test_crossover_npm_level_or_ahead_in_a_simple_world(root_seed):
+    """One-sided, with a margin: at complexity 0.1 HLS leads by less than LEVEL, with 95%
+    confidence (the interval's upper end is below it). Measured: NPM ahead by 0.013-0.026, upper
+    ends -0.005 to -0.019, so each seed clears the margin by several standard errors; a model in
+    which HLS led a simple world by a hundredth or more would fail."""
+    diff, low, high = crossover_gap(0.1, root_seed)
+    assert high < LEVEL, f"hls ahead at complexity 0.1 by {diff:.4f} [{low:.4f}, {high:.4f}]"
+
+
+@pytest.mark.parametrize("root_seed", CROSSOVER_SEEDS)
+def test_crossover_hls_clearly_ahead_in_a_complex_world(root_seed):
+    diff, low, high = crossover_gap(0.9, root_seed)
     assert low > 0.05, f"hls minus npm at complexity 0.9: {diff:.4f} [{low:.4f}, {high:.4f}]"
+
+
+def test_the_simple_world_verdict_can_fail():
+    """Without the strengths NPM has in a simple world (focus on a clear target, a standard
+    approach that is quicker) HLS leads there too, beyond the margin: the test above can fail."""
+    diff, low, high = crossover_gap(0.1, CROSSOVER_SEEDS[0], focus_gain=0.0,
+                                    standard_efficiency=0.0)
+    assert high >= LEVEL, (diff, low, high)
 
 
 def test_crossover_needs_complexity_mechanisms():

@@ -14,6 +14,16 @@ from hlssim import rules as R
 from hlssim.draws import draw_need, pick
 
 
+def ordered_sum(values) -> float:
+    """The sum of floats added left to right, as the compiled engine adds them. (From Python 3.12,
+    the built-in ``sum`` compensates its rounding for floats, so its last bit can differ from a
+    plain loop's: the engines would then no longer agree to the bit.)"""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
+
 class Person(mesa.Agent):
     """A person whose wellbeing emerges from interacting life factors (MODEL.md 1).
 
@@ -52,7 +62,7 @@ class Person(mesa.Agent):
         """True wellbeing, and what the indicator observes (``local``: the area's outside forces)."""
         m = self.model
         f = self.factors
-        self.wellbeing = R.wellbeing(sum(f) / len(f), min(f), m.lam)
+        self.wellbeing = R.wellbeing(ordered_sum(f) / len(f), min(f), m.lam)
         outside = 0.5 * (self.external + local)
         self.observed = R.observed_outcome(
             self.wellbeing, f[R.MEASURED_FACTOR], outside, obs_noise, m.complexity, m.alpha
@@ -147,7 +157,7 @@ class Worker(mesa.Agent):
                      - substitution - misreport_time)
         case = self.caseload
         n_case = len(case)
-        fd_total = sum(p.failure_demand for p in case)
+        fd_total = ordered_sum(p.failure_demand for p in case)
         load = m.sp.failure_demand_load * fd_total
         direct_effective = direct * n_case / (n_case + load) if n_case else 0.0
         effort = R.effort_level(self.motivation, sig.pressure, m.alpha, m.sp.focus_gain,
@@ -171,14 +181,14 @@ class Worker(mesa.Agent):
         # first, so `allocating` is the share of effort misdirected.
         need_w = [R.need_weight(p.observed) for p in case]
         game_w = [R.threshold_weight(p.observed, line) for p in case] if m.mech_threshold else need_w
-        need_total, game_total = sum(need_w), sum(game_w)
+        need_total, game_total = ordered_sum(need_w), ordered_sum(game_w)
         weights = []
         for p, nw, gw in zip(case, need_w, game_w):
             park = R.parking_multiplier(p.observed, line, gaming, s.pbr_share) if m.mech_creaming else 1.0
             p.park = park
             p.planned_on = p.observed
             weights.append(((1.0 - allocating) * nw / need_total + allocating * gw / game_total) * park)
-        total = sum(weights)
+        total = ordered_sum(weights)
         per_person = direct_effective * effort * m.nominal_caseload / n_case
         per_unit = per_person * n_case / total if total > 0 else 0.0
         focus = gaming * m.mech_substitution
@@ -283,7 +293,7 @@ class Worker(mesa.Agent):
                 self.motivation, sig.control, sig.autonomy, self.trust_mw, m.complexity,
                 1.0 if self.knave else 0.0, m.sp.crowding_rate))
         n = len(self.caseload)
-        fd = sum(p.failure_demand for p in self.caseload)
+        fd = ordered_sum(p.failure_demand for p in self.caseload)
         fd_share = fd / (n + fd) if n else 0.0
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
         self.stress = R.clip01(R.relax(self.stress, target, 0.1))
@@ -361,12 +371,12 @@ class Commissioner(mesa.Agent):
             shortfall = R.clip01((self.target - p.reported_share) / 0.2)
             p.sanction = s.target_pressure * shortfall
         if s.target_ratchet > 0 and m.steps % 12 == 0:
-            mean_reported = sum(p.reported_share for p in m.providers) / len(m.providers)
+            mean_reported = ordered_sum(p.reported_share for p in m.providers) / len(m.providers)
             self.target = min(1.0, self.target + s.target_ratchet * max(0.0, mean_reported - self.target))
         # Escalated learning: workers notice recurring barriers in reflective practice (it takes
         # learning and time), pass them up through trusting relationships; stewards act.
         connection = m.mech_learning * R.clip01(s.reflection_time / 0.1) * (
-            0.5 + 0.5 * sum(p.trust_cp for p in m.providers) / len(m.providers))
+            0.5 + 0.5 * ordered_sum(p.trust_cp for p in m.providers) / len(m.providers))
         for j in range(R.N_BARRIERS):
             escalation = m.exposed_share[j] * connection
             self.barriers[j] = R.clip01(self.barriers[j] + R.barrier_change(

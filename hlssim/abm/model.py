@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hlssim import rules as R
-from hlssim.abm.agents import Commissioner, Person, Provider, Worker
+from hlssim.abm.agents import Commissioner, Person, Provider, Worker, ordered_sum
 from hlssim.draws import (
     InitialDraws,
     StepDraws,
@@ -174,9 +174,9 @@ class CommissioningModel(mesa.Model):
         team = {}
         for p in self.providers:
             tables = [w.knowledge for w in p.workers]
-            team[p.idx] = [[sum(t[k][a] for t in tables) / len(tables) for a in range(A)]
+            team[p.idx] = [[ordered_sum(t[k][a] for t in tables) / len(tables) for a in range(A)]
                            for k in range(A)]
-        everyone = [[sum(team[p.idx][k][a] * len(p.workers) for p in self.providers) / len(self.workers)
+        everyone = [[ordered_sum(team[p.idx][k][a] * len(p.workers) for p in self.providers) / len(self.workers)
                      for a in range(A)] for k in range(A)]
         for w in self.workers:
             own = team[w.provider.idx]

@@ -61,6 +61,7 @@ class Analysis:
         m = self.data.manifest
         return {
             "experiment": self.data.spec.name, "spec_digest": m.get("spec_digest"),
+            "model_fingerprint": m.get("model_fingerprint"),
             "runs_done": m.get("counts", {}).get("runs_done"), "status": m.get("status"),
             "sampler": self.data.spec.sampler, "method": self.method, "outputs": self.outputs,
             "notes": self.notes, "indices": json.loads(self.indices.to_json(orient="records")),

@@ -167,6 +167,7 @@ def _load_analysis(data: SweepData) -> dict[str, Any]:
         except (OSError, ValueError):
             saved = {}
         if (saved.get("spec_digest") == data.manifest.get("spec_digest")
+                and saved.get("model_fingerprint") == data.manifest.get("model_fingerprint")
                 and saved.get("runs_done") == counts.get("runs_done")):
             return saved
     return analyze(data.folder).to_dict()
@@ -200,6 +201,7 @@ def _design_table(data: SweepData) -> str:
         ("started", m.get("started")), ("finished", m.get("finished") or "not finished"),
         ("sessions (resumes)", f"{len(sessions)}: " + ", ".join(s.get("executor", "?") for s in sessions)),
         ("spec digest", m.get("spec_digest")),
+        ("model fingerprint", m.get("model_fingerprint") or "not recorded"),
     ]
     return pd.DataFrame(rows, columns=["", "value"]).astype(str).to_markdown(index=False)
 

@@ -11,13 +11,22 @@ half a file (Parquet readers skip names starting with '.'). A chunk's trajectory
 before its results part, and the results part marks the chunk done: a trajectory part with no
 results part of the same name (a sweep killed between the two) is deleted when the sweep resumes,
 and its runs are run again. Resuming reads the run ids already present and runs only the others;
-a folder holding another experiment's results is refused. ``pandas.read_parquet(OUT / "results")``
-reads everything; :func:`read_results` (and :func:`read_trajectories`) also sort it.
+a folder holding another experiment's results is refused.
+
+Stored runs are reused only if the same model made them: the manifest records
+:func:`~hlssim.fingerprint.model_fingerprint` (the rules' code and the parameter catalogue), and
+a folder of the same experiment made by a different model (or one that recorded none) has its
+parts deleted and its manifest started afresh, with one line on stderr saying so, before its runs
+are run again. The results parts go first and the manifest is rewritten last, so a sweep killed
+half-way through this still finds the old fingerprint, and clears the rest, when run again.
+``pandas.read_parquet(OUT / "results")`` reads everything; :func:`read_results` (and
+:func:`read_trajectories`) also sort it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +35,7 @@ import pandas as pd
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.spec import ExperimentSpec
+from hlssim.fingerprint import model_fingerprint
 from hlssim.tables import write_atomic, write_text
 
 MANIFEST = "manifest.json"
@@ -80,8 +90,15 @@ class ResultStore:
         return manifest
 
     def open(self, spec: ExperimentSpec, counts: dict[str, int], executor: str) -> set[int]:
-        """Prepare the folder, clear half-written parts, record the session; return done run ids."""
+        """Prepare the folder, clear half-written parts, record the session; return done run ids.
+
+        Parts made by a different model (see :func:`stale_model`) are deleted first: none is done.
+        """
         manifest = self.check(spec)
+        fingerprint = model_fingerprint()
+        if manifest is not None and manifest.get("model_fingerprint") != fingerprint:
+            self._discard_parts(manifest.get("model_fingerprint"), fingerprint)
+            manifest = None  # started afresh below, and written only once the parts are gone
         self.results.mkdir(parents=True, exist_ok=True)
         for folder in (self.results, self.trajectories):
             for stale in folder.glob(".part-*"):  # left by a killed writer; never complete
@@ -95,6 +112,7 @@ class ResultStore:
             "experiment": spec.name,
             "hlssim_version": _version(),
             "spec_digest": spec.digest(),
+            "model_fingerprint": fingerprint,
             "spec": spec.to_dict(),
             "started": now,
             "sessions": [],
@@ -105,6 +123,16 @@ class ResultStore:
             {"started": now, "finished": None, "executor": executor, "runs_resumed": len(done)})
         self._write_manifest()
         return done
+
+    def _discard_parts(self, recorded: str | None, fingerprint: str) -> None:
+        """Delete every part (results first: they mark chunks done), saying so if any existed."""
+        parts = [p for folder in (self.results, self.trajectories) if folder.is_dir()
+                 for p in sorted(folder.glob("part-*.parquet"))]
+        for part in parts:
+            part.unlink(missing_ok=True)
+        if parts:
+            print(f"hlssim: --out '{self.out}': {stale_model(recorded, fingerprint)}; "
+                  "running them again", file=sys.stderr, flush=True)
 
     def done_run_ids(self) -> set[int]:
         """Run ids present in the finished parts."""
@@ -145,6 +173,16 @@ class ResultStore:
 
     def _write_manifest(self) -> None:
         write_text(json.dumps(self.manifest, indent=2) + "\n", self.manifest_path)
+
+
+def stale_model(recorded: str | None, fingerprint: str | None = None) -> str | None:
+    """Why runs recorded under model fingerprint ``recorded`` are stale (a phrase), or None if
+    they were made by the current model (or by ``fingerprint``, if given)."""
+    fingerprint = fingerprint or model_fingerprint()
+    if recorded == fingerprint:
+        return None
+    was = f"fingerprint {recorded}" if recorded else "no fingerprint recorded"
+    return f"stored runs were made by a different model ({was}, now {fingerprint})"
 
 
 def read_results(out: str | Path) -> pd.DataFrame:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from scipy import stats
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.spec import ExperimentSpec, SpecError, parse_spec
-from hlssim.experiments.store import MANIFEST, RESULTS, read_results
+from hlssim.experiments.store import MANIFEST, RESULTS, read_results, stale_model
 
 #: Summary columns of :func:`point_means` (the rest are ``point``, the factors and ``output``).
 MEAN_COLUMNS = ("mean", "sd", "n", "ci_low", "ci_high")
@@ -113,8 +115,17 @@ def point_means(rows: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     return means[["point", *factors, "output", *MEAN_COLUMNS]]
 
 
+@lru_cache(maxsize=None)
+def _warn_once(line: str) -> None:
+    """Print a warning on stderr once per process (a report reads its folder more than once)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def load_sweep(folder: str | Path) -> SweepData:
-    """Read a sweep folder; one-line :class:`HlssimError` if it is not one."""
+    """Read a sweep folder; one-line :class:`HlssimError` if it is not one.
+
+    Runs made by a different model (another fingerprint, see ``store.py``) are read all the
+    same, with a one-line warning on stderr: reading never reruns anything."""
     folder = Path(folder)
     source = f"'{folder}'"
     if not folder.is_dir():
@@ -128,6 +139,10 @@ def load_sweep(folder: str | Path) -> SweepData:
         raise HlssimError(f"{source}: {MANIFEST} cannot be read ({err})") from None
     spec = spec_from_manifest(manifest, source)
     rows = read_results(folder)
+    stale = stale_model(manifest.get("model_fingerprint"))
+    if stale:  # still worth reading, but not as this model's answer
+        _warn_once(f"hlssim: warning: {source}: {stale}; run its 'hlssim sweep' (or 'check') "
+                   "again to remake them")
     columns = [f.name for f in getattr(spec, "columns", spec.factors)]
     missing = [c for c in ("run_id", "point", "replicate", "output", "value", *columns)
                if c not in rows.columns]

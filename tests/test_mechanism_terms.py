@@ -1,0 +1,125 @@
+"""Each mechanism's terms, at model level: a test fails when that one term is zeroed.
+
+``test_mechanisms.py`` switches whole mechanisms on and off, which catches only the removal of a
+whole mechanism. The tests here hold the switch on and vary what a single term of a formula in
+:mod:`hlssim.rules` responds to, so each fails when that term is zeroed in both engines (the
+engines share the rules; ``test_batch.py`` holds them equal). ``tests/mutation/run_mutations.py``
+zeroes each term in turn and shows which test kills it; ``test_rules.py`` checks each formula's
+direction and bounds directly.
+
+Runs use the batch engine over replications with common random numbers (the same seeds on both
+sides), so a difference that a term makes is measured against the same draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import small
+
+import hlssim
+from hlssim import rules as R
+from hlssim.batch import BatchModel
+
+SEEDS = list(range(8))
+
+
+def finals(scenario, metric: str, window: int = 12) -> np.ndarray:
+    """Each replication's mean of ``metric`` over the last ``window`` months (one per seed)."""
+    table = hlssim.run_many(scenario, seeds=SEEDS)
+    return table.groupby("replication")[metric].apply(lambda x: x.iloc[-window:].mean()).to_numpy()
+
+
+def by_month(scenario, metric: str) -> np.ndarray:
+    """``metric`` at each month, averaged over the replications."""
+    return hlssim.run_many(scenario, seeds=SEEDS).groupby("step")[metric].mean().to_numpy()
+
+
+# --- 4. trust: the worker-person update and the loss term ----------------------------------------
+
+def test_people_come_to_trust_a_worker_who_gives_them_time():
+    """Time in a relationship builds a person's trust (rules.person_trust_drivers feeding
+    rules.trust_change): with nobody parked it rises well above where it starts."""
+    trust = finals(small("hls", complexity=0.7), "trust_worker_person")
+    assert trust.mean() > R.START_TRUST_WP + 0.05, trust
+
+
+def test_being_parked_costs_a_persons_trust():
+    """Cream-skimming parks hard cases, and parked people trust their worker less (the erosion
+    term of rules.person_trust_drivers)."""
+    parked = finals(small("npm_pbr", complexity=0.7), "trust_worker_person")
+    unparked = finals(small("npm_pbr", complexity=0.7, mech_gaming_creaming=False),
+                      "trust_worker_person")
+    assert (unparked - parked).mean() > 0.015, (parked.mean(), unparked.mean())
+
+
+def test_sanctions_and_caught_gaming_pull_trust_down():
+    """Trust falls fast under loss (the loss term of rules.trust_change): under heavy targets,
+    managers' trust with workers and the commissioner's with providers sink far below where they
+    start, which no build term alone can do."""
+    s = small("npm_targets", complexity=0.8)
+    assert by_month(s, "trust_manager_worker").min() < R.NEW_TRUST_MW - 0.2
+    assert by_month(s, "trust_commissioner_provider").min() < R.START_TRUST_CP - 0.2
+
+
+# --- 2. gaming: audit deterrence; 5. learning: gamed data misleads --------------------------------
+
+def test_audits_deter_gaming():
+    """The deterrence factor of rules.gaming_intensity: a quarter of workers audited each month
+    cuts how far they game by well over a quarter (audits also catch misreports, which cuts
+    managers' trust and so raises gaming: without deterrence, audits would not lower it)."""
+    free = finals(small("npm_targets", complexity=0.6, audit_rate=0.0), "gaming_intensity")
+    audited = finals(small("npm_targets", complexity=0.6, audit_rate=0.25), "gaming_intensity")
+    assert audited.mean() < 0.7 * free.mean(), (audited.mean(), free.mean())
+
+
+def overconfidence(**overrides) -> float:
+    """How far workers' belief in the approach they used exceeds how well it fitted, over the
+    people they worked with this month (last month of the run), averaged over replications."""
+    model = BatchModel(small("npm_targets", complexity=0.8, **overrides), SEEDS)
+    model.run_metrics()
+    believed = np.take_along_axis(model.belief, model.approach[..., None], axis=2)[..., 0]
+    worked = model.effort > 0.05
+    return float((believed - model.fit)[worked].mean())
+
+
+def test_gamed_data_teaches_the_wrong_lesson():
+    """The gamed-data term of rules.learning_signal: where workers massage their figures, what
+    they learn from them flatters what they did, so they believe in their approaches more than the
+    approaches deserve, well beyond the optimism of honest data."""
+    gamed = overconfidence()
+    honest = overconfidence(mech_gaming_misreport=False)
+    assert gamed > honest + 0.03, (gamed, honest)
+
+
+# --- 5. learning: the step size and reflection ----------------------------------------------------
+
+def learning_world(**overrides):
+    """A world where workers learn only from results: no co-production, no pooled knowledge."""
+    return small("hls", complexity=0.8, coproduction=0.0, mech_pooling=False, **overrides)
+
+
+def test_workers_learn_what_helps_from_results():
+    """The step of rules.learning_step_size: from results alone, workers come to know what helps
+    most of their people."""
+    accuracy = by_month(learning_world(), "knowledge_accuracy")
+    assert accuracy[-12:].mean() > accuracy[0] + 0.3, (accuracy[0], accuracy[-12:].mean())
+
+
+def test_learning_from_results_needs_time_to_reflect():
+    """rules.learning_step_size grows with reflection time: without it, workers learn less."""
+    reflective = finals(learning_world(reflection_time=0.1), "knowledge_accuracy")
+    hurried = finals(learning_world(reflection_time=0.0), "knowledge_accuracy")
+    assert reflective.mean() > hurried.mean() + 0.1, (reflective.mean(), hurried.mean())
+
+
+# --- 3. stress drives turnover --------------------------------------------------------------------
+
+def test_stress_drives_turnover_holding_motivation_fixed():
+    """The stress term of rules.turnover_probability: more admin means more stress, and more
+    stressed staff leave more often. Motivation is held still (no crowding), so with the same
+    draws, only stress can make the difference: in every replication, more leave."""
+    def turnover(admin_load):
+        return finals(small("hls", complexity=0.3, mech_crowding=False, admin_load=admin_load),
+                      "turnover_rate", window=48)
+    stressed, calm = turnover(0.3), turnover(0.0)
+    assert (stressed > calm).all(), (stressed, calm)
