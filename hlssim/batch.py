@@ -5,10 +5,10 @@ State is held as arrays shaped (replications, agents, ...). Each month is one co
 (:mod:`hlssim.abm.model`) on one replication, then the next, with the same rule functions
 (:mod:`hlssim.rules`), the same draws in the same order (:mod:`hlssim.draws`: one SFC64 stream per
 replication) and the same metric definitions (:mod:`hlssim.metrics`). The result is the Mesa
-engine's table to rounding (tests check ``rtol=1e-9``), much faster.
+engine's table to the bit (``tests/test_batch.py`` compares them exactly), much faster.
 
 The kernels walk each caseload in order as the Mesa workers do, so sums over a caseload add people
-in caseload order (as Python's ``sum`` does over the Mesa caseload list). Set-up (the initial
+in caseload order (as :func:`hlssim.abm.agents.ordered_sum` does over the Mesa caseload list). Set-up (the initial
 draws, by numpy) and regime switches stay in Python.
 
 Caseloads never change membership (person ``i`` is on worker ``i % n_workers``, worker ``w`` at

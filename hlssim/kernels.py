@@ -8,9 +8,9 @@ row functions (:mod:`hlssim.metrics`), is registered with numba (``register_jita
 kernel's ``R.clip01(x)`` compiles the same source the Mesa engine runs in Python. A change to a
 rule reaches both engines.
 
-Sums over a caseload add people in caseload order, as Python's ``sum`` does over the Mesa list, so
-results agree with the Mesa engine to the last bit or nearly (``tests/test_batch.py`` checks
-``rtol=1e-9``). Each month's draws continue the run's SFC64 stream here (:func:`_fill_row`, numpy's
+Sums over a caseload add people in caseload order, as the Mesa engine's ``ordered_sum`` does over its
+list, so results equal the Mesa engine's to the last bit (``tests/test_batch.py`` compares them
+exactly, each engine named). Each month's draws continue the run's SFC64 stream here (:func:`_fill_row`, numpy's
 SFC64 word for word), the same function that fills the Mesa engine's month
 (:func:`hlssim.draws.fill_step_blocks`).
 

@@ -145,3 +145,20 @@ def test_compiled_on_disk_reads_numbas_index():
 
     hlssim.run(hlssim.Scenario.from_preset("hls", steps=2, n_people=20, n_workers=4), seed=1)
     assert compiled_on_disk() is True
+
+
+def test_python_dash_m_hlssim_is_the_command(tmp_path):
+    """``python -m hlssim`` runs the CLI: its usage, its output, and its one-line errors."""
+    usage = subprocess.run([sys.executable, "-m", "hlssim", "--help"], capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: hlssim")
+    out = tmp_path / "run.csv"
+    done = subprocess.run([sys.executable, "-m", "hlssim", "run", "--preset", "hls", "--steps", "3",
+                           "--out", str(out), *SMALL], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out)) == 3
+    bad = subprocess.run([sys.executable, "-m", "hlssim", "run", "--preset", "nope"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "Traceback" not in bad.stderr

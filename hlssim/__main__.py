@@ -1,0 +1,8 @@
+"""``python -m hlssim``: the ``hlssim`` command, for when the script is not on the PATH."""
+
+import sys
+
+from hlssim.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
