@@ -7,10 +7,10 @@ see two ways of commissioning side by side over the years, read a plain-English 
 from the numbers, switch regime part way, and download the data and figures.
 
 This file is presentation only. The logic lives in small modules that are tested on their own:
-``hlssim.cases`` (the situations, from ``models/cases/*.toml``), ``hlssim.explorer`` (which
-controls, the scenarios they describe, running a comparison), ``hlssim.narrative`` (the summaries),
-``hlssim.charts`` (the figures), ``hlssim.loop_diagram`` (the causal loop diagram of the stock-flow
-model and its named loops in words) and ``hlssim.sweep_browser`` (reading a sweep's results
+``hlssim.model.cases`` (the situations, from ``models/cases/*.toml``), ``hlssim.ui.explorer`` (which
+controls, the scenarios they describe, running a comparison), ``hlssim.ui.narrative`` (the summaries),
+``hlssim.figures.explorer_charts`` (the figures), ``hlssim.ui.loop_diagram`` (the causal loop diagram of the stock-flow
+model and its named loops in words) and ``hlssim.ui.sweep_browser`` (reading a sweep's results
 folder: the chart of an output against a factor, the per-point table, the saved analysis).
 
 Adding a page: write a function that draws it
@@ -29,8 +29,8 @@ import pandas as pd
 import streamlit as st
 
 from hlssim import METRIC_NAMES, METRICS, PARAMETERS, PUBLIC_METRICS, HlssimError
-from hlssim.cases import Case, custom_case, load_cases, preset_label
-from hlssim.charts import (
+from hlssim.model.cases import Case, custom_case, load_cases, preset_label
+from hlssim.figures.explorer_charts import (
     COMPARE_PANELS,
     SWITCH_PANELS,
     bands_long,
@@ -38,9 +38,9 @@ from hlssim.charts import (
     time_panels,
     vega_lite_spec,
 )
-from hlssim.compare import Comparison
-from hlssim.experiments.report import describe_output
-from hlssim.explorer import (
+from hlssim.experiments.comparison import Comparison
+from hlssim.experiments.analysis.report import describe_output
+from hlssim.ui.explorer import (
     DEFAULT_REPS,
     DEFAULT_SEED,
     HEADLINE_REGIME,
@@ -60,10 +60,10 @@ from hlssim.explorer import (
     shared_values,
     switch_scenarios,
 )
-from hlssim.loop_diagram import KIND_MEANING, KIND_WORDS, Diagram, loop_path, loop_words
-from hlssim.narrative import compare_story, switch_story
-from hlssim.scenario import preset_description, preset_names
-from hlssim.sweep_browser import (
+from hlssim.ui.loop_diagram import KIND_MEANING, KIND_WORDS, Diagram, loop_path, loop_words
+from hlssim.ui.narrative import compare_story, switch_story
+from hlssim.model.scenario import preset_description, preset_names
+from hlssim.ui.sweep_browser import (
     SWEEP_HINT,
     chart_spec,
     csv_name,
@@ -111,7 +111,7 @@ def simulating_message() -> str:
     """What the spinner says while a comparison runs: warns of the one-off compile (about half a
     minute after installing or after a change to the rules) so the wait is not taken for a hang."""
     if fastest_engine() == "batch":
-        from hlssim.kernels import compiled_on_disk
+        from hlssim.engines.batch.kernels import compiled_on_disk
 
         if not compiled_on_disk():
             return ("Preparing the simulation engine for this machine (once, about half a minute), "
@@ -424,7 +424,7 @@ def about_page() -> None:
 def loop_diagram(model: str = "", signature: tuple = ()) -> Diagram:
     """A stock-flow model's diagram (the project's, or the Vensim file at ``model``), built once
     per server and version of the file (``signature``; it runs PySD: seconds, not ms)."""
-    from hlssim.loop_diagram import build
+    from hlssim.ui.loop_diagram import build
 
     return build(model) if model else build()
 
@@ -523,11 +523,11 @@ def sweep_page() -> None:
         st.warning("This sweep is not finished: what follows uses the runs stored so far "
                    "(`hlssim sweep` with the same spec and folder resumes it).")
     with st.expander("How it was run"):
-        from hlssim.experiments.report import _design_table
+        from hlssim.experiments.analysis.report import design_table
 
         if spec.model:
             st.markdown(f"Model: `{spec.model}`")
-        st.markdown(_design_table(data))
+        st.markdown(design_table(data))
 
     outputs, factors = data.outputs, data.factor_columns
     firsts = {"sweep:output": first_output(data),
@@ -563,7 +563,7 @@ def sweep_page() -> None:
         st.info("No current analysis in this folder (`hlssim analyze FOLDER` makes one; it "
                 "writes FOLDER/analysis/).")
         if st.button("Run the analysis now", key="sweep:analyze"):
-            from hlssim.experiments.analyze import analyze
+            from hlssim.experiments.analysis.analyze import analyze
 
             try:
                 with st.spinner("Analysing..."):

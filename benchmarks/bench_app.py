@@ -19,8 +19,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from hlssim.cases import load_cases
-from hlssim.explorer import (
+from hlssim.model.cases import load_cases
+from hlssim.ui.explorer import (
     DEFAULT_REPS,
     DEFAULT_SEED,
     case_scenarios,

@@ -41,8 +41,8 @@ import numpy as np
 
 import hlssim
 from hlssim import Scenario
-from hlssim import kernels as K
-from hlssim.batch import BatchModel
+from hlssim.engines.batch import kernels as K
+from hlssim.engines.batch.model import BatchModel
 
 KERNELS = ("months",)
 
@@ -152,7 +152,7 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
 
 def time_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
     """CPU nanoseconds per person-step of a batch run: setting up (the initial draws and arrays),
-    the compiled months (:func:`hlssim.kernels.months`, every phase and the metrics) and the Python
+    the compiled months (:func:`hlssim.engines.batch.kernels.months`, every phase and the metrics) and the Python
     around it (the call's arguments, each month's row, the table)."""
     spent = {"set-up": 0.0, "compiled months": 0.0}
     original = K.months
@@ -179,10 +179,10 @@ def time_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
 def draw_costs(n_people: int = 1_000, reps: int = 100, steps: int = 12) -> dict[str, float]:
     """CPU nanoseconds per person-step to make a month's draws for ``reps`` replications: the
     engines' way (the run's SFC64 stream continued in compiled code,
-    :func:`hlssim.draws.fill_step_blocks`) and, for comparison, numpy's Generator methods on
+    :func:`hlssim.model.draws.fill_step_blocks`) and, for comparison, numpy's Generator methods on
     PCG64 (``random``/``standard_normal``, one call per run of a kind; the engines' way before).
     Best of three."""
-    from hlssim import draws as D
+    from hlssim.model import draws as D
 
     layout = D.step_layout(n_people, max(4, n_people // 20), 4)
     block = np.empty((reps, layout.size))

@@ -15,7 +15,7 @@ import time
 
 import hlssim
 from hlssim import Scenario
-from hlssim.compare import compare
+from hlssim.experiments.comparison import compare
 
 
 def throughput(n_people: int, steps: int, seed: int = 1) -> tuple[float, float, float]:

@@ -1,10 +1,10 @@
 """The stock-flow model's speed: PySD per run and per 1,000 runs, against the batched path.
 
 All figures come from one run of this script, so the ratio compares like with like:
-- PySD (``hlssim.sd.run_sd``): seconds per run of the project model (120 months, TIME STEP 0.25),
+- PySD (``hlssim.stockflow.commissioning.run_sd``): seconds per run of the project model (120 months, TIME STEP 0.25),
   median over ``--pysd-runs`` runs (default 100) of random scenarios, translation and first load
   excluded; per 1,000 runs = 1,000 x that (``--full`` times 1,000 runs for real instead);
-- the batched path (``hlssim.sd_batch.run_sd_many``): seconds for the same 1,000 scenarios in one
+- the batched path (``hlssim.stockflow.integrator.run_sd_many``): seconds for the same 1,000 scenarios in one
   integration over numpy arrays (best of 3, compile excluded), and the largest difference from
   PySD over the scenarios PySD ran (the tests require 1e-9);
 - the speed-up, PySD per 1,000 runs over batched per 1,000 runs.
@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from test_sd_batch import random_scenarios  # random valid scenarios, some switching
 
-from hlssim.sd import run_sd
-from hlssim.sd_batch import batched_model, run_sd_many
+from hlssim.stockflow.commissioning import run_sd
+from hlssim.stockflow.integrator import batched_model, run_sd_many
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Generate the tables of ``docs/ODD.md`` and the whole of ``docs/metrics.md`` from hlssim itself.
 
-The parameter table comes from :data:`hlssim.parameters.PARAMETERS`, the preset tables from the
-preset files (:func:`hlssim.scenario.preset_names`, :func:`hlssim.scenario.load_preset_values`)
-and the metrics page from :data:`hlssim.metrics.METRICS`, so the documents follow the code when
+The parameter table comes from :data:`hlssim.model.parameters.PARAMETERS`, the preset tables from the
+preset files (:func:`hlssim.model.scenario.preset_names`, :func:`hlssim.model.scenario.load_preset_values`)
+and the metrics page from :data:`hlssim.model.metrics.METRICS`, so the documents follow the code when
 defaults, ranges, presets or metrics change. In ``ODD.md`` only the text between marker lines
 
     <!-- BEGIN GENERATED: NAME -->
@@ -84,28 +84,28 @@ def _table(header: list[str], rows: list[list[str]], align: list[str] | None = N
 # --- the generated blocks -----------------------------------------------------------------------
 
 def parameters_block() -> str:
-    from hlssim.parameters import PARAMETERS
+    from hlssim.model.parameters import PARAMETERS
 
     params = sorted(PARAMETERS.values(), key=lambda p: GROUP_ORDER.index(p.group)
                     if p.group in GROUP_ORDER else len(GROUP_ORDER))
     rows = [[f"`{p.name}`", p.group, _value(p.default), _range(p), p.unit,
              _meaning(p.label, p.help)] for p in params]
     counts = ", ".join(f"{sum(p.group == g for p in params)} {g}" for g in GROUP_ORDER)
-    intro = (f"{len(params)} parameters ({counts}), from `hlssim.parameters.PARAMETERS`. "
+    intro = (f"{len(params)} parameters ({counts}), from `hlssim.model.parameters.PARAMETERS`. "
              "Units are blank for dimensionless shares, weights and intensities in [0, 1].")
     return intro + "\n\n" + _table(["name", "group", "default", "range", "unit", "meaning"], rows)
 
 
 def _preset_file(name: str) -> dict[str, Any]:
-    from hlssim.scenario import presets_dir
+    from hlssim.model.scenario import presets_dir
 
     with open(presets_dir() / f"{name}.toml", "rb") as fh:
         return tomllib.load(fh)
 
 
 def presets_block() -> str:
-    from hlssim.parameters import PARAMETERS, REGIME_PARAMETERS
-    from hlssim.scenario import load_preset_values, preset_description, preset_names
+    from hlssim.model.parameters import PARAMETERS, REGIME_PARAMETERS
+    from hlssim.model.scenario import load_preset_values, preset_description, preset_names
 
     names = list(preset_names())
     values = {n: load_preset_values(n) for n in names}
@@ -122,7 +122,7 @@ def presets_block() -> str:
         "leaves the parameter at its default. Every other parameter (the world, the mechanism "
         "switches, the calibration) takes its default unless overridden. A regime switch "
         "(`switch_step`, `switch_to`) replaces exactly the regime parameters "
-        "(`hlssim.parameters.REGIME_PARAMETERS`) with the target preset's values.",
+        "(`hlssim.model.parameters.REGIME_PARAMETERS`) with the target preset's values.",
         "",
         _table(["parameter", "default"] + [f"`{n}`" for n in names], rows,
                ["---", "---:"] + ["---:"] * len(names)),
@@ -142,10 +142,10 @@ def presets_block() -> str:
 
 def regime_signals_block() -> str:
     """Quantities each preset implies before anything happens (derived by the model's own code)."""
-    from hlssim import rules as R
-    from hlssim.abm.model import CommissioningModel
-    from hlssim.metrics import monthly_cost
-    from hlssim.scenario import Scenario, preset_names
+    from hlssim.model import rules as R
+    from hlssim.engines.mesa.model import CommissioningModel
+    from hlssim.model.metrics import monthly_cost
+    from hlssim.model.scenario import Scenario, preset_names
 
     rows = []
     for n in preset_names():
@@ -164,7 +164,7 @@ def regime_signals_block() -> str:
               "autonomy", "learning step", "pooling rate", "overhead £k/month"]
     note = (
         "Derived by the model's own functions from each preset at the default world "
-        "(`hlssim.rules`, `CommissioningModel`, `hlssim.metrics.monthly_cost`); none depends on "
+        "(`hlssim.model.rules`, `CommissioningModel`, `hlssim.model.metrics.monthly_cost`); none depends on "
         "complexity. *admin share* = `admin_share(...)`; *direct time before gaming* = 1 - admin "
         "share - `reflection_time` - `collaboration_time` (gaming and failure demand take more "
         "later); *control*, *indicator pressure*, *autonomy* = the regime signals of section 7.0; "
@@ -184,8 +184,8 @@ BLOCKS = {
 
 
 def metrics_page() -> str:
-    from hlssim.compare import FINAL_WINDOW
-    from hlssim.metrics import METRICS, PUBLIC_METRICS
+    from hlssim.experiments.comparison import FINAL_WINDOW
+    from hlssim.model.metrics import METRICS, PUBLIC_METRICS
 
     def rows(metrics):
         out = []
@@ -201,11 +201,11 @@ def metrics_page() -> str:
     return "\n".join([
         "# hlssim metrics",
         "",
-        "<!-- Generated by docs/make_tables.py from hlssim.metrics.METRICS; "
+        "<!-- Generated by docs/make_tables.py from hlssim.model.metrics.METRICS; "
         "do not edit by hand. -->",
         "",
         f"Every run reports {len(METRICS)} metrics, one value each per month (step), computed by "
-        "`hlssim.metrics.compute_metrics` after all of the month's phases (phase 7 in "
+        "`hlssim.model.metrics.compute_metrics` after all of the month's phases (phase 7 in "
         "[ODD.md](ODD.md#3-process-overview-and-scheduling)). Every engine returns them as columns "
         "of one table, after a `step` column, in the order below.",
         "",
@@ -214,7 +214,7 @@ def metrics_page() -> str:
         "mechanisms in more detail and may change between versions.",
         "",
         f"`hlssim compare` summarises each run by the mean of each metric over its last "
-        f"{FINAL_WINDOW} months (`hlssim.compare.FINAL_WINDOW`), then reports the mean and a 95% "
+        f"{FINAL_WINDOW} months (`hlssim.experiments.comparison.FINAL_WINDOW`), then reports the mean and a 95% "
         "interval over replications.",
         "",
         "Unless a row says otherwise, *people* are all people in the system and *workers* all "

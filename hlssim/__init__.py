@@ -6,13 +6,16 @@
 2
 """
 
-from hlssim.engines import ENGINES, run, run_many
+from hlssim import _compat
+from hlssim.common.version import __version__
+from hlssim.engines.registry import ENGINES, run, run_many
 from hlssim.errors import HlssimError, ScenarioError
-from hlssim.metrics import METRIC_NAMES, METRICS, PUBLIC_METRICS
-from hlssim.parameters import PARAMETERS
-from hlssim.scenario import Scenario, preset_names
+from hlssim.model.metrics import METRIC_NAMES, METRICS, PUBLIC_METRICS
+from hlssim.model.parameters import PARAMETERS
+from hlssim.model.scenario import Scenario, preset_names
 
-__version__ = "0.1.0"
+
+_compat.install()  # old module paths (hlssim.batch, hlssim.rules...) keep working, with a warning
 
 __all__ = [
     "ENGINES",

@@ -2,7 +2,7 @@
 
 import sys
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,3 +7,7 @@ class HlssimError(Exception):
 
 class ScenarioError(HlssimError, ValueError):
     """A scenario parameter, preset or scenario file is invalid."""
+
+
+class SpecError(HlssimError, ValueError):
+    """An experiment spec is invalid: the message names the field, the value and what is allowed."""

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.errors import HlssimError
 from hlssim.experiments import parse_spec, sweep
-from hlssim.experiments.analyze import analyze, default_outcome
+from hlssim.experiments.analysis.analyze import analyze, default_outcome
 from hlssim.experiments.design import design_points
-from hlssim.experiments.discovery import find_regions, regime_pairs
-from hlssim.experiments.sensitivity import sensitivity
+from hlssim.experiments.analysis.discovery import find_regions, regime_pairs
+from hlssim.experiments.analysis.sensitivity import sensitivity
 from hlssim.experiments.sweepdata import load_sweep, point_means
 
 SMALL = {"n_people": 40, "n_workers": 4, "n_providers": 1, "steps": 6}

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hlssim.cases import load_cases, preset_label
-from hlssim.scenario import preset_names
+from hlssim.model.cases import load_cases, preset_label
+from hlssim.model.scenario import preset_names
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -225,7 +225,7 @@ def test_every_page_runs(page):
 
 
 def test_loops_page_shows_the_diagram_and_the_named_loops():
-    from hlssim.cld import loop_names
+    from hlssim.stockflow.loops import loop_names
 
     at = visit("loops")
     assert not at.exception and not at.error

@@ -87,8 +87,8 @@ def test_run_many_equals_single_runs():
 
 def test_run_many_metrics_is_run_manys_table_as_an_array():
     """The array a sweep reads (replications, steps, metrics) holds exactly the table's values."""
-    from hlssim.engines import run_many_metrics
-    from hlssim.metrics import METRIC_NAMES
+    from hlssim.engines.registry import run_many_metrics
+    from hlssim.model.metrics import METRIC_NAMES
 
     s = Scenario.from_preset("npm_targets", n_people=40, n_workers=4, n_providers=2, steps=9)
     values = run_many_metrics(s, seeds=[4, 2, 8])
@@ -101,7 +101,7 @@ def test_months_in_one_call_equal_months_one_at_a_time():
     """A run's months in as few compiled calls as it allows (one; two around a regime switch;
     more with a progress callback) give, to the bit, what one month at a time gives (the hybrid
     model steps month by month), and progress reaches the last month in order."""
-    from hlssim.batch import BatchModel
+    from hlssim.engines.batch.model import BatchModel
 
     s = Scenario.from_preset("hls", n_people=60, n_workers=6, n_providers=3, steps=30,
                              switch_step=11, switch_to="npm_pbr", retender_interval=4,
@@ -130,7 +130,7 @@ def test_run_many_is_the_same_whatever_the_threads(threads):
 
 
 def test_replication_threads_defaults_and_limits(monkeypatch):
-    from hlssim.engines import MIN_REPLICATIONS_PER_THREAD, replication_threads
+    from hlssim.engines.registry import MIN_REPLICATIONS_PER_THREAD, replication_threads
 
     monkeypatch.delenv("HLSSIM_THREADS", raising=False)
     assert replication_threads(8, 100) == 8
@@ -151,7 +151,7 @@ def test_one_thread_inside_a_dask_worker(monkeypatch):
     """A sweep's parallelism is its Dask workers: run_many does not add threads inside one."""
     import distributed
 
-    from hlssim.engines import replication_threads
+    from hlssim.engines.registry import replication_threads
 
     monkeypatch.delenv("HLSSIM_THREADS", raising=False)
     monkeypatch.setattr(distributed, "get_worker", lambda: object())
@@ -167,7 +167,7 @@ def test_run_many_bad_input():
 
 
 def test_compare_gives_the_same_results_on_either_engine():
-    from hlssim.compare import compare
+    from hlssim.experiments.comparison import compare
 
     scenarios = {p: Scenario.from_preset(p, n_people=40, n_workers=4, n_providers=2, steps=10)
                  for p in ("npm_targets", "hls")}
@@ -181,7 +181,7 @@ def test_compare_gives_the_same_results_on_either_engine():
 @given(n=st.integers(1, 400), reps=st.integers(1, 3), q=st.sampled_from([0, 10, 25, 50, 90, 100]),
        seed=st.integers(0, 2**32 - 1), ties=st.booleans())
 def test_compiled_percentile_is_numpys_bit_for_bit(n, reps, q, seed, ties):
-    from hlssim.metrics import _percentile
+    from hlssim.model.metrics import _percentile
 
     values = np.random.default_rng(seed).random((reps, n))
     if ties:
@@ -205,17 +205,19 @@ def test_compiled_row_mean_is_numpys_bit_for_bit(n, seed, spread):
 def _compiled_mean():
     import numba
 
-    from hlssim import kernels  # noqa: F401  (registers the metrics' row functions with numba)
-    from hlssim.metrics import _mean
+    from hlssim.model import compiled, metrics
+    from hlssim.model.metrics import _mean
+
+    compiled.register_module(metrics, metrics.COMPILED_ROW_FUNCTIONS)
 
     return numba.njit(lambda v: _mean(v))
 
-# --- the random stream both engines read (hlssim.draws) -------------------------------------------
+# --- the random stream both engines read (hlssim.model.draws) -------------------------------------------
 
 def _fill(seed: int, kinds: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Draw runs of the given (kind, length) from the stream of ``make_rng(seed)``: the block and
     the stream's state after."""
-    from hlssim.draws import (
+    from hlssim.model.draws import (
         _ZIGGURAT,
         _ZIGGURAT_INV_R,
         _ZIGGURAT_R,
@@ -224,7 +226,7 @@ def _fill(seed: int, kinds: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarr
         make_rng,
         stream_state,
     )
-    from hlssim.kernels import fill_step_blocks
+    from hlssim.model.stream import fill_step_blocks
 
     stops = np.cumsum([n for _, n in kinds])
     layout = StepLayout(int(stops[-1]), {}, np.array([DRAW_KINDS[k] for k, _ in kinds]),
@@ -239,7 +241,7 @@ def _fill(seed: int, kinds: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarr
 def test_the_compiled_stream_is_numpys_sfc64_word_for_word():
     """Steps continue the run's own generator: the compiled SFC64 step gives the very words numpy's
     SFC64 gives next, and a run of uniforms uses them as documented (two 32-bit halves a word)."""
-    from hlssim.draws import make_rng
+    from hlssim.model.draws import make_rng
 
     block, state = _fill(99, [("uniform", 2001)])
     words = make_rng(99).bit_generator.random_raw(1001)
@@ -256,7 +258,7 @@ def test_compiled_ziggurat_gives_standard_normals():
     layer or sign shows up in one of these); the exact tail beyond r is normal too."""
     from scipy import stats
 
-    from hlssim.draws import _ZIGGURAT_R
+    from hlssim.model.draws import _ZIGGURAT_R
 
     x, _ = _fill(2024, [("normal", 400_000)])
     assert stats.kstest(x, "norm").pvalue > 1e-3
@@ -284,7 +286,7 @@ def test_uniforms_are_32_bit_and_noise_has_unit_variance():
 
 
 def test_step_draws_one_seed_one_result():
-    from hlssim.draws import make_rng, step_draws, stream_state
+    from hlssim.model.draws import make_rng, step_draws, stream_state
 
     a, b = (step_draws(stream_state(make_rng(11)), 300, 15, 3) for _ in range(2))
     c = step_draws(stream_state(make_rng(12)), 300, 15, 3)
@@ -295,7 +297,7 @@ def test_step_draws_one_seed_one_result():
 
 def test_step_draws_advance_the_stream():
     """Each step takes fresh words from the stream: two steps from one state differ."""
-    from hlssim.draws import make_rng, step_draws, stream_state
+    from hlssim.model.draws import make_rng, step_draws, stream_state
 
     state = stream_state(make_rng(5))
     first, second = step_draws(state, 50, 5, 2), step_draws(state, 50, 5, 2)

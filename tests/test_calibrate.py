@@ -1,4 +1,4 @@
-"""hlssim calibrate (hlssim/calibrate.py): ABC recovers known parameters; problems are checked;
+"""hlssim calibrate (hlssim/validation/calibrate.py): ABC recovers known parameters; problems are checked;
 the fitted preset is a valid new preset and never a declared one."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hlssim.calibrate import (
+from hlssim.validation.calibrate import (
     DERIVED,
     abc_fit,
     calibrate,
@@ -22,9 +22,9 @@ from hlssim.calibrate import (
     preset_toml,
     write_preset,
 )
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.errors import HlssimError
-from hlssim.scenario import Scenario, preset_names
+from hlssim.model.scenario import Scenario, preset_names
 
 ROOT = Path(__file__).resolve().parents[1]
 BORDERS = ROOT / "experiments" / "calibration" / "scottish_borders.toml"
@@ -118,7 +118,7 @@ def test_writes_new_presets_never_declared_ones(tmp_path):
     c = calibrate(problem)
     path = write_preset(c, tmp_path / "fitted_test.toml")
     assert Scenario(tomllib.loads(path.read_text())["parameters"]).target_pressure == 0.0
-    from hlssim.scenario import presets_dir
+    from hlssim.model.scenario import presets_dir
 
     with pytest.raises(HlssimError, match="a declared preset"):
         write_preset(c, presets_dir() / "hls_grant.toml")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.experiments import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def test_regime_switch_hysteresis_needs_trust_dynamics(tmp_path):
     fails, so it measures the mechanism, not the design."""
     from hlssim.experiments import parse_spec
     from hlssim.experiments.check import run_and_judge
-    from hlssim.scenario import read_toml
+    from hlssim.model.scenario import read_toml
 
     path = ROOT / "experiments" / "regime_switch.toml"
     data = read_toml(path, "regime_switch", ValueError)

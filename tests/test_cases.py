@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from hlssim import PARAMETERS, ScenarioError
-from hlssim.cases import custom_case, load_case, load_cases, parse_case, preset_label
-from hlssim.parameters import REGIME_PARAMETERS
-from hlssim.rules import admin_share
-from hlssim.scenario import preset_names
+from hlssim.model.cases import custom_case, load_case, load_cases, parse_case, preset_label
+from hlssim.model.parameters import REGIME_PARAMETERS
+from hlssim.model.rules import admin_share
+from hlssim.model.scenario import preset_names
 
 #: The situations issue #6 asks for: name -> (status quo preset, alternative preset).
 EXPECTED = {

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from hlssim.charts import (
+from hlssim.figures.explorer_charts import (
     COMPARE_PANELS,
     LABELS,
     LINE_STYLES,
@@ -20,8 +20,8 @@ from hlssim.charts import (
     time_panels,
     vega_lite_spec,
 )
-from hlssim.metrics import METRIC_NAMES
-from hlssim.plots import OKABE_ITO
+from hlssim.model.metrics import METRIC_NAMES
+from hlssim.figures.report_figures import OKABE_ITO
 
 
 @pytest.fixture

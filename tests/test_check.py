@@ -17,10 +17,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.experiments import load_spec, parse_spec, read_results, sweep
-from hlssim.experiments.expect import _crossing, judge_all
-from hlssim.stats import welch_interval
+from hlssim.common.stats import crossing as _crossing
+from hlssim.experiments.expect import judge_all
+from hlssim.common.stats import welch_interval
 
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "junit.xsd"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hlssim.cld import causal_graph, feedback_loops, loop_names, name_loops
-from hlssim.cli import main
+from hlssim.stockflow.loops import causal_graph, feedback_loops, loop_names, name_loops
+from hlssim.ui.cli import main
 from hlssim.errors import HlssimError
 
 # A hand-made model with three loops whose polarity is known: births (R), deaths (B), and crowding

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 
 SMALL = ["--set", "n_people=40", "--set", "n_workers=4", "--set", "n_providers=2"]
 
@@ -72,7 +72,7 @@ def test_malformed_scenario_file(tmp_path, capsys):
 
 
 def test_argparse_errors_exit_2_one_line():
-    proc = subprocess.run([sys.executable, "-m", "hlssim.cli", "run", "--bogus", "--out", "x.csv"],
+    proc = subprocess.run([sys.executable, "-m", "hlssim.ui.cli", "run", "--bogus", "--out", "x.csv"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "unrecognized arguments" in proc.stderr
@@ -81,7 +81,7 @@ def test_argparse_errors_exit_2_one_line():
 def test_a_closed_pipe_stops_quietly():
     """``hlssim params | head -1``: the reader goes away; hlssim stops without a traceback and
     exits as a tool stopped by SIGPIPE would (141)."""
-    proc = subprocess.Popen([sys.executable, "-m", "hlssim.cli", "params"],
+    proc = subprocess.Popen([sys.executable, "-m", "hlssim.ui.cli", "params"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # before hlssim has written anything: its first line meets a closed pipe
     err = proc.stderr.read().decode()
@@ -129,9 +129,9 @@ def test_first_compile_is_announced_on_stderr(tmp_path, capsys, monkeypatch, cac
     """A run that must first compile the batch engine (half a minute, once) says so on stderr,
     so a quiet terminal is not taken for a hang; a cached engine, or the Mesa engine, says
     nothing of it. (The kernels' cache state is what numba's index says: faked here.)"""
-    import hlssim.kernels
+    import hlssim.engines.batch.kernels
 
-    monkeypatch.setattr(hlssim.kernels, "compiled_on_disk", lambda: cached)
+    monkeypatch.setattr(hlssim.engines.batch.kernels, "compiled_on_disk", lambda: cached)
     out = tmp_path / "run.csv"
     assert main(["run", "--preset", "hls", "--steps", "2", "--engine", engine, "--out", str(out),
                  *SMALL]) == 0
@@ -141,7 +141,7 @@ def test_first_compile_is_announced_on_stderr(tmp_path, capsys, monkeypatch, cac
 def test_compiled_on_disk_reads_numbas_index():
     """After a batch run the compiled months are on disk and fresh (numba's own index says so)."""
     import hlssim
-    from hlssim.kernels import compiled_on_disk
+    from hlssim.engines.batch.kernels import compiled_on_disk
 
     hlssim.run(hlssim.Scenario.from_preset("hls", steps=2, n_people=20, n_workers=4), seed=1)
     assert compiled_on_disk() is True

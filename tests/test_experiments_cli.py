@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.experiments import load_spec
 from hlssim.experiments.store import read_manifest, read_results
 

@@ -214,7 +214,7 @@ def test_sampled_specs_expand_to_valid_scenarios(sampler, samples, points):
 # --- case regimes and paired comparisons ------------------------------------------------------------
 
 def test_case_regimes_name_a_case_world_and_regime_overrides():
-    from hlssim.cases import load_case
+    from hlssim.model.cases import load_case
 
     spec = spec_of(factors={"preset": ["scottish_borders/conventional_grant", "gateshead/hls"]},
                    base=BASE | {"steps": 6})

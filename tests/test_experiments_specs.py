@@ -15,7 +15,7 @@ from scipy import stats
 
 from hlssim import Scenario, run_many
 from hlssim.experiments import expand, load_spec
-from hlssim.metrics import _bunching
+from hlssim.model.metrics import _bunching
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "experiments").glob("*.toml"))

@@ -7,9 +7,9 @@ import pytest
 
 import hlssim
 from hlssim import PARAMETERS, Scenario, ScenarioError
-from hlssim.cases import load_case, load_cases
-from hlssim.compare import compare
-from hlssim.explorer import (
+from hlssim.model.cases import load_case, load_cases
+from hlssim.experiments.comparison import compare
+from hlssim.ui.explorer import (
     APP_DEFAULTS,
     HEADLINE_REGIME,
     HEADLINE_WORLD,

@@ -1,4 +1,4 @@
-"""The batched numpy path (hlssim/sd_batch.py) for a user's model: on the SDXorg test models it
+"""The batched numpy path (hlssim/stockflow/integrator.py) for a user's model: on the SDXorg test models it
 either reproduces PySD to 1e-6 or declines with a message, and then PySD runs every point."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import hlssim.sd_batch
+import hlssim.stockflow.integrator
 from hlssim.experiments import parse_spec
 from hlssim.experiments.store import read_results
 from hlssim.experiments.sweep import sweep
-from hlssim.external import ExternalModel
-from hlssim.external_batch import TOLERANCE, run_many, status
+from hlssim.stockflow.user_model import ExternalModel
+from hlssim.stockflow.user_batch import TOLERANCE, run_many, status
 
 MODELS = Path(__file__).parent / "sd_test_models"
 
@@ -59,13 +59,13 @@ def test_other_models_are_declined_with_a_message_and_run_by_pysd(case, why):
 
 def test_a_batched_path_that_disagrees_with_pysd_is_declined(monkeypatch):
     """If the integrator got a model wrong, the check against PySD catches it and PySD runs."""
-    real = hlssim.sd_batch.BatchedSD.run
+    real = hlssim.stockflow.integrator.BatchedSD.run
 
     def off_by_a_little(self, *args, **kwargs):
         out = real(self, *args, **kwargs)
         return {k: v * (1 + 1e-4) for k, v in out.items()}
 
-    monkeypatch.setattr(hlssim.sd_batch.BatchedSD, "run", off_by_a_little)
+    monkeypatch.setattr(hlssim.stockflow.integrator.BatchedSD, "run", off_by_a_little)
     model = ExternalModel(MODELS / "teacup" / "teacup.mdl")
     points = random_points(model, 3, seed=5)
     tables = run_many(model, points)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hlssim.cli import main
-from hlssim.external import ExternalModel, open_model
+from hlssim.ui.cli import main
+from hlssim.stockflow.user_model import ExternalModel, open_model
 
 MODELS = Path(__file__).parent / "sd_test_models"
 TEACUP = MODELS / "teacup" / "teacup.mdl"
@@ -136,7 +136,7 @@ def test_processes_translating_at_once_share_one_cache_entry(tmp_path):
     """Four processes translate the same new model into an empty cache at the same moment."""
     model = tmp_path / "sir.mdl"
     model.write_bytes((MODELS / "SIR" / "SIR.mdl").read_bytes())
-    code = ("import sys; from hlssim.external import ExternalModel; "
+    code = ("import sys; from hlssim.stockflow.user_model import ExternalModel; "
             "t = ExternalModel(sys.argv[1]).run(); print(t['Infectious'].iloc[-1])")
     env = os.environ | {"HLSSIM_CACHE": str(tmp_path / "cache")}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(model)], env=env,

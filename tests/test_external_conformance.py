@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hlssim.cli import main
-from hlssim.external import CONTROL, ExternalModel
+from hlssim.ui.cli import main
+from hlssim.stockflow.user_model import CONTROL, ExternalModel
 
 MODELS = Path(__file__).parent / "sd_test_models"
 CASES = ["teacup/teacup.mdl", "teacup/teacup.xmile", "SIR/SIR.mdl", "SIR/SIR.xmile",

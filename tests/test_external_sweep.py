@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from resume_check import assert_resume_after_sigkill_equals_a_whole_sweep
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.experiments import parse_spec
 from hlssim.experiments.spec import SpecError, load_spec
 from hlssim.experiments.store import read_manifest, read_results
 from hlssim.experiments.sweep import sweep
-from hlssim.external import open_model
+from hlssim.stockflow.user_model import open_model
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "sd_test_models"
@@ -173,7 +173,7 @@ def test_the_sir_example_sweeps_and_analyses(tmp_path, capsys):
     example = ROOT / "docs" / "examples" / "sir_sensitivity.toml"
     out = tmp_path / "sir"
     assert main(["sweep", str(example), "--out", str(out), "--smoke", "--workers", "2"]) == 0
-    assert "SIR.mdl: batched numpy path (hlssim.sd_batch), checked against PySD" in capsys.readouterr().err
+    assert "SIR.mdl: batched numpy path (hlssim.stockflow.integrator), checked against PySD" in capsys.readouterr().err
     assert read_manifest(out)["status"] == "complete"
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)

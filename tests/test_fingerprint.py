@@ -1,4 +1,4 @@
-"""Stored runs are reused only when the same model made them (hlssim/fingerprint.py, store.py).
+"""Stored runs are reused only when the same model made them (hlssim/experiments/fingerprint.py, store.py).
 
 The fingerprint covers the model's code and its preset and case files; ``check`` and ``sweep``
 run everything again, saying so in one line on stderr, when a folder's runs were made by another
@@ -20,15 +20,15 @@ import pandas as pd
 import pytest
 
 import hlssim.experiments.store as store
-from hlssim import fingerprint as F
-from hlssim.cli import main
+from hlssim.experiments import fingerprint as F
+from hlssim.ui.cli import main
 from hlssim.experiments import load_spec, sweep
 from hlssim.experiments.store import ResultStore, read_manifest, read_results, read_trajectories
 from hlssim.experiments.sweepdata import load_sweep
-from hlssim.fingerprint import model_fingerprint
-from hlssim.metrics import METRICS
-from hlssim.scenario import models_dir
-from hlssim.sweep_browser import saved_analysis
+from hlssim.experiments.fingerprint import model_fingerprint
+from hlssim.model.metrics import METRICS
+from hlssim.model.scenario import models_dir
+from hlssim.ui.sweep_browser import saved_analysis
 
 HIGH = next(m.high for m in METRICS if m.name == "wellbeing_mean")  # its declared upper bound
 
@@ -172,12 +172,13 @@ def test_every_module_a_stored_run_imports_is_classified():
             elif isinstance(node, ast.Import):
                 todo += [a.name for a in node.names if a.name.startswith("hlssim")]
     imported = {path_of(m).relative_to(package).as_posix() for m in seen}
-    assert {"rules.py", "kernels.py", "batch.py", "abm/model.py", "parameters.py"} <= imported
+    assert {"model/rules.py", "engines/batch/kernels.py", "engines/batch/model.py",
+            "engines/mesa/model.py", "model/parameters.py"} <= imported
     assert imported <= set(F.SOURCES) | set(F.NOT_RESULTS), imported - set(F.SOURCES)
 
 
 def test_the_fingerprint_is_cheap_it_does_not_import_numba():
-    code = ("import sys; from hlssim.fingerprint import model_fingerprint as f; f(); "
+    code = ("import sys; from hlssim.experiments.fingerprint import model_fingerprint as f; f(); "
             "print('numba' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)

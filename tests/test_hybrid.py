@@ -1,4 +1,4 @@
-"""Hybrid runs (hlssim/hybrid.py): the stock-flow macro context and the agent model, coupled."""
+"""Hybrid runs (hlssim/engines/hybrid.py): the stock-flow macro context and the agent model, coupled."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import hlssim
 from hlssim import Scenario
 from hlssim.errors import HlssimError
-from hlssim.hybrid import MACRO_COLUMNS, run_hybrid
-from hlssim.metrics import METRIC_NAMES
+from hlssim.engines.hybrid import MACRO_COLUMNS, run_hybrid
+from hlssim.model.metrics import METRIC_NAMES
 
 WORLD = {"n_people": 100, "n_workers": 6, "n_providers": 2, "steps": 48}
 
@@ -78,7 +78,7 @@ def test_bad_input_is_one_clear_error():
 
 
 def test_hlssim_run_engine_hybrid(tmp_path, capsys):
-    from hlssim.cli import main
+    from hlssim.ui.cli import main
 
     out = tmp_path / "hybrid.csv"
     args = ["run", "--engine", "hybrid", "--preset", "npm_targets", "--steps", "24", "--seed", "3",
@@ -93,7 +93,7 @@ def test_hlssim_run_engine_hybrid(tmp_path, capsys):
 def test_a_hybrid_run_leaves_the_cached_stock_flow_model_as_it_was():
     """PySD's models of one translation share their dependency table; stepping must not mark the
     cached model's constants as time-dependent (run_sd's sd_params checks rely on them)."""
-    from hlssim.sd import load_model, run_sd
+    from hlssim.stockflow.commissioning import load_model, run_sd
 
     before = {k: dict(v) if isinstance(v, dict) else v for k, v in load_model().dependencies.items()}
     run_hybrid(npm(steps=3), seed=0)

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import hlssim
 from hlssim import METRICS, PARAMETERS, Scenario
-from hlssim.abm.agents import Person, Worker
-from hlssim.abm.model import CommissioningModel
+from hlssim.engines.mesa.agents import Person, Worker
+from hlssim.engines.mesa.model import CommissioningModel
 
 REGIME_KEYS = ["target_pressure", "pbr_share", "audit_rate", "stewardship", "standardisation",
                "coproduction", "alliance", "knave_share", "peer_accountability", "target_level",

@@ -2,7 +2,7 @@
 
 ``test_mechanisms.py`` switches whole mechanisms on and off, which catches only the removal of a
 whole mechanism. The tests here hold the switch on and vary what a single term of a formula in
-:mod:`hlssim.rules` responds to, so each fails when that term is zeroed in both engines (the
+:mod:`hlssim.model.rules` responds to, so each fails when that term is zeroed in both engines (the
 engines share the rules; ``test_batch.py`` holds them equal). ``tests/mutation/run_mutations.py``
 zeroes each term in turn and shows which test kills it; ``test_rules.py`` checks each formula's
 direction and bounds directly.
@@ -17,8 +17,8 @@ import numpy as np
 from conftest import small
 
 import hlssim
-from hlssim import rules as R
-from hlssim.batch import BatchModel
+from hlssim.model import rules as R
+from hlssim.engines.batch.model import BatchModel
 
 SEEDS = list(range(8))
 

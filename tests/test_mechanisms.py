@@ -12,7 +12,7 @@ import pytest
 from conftest import final_mean, small
 
 import hlssim
-from hlssim.abm.model import CommissioningModel
+from hlssim.engines.mesa.model import CommissioningModel
 
 SEEDS = range(4)
 
@@ -123,8 +123,8 @@ def test_tendering_on_a_valid_measure_selects_better_providers():
     varies by about 0.1, so a handful of seeds cannot show an effect of about 0.03-0.05: this
     test once used 8 seeds and passed by their luck. With 200, the lower bound stayed above
     0.007 under seven different root seeds."""
-    from hlssim.engines import run_many
-    from hlssim.stats import mean_interval
+    from hlssim.engines.registry import run_many
+    from hlssim.common.stats import mean_interval
 
     s = small("npm_targets", complexity=0.0, n_providers=4, n_workers=12, steps=120,
               retender_interval=12)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from hlssim import Scenario
-from hlssim.compare import compare, difference
-from hlssim.metrics import METRIC_NAMES
-from hlssim.narrative import compare_story, contrast, switch_shape, switch_story
+from hlssim.experiments.comparison import compare, difference
+from hlssim.model.metrics import METRIC_NAMES
+from hlssim.ui.narrative import compare_story, contrast, switch_shape, switch_story
 
 LABELS = {"a": "Targets", "b": "Learning"}
 BASE = {m: 0.5 for m in METRIC_NAMES} | {
@@ -187,7 +187,7 @@ def test_switch_story_slow_start_then_gain():
     switched = dip_then_gain()
     data = path_frame({"stay": np.full(120, 0.45), "switch": switched,
                        "new": np.full(120, 0.70)}, noise=0.002)
-    from hlssim.compare import final_values
+    from hlssim.experiments.comparison import final_values
     text = "\n".join(switch_story(data, final_values(data), "stay", "switch", 48, "new",
                                   {"stay": "Targets throughout", "switch": "Switch",
                                    "new": "Learning throughout"}, smooth=1))
@@ -206,7 +206,7 @@ def test_switch_story_collapse_without_recovery():
     path = np.concatenate([np.full(48, 0.6), np.linspace(0.6, 0.4, 72)])
     data = path_frame({"stay": np.full(120, 0.6), "switch": path, "new": np.full(120, 0.4)},
                       noise=0.002)
-    from hlssim.compare import final_values
+    from hlssim.experiments.comparison import final_values
     text = "\n".join(switch_story(data, final_values(data), "stay", "switch", 48, "new",
                                   smooth=1))
     assert "had not got back to its pre-switch level by the end of the run, 6 years later" in text
@@ -221,7 +221,7 @@ def test_switch_story_collapse_without_recovery():
 def test_switch_story_gain_without_dip():
     path = np.concatenate([np.full(48, 0.4), np.linspace(0.4, 0.6, 72)])
     data = path_frame({"stay": np.full(120, 0.4), "switch": path}, noise=0.002)
-    from hlssim.compare import final_values
+    from hlssim.experiments.comparison import final_values
     text = "\n".join(switch_story(data, final_values(data), "stay", "switch", 48, smooth=1))
     assert "never fell below that level" in text and "with no dip" in text
     assert "slow, painful start" not in text

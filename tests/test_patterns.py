@@ -12,7 +12,7 @@ import pytest
 from conftest import finals, small
 
 from hlssim import Scenario
-from hlssim.compare import compare, difference
+from hlssim.experiments.comparison import compare, difference
 
 REPS = 20
 

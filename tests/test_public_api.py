@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 
 import hlssim
-from hlssim.parameters import PARAMETERS
+from hlssim.model.parameters import PARAMETERS
 
 PUBLIC_METRICS = (
     "wellbeing_mean wellbeing_p10 reported_indicator goodhart_gap indicator_outcome_corr gaming_share "

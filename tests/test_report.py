@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.experiments import parse_spec, sweep
-from hlssim.experiments.report import describe_output, report
+from hlssim.experiments.analysis.report import describe_output, report
 
 SMALL = {"n_people": 40, "n_workers": 4, "n_providers": 1, "steps": 6}
 

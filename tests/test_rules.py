@@ -1,4 +1,4 @@
-"""Property tests of the formulas in :mod:`hlssim.rules`: the direction and bounds each promises.
+"""Property tests of the formulas in :mod:`hlssim.model.rules`: the direction and bounds each promises.
 
 Each rule is a small pure function; its docstring, ``docs/ODD.md`` (section 7) and ``MODEL.md``
 say which way each argument must move it and what range it must stay in. The tests here state
@@ -24,8 +24,8 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hlssim import rules as R
-from hlssim.parameters import PARAMETERS
+from hlssim.model import rules as R
+from hlssim.model.parameters import PARAMETERS
 
 PROPERTY = settings(max_examples=200, deadline=None)
 

@@ -7,8 +7,8 @@ import pickle
 import pytest
 
 from hlssim import PARAMETERS, Scenario, ScenarioError, preset_names
-from hlssim.parameters import PRESET_NAMES, REGIME_PARAMETERS
-from hlssim.scenario import parse_assignments
+from hlssim.model.parameters import PRESET_NAMES, REGIME_PARAMETERS
+from hlssim.model.scenario import parse_assignments
 
 
 def test_every_declared_preset_exists_and_loads():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hlssim.sd_agreement import DIRECTION_METRICS, agreement_rate, cell_scenarios, direction_grid
+from hlssim.validation.agreement import DIRECTION_METRICS, agreement_rate, cell_scenarios, direction_grid
 
 WORLD = {"n_people": 200, "n_workers": 10, "n_providers": 2, "steps": 120}
 

@@ -1,4 +1,4 @@
-"""The batched stock-flow integrator (hlssim/sd_batch.py) gives PySD's output, many sets at once."""
+"""The batched stock-flow integrator (hlssim/stockflow/integrator.py) gives PySD's output, many sets at once."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 
 from hlssim import Scenario
 from hlssim.errors import HlssimError, ScenarioError
-from hlssim.external import ExternalModel
-from hlssim.parameters import PARAMETERS, PRESET_NAMES
-from hlssim.sd import run_sd
-from hlssim.sd_batch import BatchedSD, run_sd_many
+from hlssim.stockflow.user_model import ExternalModel
+from hlssim.model.parameters import PARAMETERS, PRESET_NAMES
+from hlssim.stockflow.commissioning import run_sd
+from hlssim.stockflow.integrator import BatchedSD, run_sd_many
 
 SHARED = Path(__file__).parent / "sd_test_models"  # public PySD test models (see its README)
 

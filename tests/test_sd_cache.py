@@ -10,7 +10,7 @@ from pathlib import Path
 SCRIPT = """
 import sys
 from hlssim import Scenario
-from hlssim.sd import load_model, run_sd
+from hlssim.stockflow.commissioning import load_model, run_sd
 table = run_sd(Scenario.from_preset("npm_targets", steps=24, complexity=0.7))
 print(load_model().py_model_file, file=sys.stderr)
 sys.stdout.write(table.to_csv(index=False))

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hlssim import Scenario
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.errors import HlssimError, ScenarioError
-from hlssim.metrics import METRIC_NAMES, METRICS
-from hlssim.parameters import PARAMETERS
-from hlssim.sd import CONTROL_NAMES, load_model, model_parameters, read_mdl, run_sd
+from hlssim.model.metrics import METRIC_NAMES, METRICS
+from hlssim.model.parameters import PARAMETERS
+from hlssim.stockflow.commissioning import CONTROL_NAMES, load_model, model_parameters, read_mdl, run_sd
 
 EQ = read_mdl()
 VARIABLES = {n: e for n, e in EQ.items() if n not in CONTROL_NAMES}

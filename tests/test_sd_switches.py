@@ -1,4 +1,4 @@
-"""The mech_* switches and the mid-run regime switch in the stock-flow model (hlssim/sd.py)."""
+"""The mech_* switches and the mid-run regime switch in the stock-flow model (hlssim/stockflow/commissioning.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from hlssim import Scenario
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.errors import HlssimError
-from hlssim.sd import run_sd
+from hlssim.stockflow.commissioning import run_sd
 
 C = 0.8
 

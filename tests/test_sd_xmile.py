@@ -7,13 +7,13 @@ import pytest
 
 from hlssim import Scenario
 from hlssim.errors import HlssimError
-from hlssim.sd import load_model, model_path, run_sd
-from hlssim.sd_xmile import _flows, mdl_to_xmile
+from hlssim.stockflow.commissioning import load_model, model_path, run_sd
+from hlssim.stockflow.xmile import _flows, mdl_to_xmile
 
 
 def test_the_committed_twin_is_what_the_mdl_gives():
     committed = model_path("hls_commissioning.xmile").read_text(encoding="utf-8")
-    assert committed == mdl_to_xmile(), "run: python -m hlssim.sd_xmile"
+    assert committed == mdl_to_xmile(), "run: python -m hlssim.stockflow.xmile"
 
 
 def test_pysd_reads_the_twin_with_the_same_variables():

@@ -1,4 +1,4 @@
-"""The explorer's sweep browser and loop-diagram logic (hlssim.sweep_browser, hlssim.loop_diagram),
+"""The explorer's sweep browser and loop-diagram logic (hlssim.ui.sweep_browser, hlssim.ui.loop_diagram),
 on small real sweeps: summaries agree with the stored rows, bad folders give one line, the saved
 analysis is used only when it was made from the same runs."""
 
@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from hlssim.cld import Loop, LoopName, NamedLoop
+from hlssim.stockflow.loops import Loop, LoopName, NamedLoop
 from hlssim.errors import HlssimError
 from hlssim.experiments import load_spec, parse_spec, sweep
-from hlssim.experiments.analyze import analyze
-from hlssim.loop_diagram import build, loop_path, loop_words
-from hlssim.plots import OKABE_ITO
-from hlssim.sweep_browser import (
+from hlssim.experiments.analysis.analyze import analyze
+from hlssim.ui.loop_diagram import build, loop_path, loop_words
+from hlssim.figures.report_figures import OKABE_ITO
+from hlssim.ui.sweep_browser import (
     ALL_RUNS,
     chart_spec,
     discovery_text,

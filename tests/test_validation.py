@@ -1,4 +1,4 @@
-"""The stylized-facts suite (hlssim/validation.py) and the expectation kinds it added (contrast,
+"""The stylized-facts suite (hlssim/validation/facts.py) and the expectation kinds it added (contrast,
 paired differences) in hlssim/experiments/expect.py."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from hlssim.cli import main
+from hlssim.ui.cli import main
 from hlssim.experiments import parse_spec
 from hlssim.experiments.expect import contrast_interval
 from hlssim.experiments.spec import SpecError
-from hlssim.validation import (
+from hlssim.validation.facts import (
     FACTS_DIR,
     boundary_points,
     boundary_text,
@@ -54,7 +54,7 @@ def test_every_fact_loads_full_and_quick_with_its_ablation():
 def test_no_fact_tunes_model_parameters():
     """One set of defaults serves the whole table: a fact's [base] and factors may set sizes, the
     regime switch, presets and regime settings it varies, never the calibration parameters."""
-    from hlssim.parameters import PARAMETERS
+    from hlssim.model.parameters import PARAMETERS
 
     for fact in load_facts(FACTS_DIR):
         for name in fact.spec.base:
@@ -331,7 +331,7 @@ def test_paired_difference_uses_the_pairs():
 # --- the crossing's Sobol indices (fact 11) ----------------------------------------------------
 
 def test_crossover_sobol_on_a_tiny_design():
-    from hlssim.validation_sobol import UNCERTAIN, crossover_sobol, markdown
+    from hlssim.validation.crossover import UNCERTAIN, crossover_sobol, markdown
 
     r = crossover_sobol(2, replications=1, world={"n_people": 30, "n_workers": 3, "n_providers": 2,
                                                   "steps": 6})

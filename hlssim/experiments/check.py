@@ -30,7 +30,7 @@ from hlssim.experiments.expect import Verdict, judge_all
 from hlssim.experiments.spec import ExperimentSpec, load_spec
 from hlssim.experiments.store import read_results
 from hlssim.experiments.sweep import prepare, sweep
-from hlssim.tables import write_text
+from hlssim.common.files import write_text
 
 DEFAULT_OUT = Path("results") / "check"
 
@@ -187,7 +187,7 @@ def stability(paths: Sequence[str | Path], seeds: Sequence[int], quick: bool, ou
 
 
 def cmd_check(args) -> int:
-    """The ``hlssim check`` command (its arguments are declared in ``hlssim/cli.py``)."""
+    """The ``hlssim check`` command (its arguments are declared in ``hlssim/ui/cli.py``)."""
     if args.workers < 0:
         raise HlssimError(f"--workers {args.workers}: expected 0 (serial, here) or more worker processes")
     if args.stability is not None and args.stability < 2:

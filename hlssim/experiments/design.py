@@ -27,7 +27,7 @@ import numpy as np
 
 from hlssim.errors import ScenarioError
 from hlssim.experiments.spec import CASE_SEP, ExperimentSpec, Factor, SpecError
-from hlssim.scenario import Scenario
+from hlssim.model.scenario import Scenario
 
 
 def run_seed(root_seed: int, index: int) -> int:
@@ -115,7 +115,7 @@ def regime_scenario(ref: str | None, overrides: dict[str, Any]) -> Scenario:
     """The scenario of a preset name, or of a case's regime ``CASE/KEY`` (the case's world, then
     the regime's overrides), with ``overrides`` applied last."""
     if ref is not None and CASE_SEP in ref:
-        from hlssim.cases import load_case
+        from hlssim.model.cases import load_case
 
         case_name, key = ref.split(CASE_SEP, 1)
         case = load_case(case_name)

@@ -87,7 +87,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from hlssim.stats import mean_interval, welch_interval
+from hlssim.common.stats import crossing, mean_interval, welch_interval
+from hlssim.errors import SpecError
 
 if TYPE_CHECKING:
     from hlssim.experiments.spec import ExperimentSpec
@@ -107,7 +108,6 @@ _KEYS = {
 
 
 def _error(message: str) -> Exception:
-    from hlssim.experiments.spec import SpecError  # spec.py imports this module
 
     return SpecError(message)
 
@@ -247,12 +247,12 @@ class Expectation:
         if len(levels) < 2 or any(len(a) < 2 or len(b) < 2 for a, b in cells):
             return Verdict(self, False, math.nan, math.nan, math.nan, len(rows),
                            f"needs 2 or more runs of each at 2 or more levels of {self.along}")
-        observed = _crossing(levels, np.array([[b.mean() - a.mean() for a, b in cells]]))[0]
+        observed = crossing(levels, np.array([[b.mean() - a.mean() for a, b in cells]]))[0]
         rng = np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=(self.index,)))
         diffs = np.empty((BOOTSTRAP_RESAMPLES, len(levels)))
         for j, (a, b) in enumerate(cells):
             diffs[:, j] = (_resampled_means(rng, b) - _resampled_means(rng, a))
-        crossings = _crossing(levels, diffs)
+        crossings = crossing(levels, diffs)
         low_b, high_b = self.within
         inside = float(np.mean((crossings >= low_b) & (crossings <= high_b)))
         found = crossings[np.isfinite(crossings)]
@@ -323,23 +323,6 @@ def _select(results: pd.DataFrame, output: str, where: Mapping[str, Any]) -> pd.
 def _resampled_means(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
     picks = rng.integers(0, len(values), size=(BOOTSTRAP_RESAMPLES, len(values)))
     return values[picks].mean(axis=1)
-
-
-def _crossing(levels: np.ndarray, diffs: np.ndarray) -> np.ndarray:
-    """Per row of ``diffs`` (a difference at each level), where it first changes sign; NaN if never.
-
-    >>> _crossing(np.array([0.0, 0.5, 1.0]), np.array([[-1.0, 1.0, 2.0], [1.0, 2.0, 3.0]]))
-    array([0.25,  nan])
-    """
-    out = np.full(len(diffs), np.nan)
-    for k in range(len(levels) - 1):
-        d0, d1 = diffs[:, k], diffs[:, k + 1]
-        hit = np.isnan(out) & ((d0 == 0) | (np.sign(d0) * np.sign(d1) < 0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(d0 == 0, levels[k],
-                         levels[k] + (levels[k + 1] - levels[k]) * d0 / (d0 - d1))
-        out[hit] = x[hit]
-    return out
 
 
 # --- reading and validating ---------------------------------------------------------------------

@@ -39,26 +39,26 @@ from pathlib import Path
 from typing import Any
 
 from hlssim.errors import HlssimError
-from hlssim.experiments.spec import (
-    _RANGE_KEYS,
-    _SMOKE_KEYS,
-    _STAT,
-    SAMPLERS,
+from hlssim.errors import SpecError
+from hlssim.experiments.spec_fields import (
     ExperimentSpec,
     Factor,
     Output,
-    SpecError,
-    _check_sampler,
-    _distinct,
-    _int,
-    _no_unknown,
-    _shown,
-    _table,
-    _text,
+    RANGE_KEYS,
+    SAMPLERS,
+    SMOKE_KEYS,
+    STAT,
+    check_sampler,
+    distinct_levels,
+    int_field,
+    no_unknown,
+    shown,
+    table_field,
+    text_field,
 )
-from hlssim.external import ExternalModel, Variable, open_model
+from hlssim.stockflow.user_model import ExternalModel, Variable, open_model
 
-#: The engine name a model spec records (its runs go through PySD, see hlssim/external.py).
+#: The engine name a model spec records (its runs go through PySD, see hlssim/stockflow/user_model.py).
 MODEL_ENGINE = "pysd"
 _MODEL_KEYS = ("name", "description", "model", "sampler", "samples", "morris_levels", "replications",
                "root_seed", "base", "factors", "outputs", "smoke",
@@ -69,8 +69,8 @@ _MODEL_KEYS = ("name", "description", "model", "sampler", "samples", "morris_lev
 def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
                      name: str = "experiment") -> ExperimentSpec:
     """Validate a spec that names a ``model``; raise :class:`SpecError` (one line) if bad."""
-    _no_unknown(data, _MODEL_KEYS, source, "")
-    path = _text(data.get("model"), source, "model")
+    no_unknown(data, _MODEL_KEYS, source, "")
+    path = text_field(data.get("model"), source, "model")
     try:
         model = open_model(path)
     except HlssimError as err:
@@ -78,24 +78,24 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
     recorded = data.get("model_sha256")
     if recorded is not None and recorded != model.digest:
         raise SpecError(f"{source}: model: '{model.path}' has changed since the sweep (content "
-                        f"{model.digest}, recorded {_shown(recorded)}); expected the same file")
+                        f"{model.digest}, recorded {shown(recorded)}); expected the same file")
     if data.get("engine", MODEL_ENGINE) != MODEL_ENGINE:
-        raise SpecError(f"{source}: engine: {_shown(data['engine'])} is not allowed with a model; "
+        raise SpecError(f"{source}: engine: {shown(data['engine'])} is not allowed with a model; "
                         f"expected none (its runs go through PySD)")
     if data.get("common_random_numbers", False) is not False:
         raise SpecError(f"{source}: common_random_numbers: not allowed with a model; expected none "
                         "(it runs deterministically)")
     sampler = data.get("sampler", "grid")
     if sampler not in SAMPLERS:
-        raise SpecError(f"{source}: sampler: {_shown(sampler)} is not allowed; expected one of "
+        raise SpecError(f"{source}: sampler: {shown(sampler)} is not allowed; expected one of "
                         f"{', '.join(SAMPLERS)}")
-    reps = _int(data.get("replications", 1), source, "replications", 1)
+    reps = int_field(data.get("replications", 1), source, "replications", 1)
     if reps != 1:
         raise SpecError(f"{source}: replications: {reps} is not allowed with a model; expected 1 "
                         "(a Vensim/XMILE model runs deterministically here)")
-    base = _constants(model, _table(data.get("base", {}), source, "base"), source, "base",
+    base = _constants(model, table_field(data.get("base", {}), source, "base"), source, "base",
                       time_settings=True)
-    factors_raw = _table(data.get("factors"), source, "factors", required=True)
+    factors_raw = table_field(data.get("factors"), source, "factors", required=True)
     if not factors_raw:
         raise SpecError(f"{source}: factors: empty; expected at least one of the model's constants")
     factors: list[Factor] = []
@@ -111,21 +111,21 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
         factors.append(f)
     factors.sort(key=lambda f: f.name)
     default_outputs = {v.name: "final" for v in model.variables(["stock"]) if not v.subscripts}
-    outputs = _outputs(model, _table(data.get("outputs", default_outputs), source, "outputs"), source)
+    outputs = _outputs(model, table_field(data.get("outputs", default_outputs), source, "outputs"), source)
     smoke = None
     if "smoke" in data:
-        smoke = _smoke(model, _table(data["smoke"], source, "smoke"), {f.name for f in factors}, source)
+        smoke = _smoke(model, table_field(data["smoke"], source, "smoke"), {f.name for f in factors}, source)
     spec = ExperimentSpec(
-        name=_text(data.get("name", name), source, "name"),
-        description=" ".join(_text(data.get("description", ""), source, "description").split()),
+        name=text_field(data.get("name", name), source, "name"),
+        description=" ".join(text_field(data.get("description", ""), source, "description").split()),
         factors=tuple(factors), outputs=outputs, base=dict(sorted(base.items())), base_preset=None,
-        sampler=sampler, samples=_int(data["samples"], source, "samples", 1) if "samples" in data else None,
-        morris_levels=_int(data.get("morris_levels", 4), source, "morris_levels", 2),
+        sampler=sampler, samples=int_field(data["samples"], source, "samples", 1) if "samples" in data else None,
+        morris_levels=int_field(data.get("morris_levels", 4), source, "morris_levels", 2),
         replications=1, engine=MODEL_ENGINE,
-        root_seed=_int(data.get("root_seed", 0), source, "root_seed", 0),
+        root_seed=int_field(data.get("root_seed", 0), source, "root_seed", 0),
         smoke=smoke, source=source, model=str(model.path.resolve()), model_sha256=model.digest,
     )
-    _check_sampler(spec, source)
+    check_sampler(spec, source)
     if smoke:
         spec.for_smoke()  # a bad [smoke] section fails now, not in CI
     return spec
@@ -166,9 +166,9 @@ def _factor(model: ExternalModel, key: str, value: Any, source: str) -> Factor:
         raise SpecError(f"{source}: {field}: a time setting cannot vary; set it in [base]")
     if isinstance(value, list):
         levels = tuple(_value(model, v, x, source, field) for x in value)
-        return Factor(v.name, float, levels=_distinct(levels, source, field))
+        return Factor(v.name, float, levels=distinct_levels(levels, source, field))
     if isinstance(value, Mapping):
-        _no_unknown(value, _RANGE_KEYS, source, f"{field}.")
+        no_unknown(value, RANGE_KEYS, source, f"{field}.")
         for k in ("low", "high"):
             if k not in value:
                 raise SpecError(f"{source}: {field}.{k}: missing; expected a number")
@@ -180,11 +180,11 @@ def _factor(model: ExternalModel, key: str, value: Any, source: str) -> Factor:
         if "levels" in value:
             import numpy as np
 
-            n = _int(value["levels"], source, f"{field}.levels", 2)
+            n = int_field(value["levels"], source, f"{field}.levels", 2)
             levels = tuple(float(round(x, 12)) for x in np.linspace(low, high, n))
-            return Factor(v.name, float, levels=_distinct(levels, source, f"{field}.levels"))
+            return Factor(v.name, float, levels=distinct_levels(levels, source, f"{field}.levels"))
         return Factor(v.name, float, low=low, high=high)
-    raise SpecError(f"{source}: {field}: {_shown(value)} is not allowed; expected a list of levels "
+    raise SpecError(f"{source}: {field}: {shown(value)} is not allowed; expected a list of levels "
                     "or a range {low, high} (with levels for a grid)")
 
 
@@ -203,9 +203,9 @@ def _outputs(model: ExternalModel, table: Mapping[str, Any], source: str) -> tup
         if not stats:
             raise SpecError(f"{source}: {field}: empty; expected \"final\", \"mean\" or \"mean_last_N\"")
         for stat in stats:
-            m = _STAT.match(stat) if isinstance(stat, str) else None
+            m = STAT.match(stat) if isinstance(stat, str) else None
             if m is None or stat == "trajectory" or m.group(3):  # at_N: hlssim's months only
-                raise SpecError(f"{source}: {field}: {_shown(stat)} is not allowed; expected \"final\", "
+                raise SpecError(f"{source}: {field}: {shown(stat)} is not allowed; expected \"final\", "
                                 "\"mean\" or \"mean_last_N\" (N a whole number of saved times)")
             out = Output(v.name, "mean_last", int(m.group(2))) if m.group(2) else Output(v.name, stat)
             outputs[out.name] = out
@@ -213,16 +213,16 @@ def _outputs(model: ExternalModel, table: Mapping[str, Any], source: str) -> tup
 
 
 def _smoke(model: ExternalModel, table: Mapping[str, Any], factors: set[str], source: str) -> dict[str, Any]:
-    _no_unknown(table, _SMOKE_KEYS, source, "smoke.")
+    no_unknown(table, SMOKE_KEYS, source, "smoke.")
     smoke: dict[str, Any] = {}
     for key in ("samples", "max_levels"):
         if key in table:
-            smoke[key] = _int(table[key], source, f"smoke.{key}", 1)
-    if "replications" in table and _int(table["replications"], source, "smoke.replications", 1) != 1:
+            smoke[key] = int_field(table[key], source, f"smoke.{key}", 1)
+    if "replications" in table and int_field(table["replications"], source, "smoke.replications", 1) != 1:
         raise SpecError(f"{source}: smoke.replications: {table['replications']} is not allowed with "
                         "a model; expected 1")
     if "base" in table:
-        base = _constants(model, _table(table["base"], source, "smoke.base"), source, "smoke.base",
+        base = _constants(model, table_field(table["base"], source, "smoke.base"), source, "smoke.base",
                           time_settings=True)
         for name in base:
             if name in factors:

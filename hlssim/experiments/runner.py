@@ -3,7 +3,7 @@
 A chunk is a list of whole design points (or a slice of one point's replicates) that one task
 runs and turns into tidy rows (:func:`run_chunk`): one per run and summary output, and, if the
 spec asks for trajectories, one per run, trajectory output and step. With the batch engine the replicates of a point
-run in one vectorised pass (:func:`hlssim.engines.run_many_metrics`), whose replication ``r`` equals
+run in one vectorised pass (:func:`hlssim.engines.registry.run_many_metrics`), whose replication ``r`` equals
 ``run(scenario, seed_r)``, so a run's rows depend only on its scenario and seed: never on the
 chunking, the number of workers or the order in which chunks finish.
 
@@ -24,12 +24,12 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 import pandas as pd
 
-from hlssim.engines import run, run_many_metrics
+from hlssim.engines.registry import run, run_many_metrics
 from hlssim.errors import HlssimError
 from hlssim.experiments.design import Design, Run
 from hlssim.experiments.spec import Output
-from hlssim.metrics import METRIC_NAMES
-from hlssim.scenario import Scenario
+from hlssim.model.metrics import METRIC_NAMES
+from hlssim.model.scenario import Scenario
 
 #: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``
 #: (trajectory rows: ``output``, ``step``, ``value``).
@@ -71,7 +71,7 @@ class Task:
     engine: str
     outputs: tuple[Output, ...]
     factor_types: tuple[tuple[str, type], ...]  # (factor name, kind), sorted by name
-    model: str | None = None  # a user's Vensim/XMILE model (hlssim/external.py), run by PySD
+    model: str | None = None  # a user's Vensim/XMILE model (hlssim/stockflow/user_model.py), run by PySD
 
 
 def task_for(design: Design) -> Task:
@@ -134,7 +134,7 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     paths: list[pd.DataFrame] = []
     n_out = len(summaries)
     if task.model is not None:  # a user's model: the chunk's points in one batched pass if exact
-        from hlssim.external import run_points
+        from hlssim.stockflow.user_batch import run_points
 
         model_tables = run_points(task.model, [item.scenario for item in chunk.items])
     for j, item in enumerate(chunk.items):

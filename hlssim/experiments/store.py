@@ -14,7 +14,7 @@ and its runs are run again. Resuming reads the run ids already present and runs 
 a folder holding another experiment's results is refused.
 
 Stored runs are reused only if the same model made them: the manifest records
-:func:`~hlssim.fingerprint.model_fingerprint` (the rules' code and the parameter catalogue), and
+:func:`~hlssim.experiments.fingerprint.model_fingerprint` (the rules' code and the parameter catalogue), and
 a folder of the same experiment made by a different model (or one that recorded none) has its
 parts deleted and its manifest started afresh, with one line on stderr saying so, before its runs
 are run again. The results parts go first and the manifest is rewritten last, so a sweep killed
@@ -35,8 +35,8 @@ import pandas as pd
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.spec import ExperimentSpec
-from hlssim.fingerprint import model_fingerprint
-from hlssim.tables import write_atomic, write_text
+from hlssim.experiments.fingerprint import model_fingerprint
+from hlssim.common.files import write_atomic, write_text
 
 MANIFEST = "manifest.json"
 RESULTS = "results"
@@ -48,7 +48,7 @@ def _now() -> str:
 
 
 def _version() -> str:
-    from hlssim import __version__
+    from hlssim.common.version import __version__
 
     return __version__
 

@@ -2,8 +2,8 @@
 
 Each mutation replaces one exact piece of source (found exactly once) by another: a term zeroed,
 a factor dropped, a sign flipped, a constant changed in one engine only. A mutation of
-``hlssim/rules.py`` changes both engines at once (they share the rules); one of
-``hlssim/abm/*.py`` or ``hlssim/kernels.py`` changes one engine only, which the engine-equality
+``hlssim/model/rules.py`` changes both engines at once (they share the rules); one of
+``hlssim/engines/mesa/*.py`` or ``hlssim/engines/batch/kernels.py`` changes one engine only, which the engine-equality
 tests must catch.
 """
 
@@ -19,10 +19,10 @@ class Mutation(NamedTuple):
     new: str
 
 
-RULES = "hlssim/rules.py"
-AGENTS = "hlssim/abm/agents.py"
-MODEL = "hlssim/abm/model.py"
-KERNELS = "hlssim/kernels.py"
+RULES = "hlssim/model/rules.py"
+AGENTS = "hlssim/engines/mesa/agents.py"
+MODEL = "hlssim/engines/mesa/model.py"
+KERNELS = "hlssim/engines/batch/kernels.py"
 
 #: The mechanisms' terms in the shared rules (both engines).
 RULE_MUTATIONS: tuple[Mutation, ...] = (

@@ -1,0 +1,274 @@
+"""``hlssim analyze DIR``: sensitivity indices and scenario discovery for a finished sweep.
+
+Reads the folder (:mod:`hlssim.experiments.sweepdata`: the spec is rebuilt from the manifest),
+computes the indices its sampler allows (:mod:`hlssim.experiments.analysis.sensitivity`) and, when an NPM
+and an HLS regime ran at the same values of the other factors, where NPM beats HLS on wellbeing
+(:mod:`hlssim.experiments.analysis.discovery`). Writes into ``DIR/analysis/`` (each file atomically)::
+
+    indices.csv       output, subset, method, factor, index, value, conf (95% half-width)
+    indices.png       the indices with their intervals, a row of panels per output
+    differences.csv   per paired point: the other factors, each regime's mean, HLS - NPM, interval
+    regions.txt       the regions where NPM wins, in words (or why there are none)
+    regions-HLS-vs-NPM.png
+    analysis.json     all of the above as data, with the notes and the sweep it was made from
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hlssim.errors import HlssimError
+from hlssim.experiments.analysis.discovery import (
+    Discovery,
+    find_regions,
+    paired_differences,
+    plot_regions,
+    regime_pairs,
+)
+from hlssim.experiments.analysis.sensitivity import METHOD_NAMES, sensitivity
+from hlssim.experiments.sweepdata import SweepData, load_sweep
+from hlssim.common.files import write_atomic, write_text
+
+ANALYSIS = "analysis"
+OUTCOME_METRIC = "wellbeing_mean"
+
+
+@dataclass
+class Analysis:
+    """What ``hlssim analyze`` found for one sweep folder."""
+
+    data: SweepData
+    outputs: list[str]
+    outcome: str | None
+    indices: pd.DataFrame
+    notes: list[str]
+    discoveries: list[Discovery] = field(default_factory=list)
+    discovery_notes: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def method(self) -> str:
+        s = self.data.spec.sampler
+        return METHOD_NAMES["rbd_fast" if s == "lhs" else s]
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.data.manifest
+        return {
+            "experiment": self.data.spec.name, "spec_digest": m.get("spec_digest"),
+            "model_fingerprint": m.get("model_fingerprint"),
+            "runs_done": m.get("counts", {}).get("runs_done"), "status": m.get("status"),
+            "sampler": self.data.spec.sampler, "method": self.method, "outputs": self.outputs,
+            "notes": self.notes, "indices": json.loads(self.indices.to_json(orient="records")),
+            "outcome": self.outcome, "discovery_notes": self.discovery_notes,
+            "discovery": [d.to_dict() for d in self.discoveries],
+            "files": [p.name for p in self.files],
+        }
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of an output or regime name (``wellbeing_mean:final`` ->
+    ``wellbeing_mean-final``)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def default_outcome(outputs: list[str]) -> str | None:
+    """The wellbeing output scenario discovery uses: a final-window mean if kept, else any."""
+    kept = [o for o in outputs if o.partition(":")[0] == OUTCOME_METRIC]
+    for prefix in ("mean_last", "final", "mean"):
+        for o in kept:
+            if o.partition(":")[2].startswith(prefix):
+                return o
+    return None
+
+
+def _choose(data: SweepData, outputs: list[str] | None, outcome: str | None) -> tuple[list[str], str | None]:
+    allowed = data.outputs
+    for name in outputs or []:
+        if name not in allowed:
+            raise HlssimError(f"--outputs '{name}': not an output of this sweep; expected one of "
+                              f"{', '.join(allowed)}")
+    if outcome is not None and outcome not in allowed:
+        raise HlssimError(f"--outcome '{outcome}': not an output of this sweep; expected one of "
+                          f"{', '.join(allowed)}")
+    return list(outputs or allowed), outcome or default_outcome(allowed)
+
+
+def discover(data: SweepData, outcome: str | None) -> tuple[list[Discovery], list[str]]:
+    """Scenario discovery for every (HLS, NPM) pair of regimes the sweep ran side by side."""
+    spec = data.spec
+    compare = getattr(spec, "compare", None)
+    regimes = compare.levels if compare else next(
+        (f.levels for f in spec.factors if f.name == "preset"), None)
+    if outcome is None:
+        return [], [(f"No scenario discovery: the sweep kept no {OUTCOME_METRIC} summary (final, mean "
+                    "or mean_last_N; whole trajectories are not analysed).")]
+    if regimes is None:
+        return [], [("No scenario discovery: the regime (preset) is not a factor of this sweep, so "
+                    "NPM and HLS were not compared.")]
+    pairs = regime_pairs(regimes)
+    if not pairs:
+        return [], [(f"No scenario discovery: the regimes compared ({', '.join(regimes)}) do not "
+                    "include both an NPM-family and an HLS-family regime.")]
+    others = [c for c in data.factor_columns if c != "preset"]
+    found = []
+    for hls, npm in pairs:
+        table = paired_differences(data.means, others, outcome, hls, npm)
+        found.append(find_regions(table, others, hls, npm, outcome))
+    notes = []
+    if spec.sampler != "grid" and not compare and any(len(d.table) == 0 for d in found):
+        notes.append(f"With sampler {spec.sampler} and preset as a sampled factor, the regimes "
+                     "never share the other factors' values; use a grid, or compare = [...] to run "
+                     "every sampled point under each regime.")
+    return found, notes
+
+
+def run_analysis(data: SweepData, outputs: list[str] | None = None,
+                 outcome: str | None = None) -> Analysis:
+    """Compute everything (nothing is written)."""
+    outputs, outcome = _choose(data, outputs, outcome)
+    indices, notes = sensitivity(data.spec, data.means, data.rows, outputs)
+    if not data.complete:
+        notes.insert(0, f"The sweep is {data.manifest.get('status', 'incomplete')}: "
+                     f"{data.manifest.get('counts', {}).get('runs_done')} of "
+                     f"{data.spec.n_runs()} runs stored.")
+    found, dnotes = discover(data, outcome)
+    return Analysis(data, outputs, outcome, indices, notes, found, dnotes)
+
+
+def analysis_folder(folder: str | Path, out: str | Path | None) -> Path:
+    """The folder analysis files go to (``DIR/analysis`` unless given); checked, not created."""
+    out = Path(out) if out is not None else Path(folder) / ANALYSIS
+    if out.exists() and not out.is_dir():
+        raise HlssimError(f"--out '{out}': exists and is not a folder")
+    if not out.parent.is_dir():
+        raise HlssimError(f"--out '{out}': folder '{out.parent}' does not exist")
+    return out
+
+
+def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
+    """Write the tables, texts and figures of ``analysis`` into ``out``, each atomically."""
+    out.mkdir(exist_ok=True)
+    files = []
+    ind = analysis.indices
+    files.append(write_atomic(out / "indices.csv", lambda t: ind.to_csv(t, index=False)))
+    if len(ind):
+        files.append(indices_figure(ind, out / "indices.png"))
+    if analysis.discoveries:
+        diffs = pd.concat([d.table.assign(outcome=d.outcome, hls_regime=d.hls, npm_regime=d.npm)
+                           for d in analysis.discoveries], ignore_index=True)
+        files.append(write_atomic(out / "differences.csv", lambda t: diffs.to_csv(t, index=False)))
+        for d in analysis.discoveries:  # no plot of a single difference with no factor to vary
+            if any(d.table[f].nunique() > 1 for f in d.factors):
+                path = out / f"regions-{safe_name(d.hls)}-vs-{safe_name(d.npm)}.png"
+                plot_regions(d, path)
+                files.append(path)
+    text = "\n\n".join([d.summary() for d in analysis.discoveries] + analysis.discovery_notes)
+    files.append(write_text(text + "\n", out / "regions.txt"))
+    analysis.files = files + [out / "analysis.json"]
+    previous = _previous_files(out)
+    write_text(json.dumps(analysis.to_dict(), indent=2) + "\n", out / "analysis.json")
+    for name in previous - {p.name for p in analysis.files}:  # an earlier analysis's, now stale
+        (out / name).unlink(missing_ok=True)
+    return analysis.files
+
+
+def _previous_files(out: Path) -> set[str]:
+    """The files an earlier analysis in ``out`` wrote (from its analysis.json), if any."""
+    try:
+        names = json.loads((out / "analysis.json").read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {n for n in names if isinstance(n, str) and "/" not in n and n == Path(n).name}
+
+
+def analyze(folder: str | Path, outputs: list[str] | None = None, out: str | Path | None = None,
+            outcome: str | None = None) -> Analysis:
+    """Read a sweep folder, analyse it and write the files; see the module docstring."""
+    data = load_sweep(folder)
+    target = analysis_folder(folder, out)
+    analysis = run_analysis(data, outputs, outcome)
+    write_analysis(analysis, target)
+    return analysis
+
+
+def indices_table(part: pd.DataFrame) -> pd.DataFrame:
+    """One output's indices as a small table: factors down, ``index`` (value ± conf) across."""
+    shown = part.assign(cell=[f"{v:.3f}" + ("" if pd.isna(c) else f" ± {c:.3f}")
+                              for v, c in zip(part["value"], part["conf"])])
+    table = shown.pivot_table(index=["subset", "factor"], columns="index", values="cell",
+                              aggfunc="first", sort=False)
+    return table[[c for c in ("S1", "ST", "mu_star", "sigma", "mu") if c in table.columns]]
+
+
+def summary_text(analysis: Analysis) -> str:
+    """What ``hlssim analyze`` prints."""
+    data, spec = analysis.data, analysis.data.spec
+    c = data.manifest.get("counts", {})
+    lines = [(f"{spec.name}{' (smoke)' if spec.is_smoke else ''}: sampler {spec.sampler}, "
+             f"{spec.n_points()} points x {spec.replications} replications "
+             f"({c.get('runs_done')}/{c.get('runs')} runs, {data.manifest.get('status')})"), ""]
+    lines += ["Sensitivity. " + " ".join(analysis.notes), ""]
+    for output in analysis.outputs:
+        part = analysis.indices[analysis.indices["output"] == output]
+        if len(part):
+            lines += [output, indices_table(part).to_string(), ""]
+    lines.append("Scenario discovery: where does NPM beat HLS on wellbeing?")
+    lines += [d.summary() for d in analysis.discoveries] + analysis.discovery_notes
+    if analysis.files:
+        folder = analysis.files[0].parent
+        lines += ["", f"wrote {', '.join(p.name for p in analysis.files)} to {folder}/"]
+    return "\n".join(lines)
+
+
+def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
+    """Bars of each index per factor, with 95% intervals: a row of panels per output, a column
+    per subset (one figure, so that many outputs cost one drawing)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from hlssim.figures.report_figures import OKABE_ITO, save_figure
+
+    outputs = list(dict.fromkeys(indices["output"]))
+    subsets = list(dict.fromkeys(indices["subset"]))
+    kinds = [k for k in ("S1", "ST", "mu_star", "sigma") if k in set(indices["index"])]
+    factors = list(dict.fromkeys(indices["factor"]))
+    height = 0.7 + 0.32 * len(factors) * len(kinds)
+    fig, axes = plt.subplots(len(outputs), len(subsets), squeeze=False, sharex=True,
+                             figsize=(1.6 + 3.6 * len(subsets), 0.6 + height * len(outputs)))
+    y = np.arange(len(factors))
+    h = 0.8 / len(kinds)
+    for r, output in enumerate(outputs):
+        for c, subset in enumerate(subsets):
+            ax = axes[r][c]
+            s = indices[(indices["output"] == output) & (indices["subset"] == subset)]
+            for k, kind in enumerate(kinds):
+                rows = s[s["index"] == kind].set_index("factor").reindex(factors)
+                ax.barh(y + (k - (len(kinds) - 1) / 2) * h, rows["value"], height=h,
+                        xerr=rows["conf"].fillna(0), color=OKABE_ITO[k], label=kind,
+                        error_kw={"ecolor": "#444444", "capsize": 2, "lw": 0.8})
+            ax.set_yticks(y, factors, fontsize=8)
+            ax.invert_yaxis()
+            ax.axvline(0, color="#000000", lw=0.8)
+            title = output if len(subsets) == 1 else f"{output}\n{subset}"
+            ax.set_title(title, fontsize=9)
+            ax.grid(axis="x", alpha=0.3)
+    axes[0][0].legend(fontsize=8, loc="best")
+    fig.suptitle("Sensitivity indices (bars: 95% intervals)", fontsize=11)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def cmd_analyze(args) -> int:
+    """``hlssim analyze DIR [--outputs A,B] [--outcome O] [--out FOLDER]``."""
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
+    if args.outputs is not None and not outputs:
+        raise HlssimError(f"--outputs '{args.outputs}': expected output names separated by commas")
+    analysis = analyze(args.dir, outputs, args.out, args.outcome)
+    print(summary_text(analysis))
+    return 0

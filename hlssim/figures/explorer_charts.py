@@ -1,0 +1,193 @@
+"""The explorer's figures: regimes side by side over time, readable on a projector.
+
+Pure functions from a comparison's trajectories to a matplotlib figure (and PNG bytes), kept
+apart from ``app.py`` so they can be tested and reused. Colours are the Okabe-Ito palette of
+:mod:`hlssim.figures.report_figures`; each regime also has its own line style, so the lines can be told apart
+without colour (and in black and white); text is large and lines are thick.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from hlssim.model.metrics import METRICS
+from hlssim.figures.report_figures import OKABE_ITO
+
+LINE_STYLES = ("-", "--", ":", "-.")
+LABELS = {m.name: m.label for m in METRICS}
+BOUNDS = {m.name: (m.low, m.high) for m in METRICS}
+
+#: The side-by-side panels: outcomes and the indicator; staff; trust and cost.
+COMPARE_PANELS: tuple[str, ...] = (
+    "wellbeing_mean", "wellbeing_p10", "reported_indicator", "goodhart_gap",
+    "gaming_share", "motivation_mean", "stress_mean", "admin_time_share",
+    "trust_commissioner_provider", "trust_manager_worker", "trust_worker_person", "cost_total",
+)
+
+#: The panels around a regime switch: outcomes, trust, and the learning behind them.
+SWITCH_PANELS: tuple[str, ...] = (
+    "wellbeing_mean", "wellbeing_p10", "reported_indicator", "gaming_share",
+    "trust_commissioner_provider", "trust_manager_worker", "motivation_mean", "knowledge_accuracy",
+)
+
+
+def mean_band(trajectories: pd.DataFrame, regime: str, metric: str) -> pd.DataFrame:
+    """Per step: the mean over replications and its 95% Student-t interval (zero width for one)."""
+    grouped = trajectories.loc[trajectories["regime"] == regime].groupby("step")[metric]
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1).fillna(0.0), grouped.count()
+    t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+    half = np.where(n > 1, t * sd / np.sqrt(n), 0.0)
+    low, high = BOUNDS.get(metric, (None, None))  # a share's interval stays within 0 and 1
+    return pd.DataFrame({"mean": mean, "low": (mean - half).clip(lower=low),
+                         "high": (mean + half).clip(upper=high)})
+
+
+def time_panels(trajectories: pd.DataFrame, regimes: Sequence[str],
+                labels: Mapping[str, str] | None = None,
+                metrics: Sequence[str] = COMPARE_PANELS, cols: int = 4,
+                switch_step: int | None = None, title: str = "") -> Figure:
+    """One panel per metric over years: each regime's mean over replications with a 95% band.
+
+    ``switch_step`` draws a vertical line where a regime switch happens.
+    """
+    labels = dict(labels or {})
+    rows = int(np.ceil(len(metrics) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        for k, regime in enumerate(regimes):
+            band = mean_band(trajectories, regime, metric)
+            years = band.index.to_numpy() / 12.0
+            colour = OKABE_ITO[k % len(OKABE_ITO)]
+            ax.fill_between(years, band["low"], band["high"], color=colour, alpha=0.18, lw=0)
+            ax.plot(years, band["mean"], color=colour, lw=2.8,
+                    ls=LINE_STYLES[k % len(LINE_STYLES)], label=labels.get(regime, regime))
+        if switch_step:
+            ax.axvline(switch_step / 12.0, color="#444444", lw=1.5, ls=(0, (2, 2)))
+        ax.set_title(LABELS.get(metric, metric), fontsize=13)
+        ax.tick_params(labelsize=11)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("years", fontsize=12)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.axis("off")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    if switch_step:
+        handles.append(plt.Line2D([], [], color="#444444", lw=1.5, ls=(0, (2, 2))))
+        names.append(f"switch (year {switch_step / 12:g})")
+    # Fixed margins (in inches) rather than tight_layout: measuring every tick label costs about
+    # a second. From the top: the title, the legend, then the panels.
+    height = fig.get_figheight()
+    title_space = 0.45 if title else 0.0
+    if title:
+        fig.suptitle(title, fontsize=16, y=1 - 0.08 / height, va="top")
+    fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=14, frameon=False,
+               bbox_to_anchor=(0.5, 1 - title_space / height), handlelength=3.5)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.55 / height,
+                        top=1 - (title_space + 0.75) / height, wspace=0.22, hspace=0.42)
+    return fig
+
+
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (for the page and for download); closes the figure."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def bands_long(trajectories: pd.DataFrame, regimes: Sequence[str],
+               labels: Mapping[str, str] | None = None,
+               metrics: Sequence[str] = COMPARE_PANELS) -> pd.DataFrame:
+    """The figure's data as one long table: measure, regime, years, mean, low, high.
+
+    The same numbers as :func:`mean_band`, computed for every regime and metric in one pass
+    (this runs on every re-draw of the page).
+    """
+    labels = dict(labels or {})
+    runs = trajectories[trajectories["regime"].isin(regimes)]
+    grouped = runs.groupby(["regime", "step"], sort=False)[list(metrics)]
+    stacked = [grouped.mean().stack().rename("mean"), grouped.std(ddof=1).stack().rename("sd"),
+               grouped.count().stack().rename("n")]
+    data = pd.concat(stacked, axis=1).reset_index()
+    data.columns = ["regime", "step", "metric", "mean", "sd", "n"]
+    t = stats.t.ppf(0.975, np.maximum(data["n"] - 1, 1))
+    half = np.where(data["n"] > 1, t * data["sd"].fillna(0.0) / np.sqrt(data["n"]), 0.0)
+    low = [BOUNDS.get(m, (None, None))[0] for m in data["metric"]]
+    high = [BOUNDS.get(m, (None, None))[1] for m in data["metric"]]
+    lower = np.fmax(data["mean"] - half, pd.Series(low, dtype=float).fillna(-np.inf))
+    upper = np.fmin(data["mean"] + half, pd.Series(high, dtype=float).fillna(np.inf))
+    return pd.DataFrame({
+        "measure": data["metric"].map(lambda m: LABELS.get(m, m)),
+        "regime": data["regime"].map(lambda r: labels.get(r, r)),
+        "years": data["step"] / 12.0, "mean": data["mean"], "low": lower, "high": upper})
+
+
+def vega_lite_spec(regimes: Sequence[str], labels: Mapping[str, str] | None = None,
+                   metrics: Sequence[str] = COMPARE_PANELS, cols: int = 4,
+                   switch_step: int | None = None, width: int = 220,
+                   height: int = 160) -> dict:
+    """A Vega-Lite spec of the same panels as :func:`time_panels`, for :func:`bands_long` data.
+
+    The browser draws it, so the page re-draws at once when a control changes (a matplotlib
+    figure of these panels takes over a second to render; :func:`time_panels` makes the PNG for
+    download). Written as a plain dict rather than with Altair, whose validation of a faceted
+    chart costs a few tenths of a second on every re-draw.
+    """
+    labels = dict(labels or {})
+    names = [labels.get(r, r) for r in regimes]
+    dashes = [[1, 0], [8, 4], [2, 3], [8, 3, 2, 3]]
+    colour = {"field": "regime", "type": "nominal", "title": None, "sort": names,
+              "scale": {"domain": names, "range": [OKABE_ITO[k % len(OKABE_ITO)]
+                                                   for k in range(len(names))]},
+              "legend": {"orient": "top", "labelLimit": 500, "symbolStrokeWidth": 4,
+                         "symbolSize": 600, "symbolType": "stroke", "symbolOpacity": 1, "columns": len(names)}}
+    dash = {"field": "regime", "type": "nominal", "title": None, "sort": names,
+            "legend": colour["legend"],  # same legend as the colour: Vega-Lite merges them
+            "scale": {"domain": names, "range": [dashes[k % len(dashes)]
+                                                 for k in range(len(names))]}}
+    x = {"field": "years", "type": "quantitative", "title": "years"}
+    layers = [
+        {"mark": {"type": "area", "opacity": 0.18},
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": None},
+                      "y2": {"field": "high"}, "color": colour}},
+        {"mark": {"type": "line", "strokeWidth": 3},
+         "encoding": {"x": x,
+                      "y": {"field": "mean", "type": "quantitative", "title": None,
+                            "scale": {"zero": False}},
+                      "color": colour, "strokeDash": dash,
+                      "tooltip": [{"field": "regime", "type": "nominal"},
+                                  {"field": "years", "type": "quantitative", "format": ".1f"},
+                                  {"field": "mean", "type": "quantitative", "format": ".3f"},
+                                  {"field": "low", "type": "quantitative", "format": ".3f"},
+                                  {"field": "high", "type": "quantitative", "format": ".3f"}]}},
+    ]
+    if switch_step:
+        layers.append({
+            "transform": [{"filter": {"field": "regime", "equal": names[0]}},
+                          {"aggregate": [{"op": "min", "field": "years", "as": "first"}],
+                           "groupby": []},
+                          {"calculate": str(switch_step / 12.0), "as": "switch"}],
+            "mark": {"type": "rule", "color": "#444444", "strokeDash": [4, 4], "strokeWidth": 2},
+            "encoding": {"x": {"field": "switch", "type": "quantitative"}}})
+    return {
+        "facet": {"field": "measure", "type": "nominal", "title": None,
+                  "sort": [LABELS.get(m, m) for m in metrics],
+                  "header": {"labelFontSize": 15, "labelFontWeight": "bold", "labelLimit": 400}},
+        "columns": cols,
+        "spec": {"width": width, "height": height, "layer": layers},
+        "resolve": {"scale": {"y": "independent"}},
+        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 14},
+                   "legend": {"labelFontSize": 16}},
+    }

@@ -1,0 +1,101 @@
+"""Figures (matplotlib): pure functions from tables to PNG files.
+
+Colours are the Okabe-Ito palette (safe for the common kinds of colour blindness); lines are thick
+and labels large enough to read on a projector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from hlssim.model.metrics import METRICS  # noqa: E402
+from hlssim.common.files import write_atomic  # noqa: E402
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+LABELS = {m.name: m.label for m in METRICS}
+
+HEADLINE_METRICS = (
+    "wellbeing_mean", "wellbeing_p10", "reported_indicator", "goodhart_gap",
+    "gaming_share", "creamed_share", "motivation_mean", "stress_mean",
+    "trust_commissioner_provider", "trust_manager_worker", "trust_worker_person",
+    "knowledge_accuracy", "system_barriers", "failure_demand", "admin_time_share",
+    "cost_per_wellbeing",
+)
+
+
+def save_figure(fig, path: Path) -> Path:
+    def write(tmp: Path) -> None:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+
+    try:
+        return write_atomic(path, write)
+    finally:
+        plt.close(fig)
+
+
+def trajectories_figure(trajectories: pd.DataFrame, path: str | Path,
+                        metrics: Sequence[str] = HEADLINE_METRICS, title: str = "") -> Path:
+    """A grid of panels, one per metric: each regime's mean over replications with a 95% band."""
+    n = len(metrics)
+    cols = 4
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    regimes = list(dict.fromkeys(trajectories["regime"]))
+    for ax, metric in zip(axes.flat, metrics):
+        for k, regime in enumerate(regimes):
+            runs = trajectories[trajectories["regime"] == regime]
+            grouped = runs.groupby("step")[metric]
+            mean = grouped.mean()
+            count = grouped.count()
+            sem = grouped.std(ddof=1).fillna(0.0) / np.sqrt(count.clip(lower=1))
+            colour = OKABE_ITO[k % len(OKABE_ITO)]
+            ax.plot(mean.index / 12.0, mean.values, color=colour, lw=2.2, label=regime)
+            ax.fill_between(mean.index / 12.0, mean - 1.96 * sem, mean + 1.96 * sem,
+                            color=colour, alpha=0.2, lw=0)
+        ax.set_title(LABELS.get(metric, metric), fontsize=11)
+        ax.set_xlabel("years", fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(regimes), fontsize=12,
+               bbox_to_anchor=(0.5, 1.02), frameon=False)
+    if title:
+        fig.suptitle(title, y=1.06, fontsize=14)
+    fig.tight_layout()
+    return save_figure(fig, Path(path))
+
+
+def summary_figure(summary: pd.DataFrame, path: str | Path,
+                   metrics: Sequence[str] = HEADLINE_METRICS, title: str = "") -> Path:
+    """Final-year means with 95% intervals, regimes side by side, one small panel per metric."""
+    regimes = list(dict.fromkeys(summary["regime"]))
+    n = len(metrics)
+    cols = 4
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.4 * rows), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        part = summary[summary["metric"] == metric].set_index("regime").loc[regimes]
+        y = np.arange(len(regimes))
+        colours = [OKABE_ITO[k % len(OKABE_ITO)] for k in range(len(regimes))]
+        ax.errorbar(part["mean"], y, xerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+                    fmt="none", ecolor="#444444", capsize=4, lw=1.5)
+        ax.scatter(part["mean"], y, c=colours, s=70, zorder=3)
+        ax.set_yticks(y, regimes, fontsize=10)
+        ax.set_ylim(-0.7, len(regimes) - 0.3)
+        ax.set_title(LABELS.get(metric, metric), fontsize=11)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=14)
+    fig.tight_layout()
+    return save_figure(fig, Path(path))

@@ -1,0 +1,337 @@
+"""The model's rules: small, pure functions of state.
+
+Each function works on Python floats (one agent, as the Mesa agents call them), on numpy
+arrays (many agents at once) and inside numba-compiled kernels (:mod:`hlssim.engines.batch.kernels` compiles
+these same function objects), so every engine applies the same formula. A function that must
+branch tests for the scalar case first (``isinstance(x, float)``): numba resolves that test when
+it compiles and keeps only the scalar branch. None of them draws random numbers: draws are made
+once per step at model level (``hlssim.model.draws``) and passed in. None calls numpy's transcendental
+functions (``np.exp``, ``np.log``, ``**`` on arrays...): their last bit depends on the CPU numpy
+dispatches to, so a seed would not give the same bits on every machine; :mod:`math` is used instead
+(``tests/test_cpu_independence.py`` checks).
+
+The numbered comments name the mechanism of ``MODEL.md`` each rule belongs to; ``docs/ODD.md``
+gives the reasoning and sources for each formula and default.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Number of life factors per person (debt, housing, health, relationships).
+N_FACTORS = 4
+#: Index of the life factor the contract's indicator measures (e.g. "debt cleared").
+MEASURED_FACTOR = 0
+#: Number of upstream system barriers (e.g. a debt-recovery policy, a tenancy rule, a threshold).
+N_BARRIERS = 3
+
+
+# --- Starting values (both engines set up and refill posts with these) ------------------------------
+
+START_TRUST_WP = 0.4  # a person's trust in the worker they start with
+RESTART_TRUST_WP = 0.3  # ... in a new worker, after a change of worker or provider
+NEW_STRESS = 0.3  # a new hire's stress
+NEW_TRUST_MW = 0.5  # a new hire's trust with their manager
+START_TRUST_CP = 0.5  # commissioner-provider trust at the start
+ENTRANT_TRUST_CP = 0.3  # ... with a new entrant after a tender
+NEGLECT_EFFORT = 0.4  # share of normal effort a neglecting knave gives
+
+
+def baseline(u):
+    """A person's own resilience: where their life factors settle without help."""
+    return 0.2 + 0.5 * u
+
+
+def provider_quality(u):
+    """How much a provider's help helps, relative to average (management, practice)."""
+    return 0.7 + 0.6 * u
+
+
+def provider_culture(u):
+    """How readily a provider's staff game, relative to average (0.5 to 1.5)."""
+    return 0.5 + u
+
+
+def barrier_exposure_chance(complexity):
+    """Chance that a person is exposed to a given upstream barrier: complex lives meet more."""
+    return 0.05 + 0.45 * complexity
+
+
+def new_hire(u_knave, u_motivation, knave_share):
+    """Whether a new hire is a knave, and their intrinsic motivation (floats or arrays)."""
+    knave = u_knave < knave_share
+    if isinstance(u_knave, float):
+        return knave, (0.1 + 0.15 * u_motivation if knave else 0.6 + 0.3 * u_motivation)
+    return knave, np.where(knave, 0.1 + 0.15 * u_motivation, 0.6 + 0.3 * u_motivation)
+
+
+def prior_belief(n_approaches: int) -> list[float]:
+    """What a new worker believes of each approach: the standard one works; nothing known of the
+    others."""
+    return [0.7 if a == 0 else 0.45 for a in range(n_approaches)]
+
+
+def regime_signals(regime, mech_pooling: float) -> dict[str, float]:
+    """What a regime means for everyone each month: control, indicator pressure, autonomy, and
+    the rate at which reflective practice pools knowledge."""
+    control = regime_control(regime.target_pressure, regime.pbr_share, regime.audit_rate)
+    return {
+        "control": control,
+        "pressure": indicator_pressure(regime.target_pressure, regime.pbr_share),
+        "autonomy": (1.0 - regime.standardisation) * (1.0 - control),
+        "pool_rate": mech_pooling * clip01(3.0 * regime.reflection_time),
+    }
+
+
+def mechanism_switches(scenario) -> dict[str, float]:
+    """The mechanism switches as 1.0 (on) or 0.0 (off), under the names the engines use."""
+    names = {f"mech_{n}": f"mech_{n}" for n in ("focus", "crowding", "turnover", "trust", "learning",
+                                                 "pooling", "barriers", "neglect", "failure_demand")}
+    names.update(mech_creaming="mech_gaming_creaming", mech_substitution="mech_gaming_substitution",
+                 mech_threshold="mech_gaming_threshold", mech_misreport="mech_gaming_misreport",
+                 mech_ratchet="mech_gaming_ratchet")
+    return {attr: float(scenario[param]) for attr, param in names.items()}
+
+
+def clip01(x):
+    """Clamp to [0, 1], for floats and arrays alike."""
+    if isinstance(x, (int, float)):
+        return 0.0 if x < 0.0 else min(x, 1.0)
+    return np.minimum(np.maximum(x, 0.0), 1.0)  # np.clip's result, without its overhead
+
+
+def relax(x, target, rate):
+    """Move ``x`` a share ``rate`` of the way to ``target`` (a first-order stock adjustment)."""
+    return x + rate * (target - x)
+
+
+# --- 1. Outcomes emerge from lives as complex systems ---------------------------------------------
+
+def interaction_weight(complexity, interaction_strength):
+    """Weight of the weakest life factor in wellbeing: factors interact more in complex lives."""
+    return interaction_strength * complexity
+
+
+def wellbeing(factor_mean, factor_min, lam):
+    """True wellbeing: mean of life factors, dragged toward the weakest by interaction ``lam``."""
+    return (1.0 - lam) * factor_mean + lam * factor_min
+
+
+def attribution_share(complexity, attribution_loss, on):
+    """Share of the measured outcome driven by forces outside the service (0 when switched off)."""
+    return attribution_loss * complexity * on
+
+
+def observed_outcome(w, measured_factor, external, noise, complexity, alpha):
+    """What the indicator sees of a person.
+
+    The proxy drifts from wellbeing toward the single measured factor as complexity rises
+    (indicator drift); a share ``alpha`` comes from outside forces (attribution); plus noise.
+    """
+    proxy = (1.0 - complexity) * w + complexity * measured_factor
+    return (1.0 - alpha) * proxy + alpha * external + noise
+
+
+def external_update(external, innovation):
+    """Outside forces on a measured outcome: an AR(1) process around 0.5."""
+    return external + 0.2 * (0.5 - external) + innovation
+
+
+def shock_sd(shock_size, complexity):
+    """Circumstances shift faster in complex lives."""
+    return shock_size * (0.5 + complexity)
+
+
+def factor_change(f, base, help_on_factor, recovery_rate, barrier_pressure, shock):
+    """One month's change of one life factor.
+
+    Help raises it toward 1 (diminishing as it nears 1); without help it drifts to the person's own
+    baseline; barriers push it down in proportion to its level; shocks add noise.
+    """
+    return help_on_factor * (1.0 - f) + recovery_rate * (base - f) - barrier_pressure * f + shock
+
+
+# --- 2. Measurement and gaming -------------------------------------------------------------------
+
+def regime_control(target_pressure, pbr_share, audit_rate):
+    """How controlling the regime feels to workers: targets, payment on results, inspection."""
+    return clip01(0.6 * target_pressure + 0.6 * pbr_share + 0.3 * audit_rate)
+
+
+def indicator_pressure(target_pressure, pbr_share):
+    """Pressure on the reported indicator from targets and payment by results."""
+    return clip01(target_pressure + pbr_share)
+
+
+def gaming_intensity(pressure, alpha, motivation, audit_rate, trust_mw, gaming_max):
+    """How far a worker games, in [0, gaming_max].
+
+    Grows more than in proportion to pressure, with targets the worker cannot control (``alpha``) and with low intrinsic
+    motivation; audits and the manager's trust temper it (Goodhart, Campbell; MODEL.md 2).
+    """
+    uncontrollable = 0.3 + 0.7 * clip01(alpha / 0.6)
+    deterrence = 1.0 - 0.5 * clip01(4.0 * audit_rate)
+    return gaming_max * pressure**1.5 * uncontrollable * (1.0 - 0.7 * motivation) * deterrence * (
+        1.0 - 0.3 * trust_mw
+    )
+
+
+def admin_share(admin_load, target_pressure, pbr_share, audit_rate):
+    """Worker time on reporting, claims and audit preparation (MODEL.md 8)."""
+    return admin_load + 0.06 * target_pressure + 0.1 * pbr_share + 0.1 * audit_rate
+
+
+def gaming_time(gaming, substitution_on, misreport_on):
+    """Time gaming takes: counted activity in place of real work, and massaging reports."""
+    return 0.4 * gaming * substitution_on, 0.05 * gaming * misreport_on
+
+
+def misreport_probability(gaming, misreport_on):
+    """Chance that a case under the line is reported as over it."""
+    return 0.6 * gaming * misreport_on
+
+
+def need_weight(observed):
+    """Effort by need: more for people whose observed outcome is lower."""
+    return 1.2 - observed
+
+
+def threshold_weight(observed, line):
+    """Effort allocation under threshold gaming: people just under the line, nobody over it."""
+    gap = line - observed
+    if isinstance(observed, float):
+        return math.exp(-((gap / 0.08) ** 2)) if gap > 0.0 else 0.02
+    # math.exp one value at a time: numpy's exp differs in the last bit from one CPU to another
+    return np.array([math.exp(-((g / 0.08) ** 2)) if g > 0.0 else 0.02
+                     for g in np.ravel(gap).tolist()]).reshape(np.shape(gap))
+
+
+def parking_multiplier(observed, line, gaming, pbr_share):
+    """Share of a fair allocation a hard case still gets when cream-skimming (1 = not parked).
+
+    A case counts as hard when its observed outcome is well below the line; payment by results
+    makes parking pay, so it parks harder (MODEL.md 2; Rees, Whitworth and Carter 2014).
+    """
+    strength = clip01(gaming * (0.5 + 2.5 * pbr_share))
+    hard = (line - observed) > 0.15
+    if isinstance(observed, float):
+        return 1.0 - strength if hard else 1.0
+    return np.where(hard, 1.0 - strength, 1.0)
+
+
+# --- NPM's strengths: focus, standardisation ------------------------------------------------------
+
+def effort_level(motivation, pressure, alpha, focus_gain, focus_on):
+    """Effort per hour of direct work: intrinsic motivation, topped up by a clear target.
+
+    A pressed, attributable target raises effort most among the less motivated (Propper et al.
+    2010; Kelman and Friedman 2009), with diminishing returns to pressure; as attribution fades,
+    so does the lift.
+    """
+    return motivation + (1.0 - motivation) * focus_gain * pressure * (2.0 - pressure) * (
+        1.0 - alpha) * focus_on
+
+
+def fit_of(chosen, need, misfit_effect):
+    """How well the approach used fits what helps this person."""
+    if isinstance(chosen, int):
+        return 1.0 if chosen == need else misfit_effect
+    return np.where(chosen == need, 1.0, misfit_effect)
+
+
+def relationship_quality(trust_wp, complexity):
+    """How much of the help lands: continuity and trust matter more in complicated lives."""
+    return 1.0 - 0.8 * complexity * (1.0 - trust_wp)
+
+
+def collaboration_cover(fit, collaboration_time, alliance, complexity):
+    """Joined-up working covers part of what a misfitting approach misses (MODEL.md 7)."""
+    cover = clip01(2.0 * collaboration_time * (0.5 + 0.5 * alliance)) * complexity
+    return fit + (1.0 - fit) * cover
+
+
+# --- 3. Motivation, stress and turnover -----------------------------------------------------------
+
+def motivation_change(m, control, autonomy, trust_mw, complexity, knave, crowding_rate):
+    """Crowding: control crowds intrinsic motivation out on complex (interesting) work; autonomy
+    and trust crowd it in, most where the work is complex enough to be interesting. Weibel et al.
+    (2010): no crowding out on simple tasks."""
+    crowd_out = control * complexity**1.5
+    crowd_in = autonomy * (0.3 + 0.7 * trust_mw) * (1.0 - 0.8 * knave) * (0.2 + 0.8 * complexity)
+    return crowding_rate * (crowd_in * (1.0 - m) - crowd_out * m)
+
+
+def stress_target(admin, failure_share, sanctioned, futility, reflection_time):
+    """Where stress settles: admin load, failure demand, sanctions and futility raise it."""
+    return clip01(0.15 + 1.2 * admin + 0.5 * failure_share + 0.4 * sanctioned + 0.4 * futility
+                  - 0.8 * reflection_time)
+
+
+def turnover_probability(stress, motivation, base_turnover, on):
+    """Monthly chance a worker leaves."""
+    return base_turnover + on * (0.03 * stress + 0.02 * (1.0 - motivation))
+
+
+# --- 4. Trust -------------------------------------------------------------------------------------
+
+def person_trust_drivers(effort, park, gaming):
+    """Time in relationship builds a person's trust; being parked and gamed around erodes it."""
+    capped = min(1.0, effort) if isinstance(effort, float) else np.minimum(1.0, effort)
+    return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming
+
+
+def manager_trust_build(control, reflection_time):
+    """Managers and workers build trust where control is light and there is time to reflect."""
+    return (1.0 - control) * (0.5 + 0.5 * clip01(reflection_time / 0.1))
+
+
+def provider_trust_build(control, alliance):
+    """Commissioner and providers build trust where control is light, faster in an alliance."""
+    return (1.0 - control) * (0.5 + 0.5 * alliance)
+
+
+def trust_change(t, build, loss, build_rate, loss_rate):
+    """Asymmetric trust: builds slowly toward 1 under ``build``, falls fast under ``loss``."""
+    return build_rate * build * (1.0 - t) - loss_rate * loss * t
+
+
+# --- 5. Learning ----------------------------------------------------------------------------------
+
+def learning_step_size(learning_rate, reflection_time):
+    """Learning needs time: reflection turns results into knowledge."""
+    return learning_rate * clip01((0.02 + reflection_time) / 0.12)
+
+
+def exploration_chance(exploration, control, trust_mw):
+    """Trying something new needs safety to fail: control and distrust suppress it."""
+    return exploration * (1.0 - control) * (0.5 + 0.5 * trust_mw)
+
+
+def learning_signal(fit, noise, alpha, gaming):
+    """What a worker sees of whether an approach helped: fit, blurred by outside forces, and
+    biased upward by gamed data (gamed data teaches the wrong lesson)."""
+    return fit + 0.25 * noise * (0.5 + alpha) + 0.6 * gaming
+
+
+# --- 9. Neglect versus complexity -----------------------------------------------------------------
+
+def neglect_detection(audited, peer_accountability, reflection_time, alliance, pressure, alpha):
+    """Monthly chance that a neglecting worker is found: by an audit, by peers in reflective
+    practice (accountability for learning, stronger across an alliance's partners), or by poor
+    numbers on an attributable target (seed 002: neglect is not complexity)."""
+    peers = peer_accountability * clip01(reflection_time / 0.1) * (0.15 + 0.05 * alliance)
+    return 0.5 * audited + peers + 0.03 * pressure * (1.0 - alpha)
+
+
+# --- 6. Barriers and failure demand ---------------------------------------------------------------
+
+def barrier_change(level, escalation, stewardship, on):
+    """Stewardship acting on escalated learning removes barriers; new ones slowly appear."""
+    return on * (0.002 * (1.0 - level) - 0.08 * stewardship * escalation * level)
+
+
+def failure_demand_change(fd, effort, fit, wellbeing_drop, on):
+    """People come back when the first response did not fit or they were left to get worse."""
+    return on * (0.5 * effort * (1.0 - fit) + 0.5 * wellbeing_drop) - 0.25 * fd

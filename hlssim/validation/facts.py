@@ -1,0 +1,639 @@
+"""``hlssim validate``: the stylized-facts suite; does the model reproduce what the evidence says?
+
+Each fact is one experiment spec in ``experiments/facts/NN_name.toml`` (the format of
+``experiments/README.md``) with its ``[[expect]]`` tables as the fact's statistical test, plus a
+``[fact]`` table that this module reads and removes before the rest is read as a spec::
+
+    [fact]
+    title = "Targets raise the measured indicator on simple, measurable tasks"
+    source = "Propper et al. 2010; Bevan and Hamblin 2009"
+    claim = "At low complexity, NPM's reported indicator is clearly above a no-target control."
+    reproduced = "... the 95% Welch interval lies above 0."   # what counts as reproduced, in words
+    setting = "npm_targets preset; control: ..."             # the setting, in words
+    ablation = {mech_focus = false}      # the mechanism the pattern depends on, switched off
+    boundary = "complexity"              # optional: a factor to re-judge the expectations along
+    figure = {x = "complexity", output = "reported_indicator"}
+    sd_units = {control = {pbr_share = 0.0}, treated = {pbr_share = 1.0}}   # optional (fact 7)
+
+A fact is reproduced when every one of its expectations passes. Every fact is also run as its
+*ablation*: the same spec with the ``ablation`` settings added to ``[base]``; the fact should then
+fail, and the report says whether it did. ``boundary`` names a factor the spec varies: each
+expectation that pins that factor (in ``where`` or a contrast's terms) is judged again at every
+level of it, on the same runs, to show where the pattern stops holding. Model parameters are the
+defaults and the presets throughout: nothing is tuned per fact, so one set of defaults serves the
+whole table, and a fact the model fails stays in the table as failed.
+
+``validate()`` reads and checks every fact before anything runs, sweeps each spec and its ablation
+into ``out`` (resuming whatever is stored), and writes the report (``VALIDATION.md``) with one
+figure per fact in a folder beside it, each file atomically. ``--quick`` uses each spec's
+``[smoke]`` size (what CI runs).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import platform
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hlssim.errors import HlssimError
+from hlssim.experiments.expect import Expectation, Verdict, judge_all
+from hlssim.experiments.spec import ExperimentSpec, SpecError, parse_spec
+from hlssim.experiments.store import read_manifest, read_results
+from hlssim.experiments.sweep import prepare, sweep
+from hlssim.model.scenario import read_toml
+from hlssim.common.stats import welch_interval
+from hlssim.common.files import write_atomic, write_text
+
+FACTS_DIR = Path(__file__).resolve().parents[2] / "experiments" / "facts"
+DEFAULT_OUT = Path("results") / "validation"
+DEFAULT_REPORT = Path("VALIDATION.md")
+_REQUIRED = ("title", "source", "claim", "reproduced", "setting", "ablation", "figure")
+_OPTIONAL = ("boundary", "sd_units")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One stylized fact: its words, its spec (full or quick) and the spec of its ablation."""
+
+    path: Path
+    title: str
+    source: str
+    claim: str
+    reproduced: str
+    setting: str
+    ablation: Mapping[str, Any]
+    figure_x: str
+    figure_output: str
+    spec: ExperimentSpec
+    ablated: ExperimentSpec
+    boundary: str | None = None
+    sd_units: Mapping[str, Mapping[str, Any]] | None = None
+
+    @property
+    def key(self) -> str:
+        """The file's stem (``01_targets_raise_indicator``): the fact's number and name."""
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class BoundaryPoint:
+    """The fact's expectations judged again at one level of the boundary factor."""
+
+    level: Any
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def holds(self) -> bool:
+        return all(v.passed for v in self.verdicts)
+
+
+@dataclass(frozen=True)
+class FactResult:
+    """A fact's verdicts, its ablation's verdicts, its boundary and its stored runs."""
+
+    fact: Fact
+    verdicts: tuple[Verdict, ...]
+    ablation_verdicts: tuple[Verdict, ...]
+    boundary: tuple[BoundaryPoint, ...]
+    results: pd.DataFrame
+    ablation_results: pd.DataFrame
+    seconds: float
+    sd_effect: tuple[float, float, float, float] | None = None  # effect, low, high in SD; the SD
+    run_seconds: float = 0.0  # the sweeps' own time (fact and ablation), from their manifests
+    runs: int = 0  # runs stored (fact and ablation)
+
+    @property
+    def reproduced(self) -> bool:
+        return all(v.passed for v in self.verdicts)
+
+    @property
+    def ablation_reproduced(self) -> bool:
+        return all(v.passed for v in self.ablation_verdicts)
+
+    @property
+    def ablation_breaks(self) -> int:
+        """Tests that pass with the mechanism on and fail with it off: what the ablation shows."""
+        return sum(v.passed and not a.passed for v, a in zip(self.verdicts, self.ablation_verdicts))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def fact_files(folder: str | Path = FACTS_DIR) -> list[Path]:
+    """The fact specs in ``folder``, in file-name order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise HlssimError(f"--facts '{folder}': no such folder; expected a folder of fact specs (*.toml)")
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise HlssimError(f"--facts '{folder}': a folder with no fact specs (*.toml)")
+    return files
+
+
+def load_fact(path: str | Path, quick: bool = False, root_seed: int | None = None) -> Fact:
+    """Read one fact spec; its spec and its ablation's, quick (``[smoke]``) or full size."""
+    path = Path(path)
+    source = f"fact '{path}'"
+    raw = dict(read_toml(path, source, SpecError))
+    table = raw.pop("fact", None)
+    if not isinstance(table, Mapping):
+        raise SpecError(f"{source}: fact: missing; expected a [fact] table ({', '.join(_REQUIRED)})")
+    for key in table:
+        if key not in _REQUIRED + _OPTIONAL:
+            raise SpecError(f"{source}: fact.{key}: not a setting of a fact; expected one of "
+                            f"{', '.join(_REQUIRED + _OPTIONAL)}")
+    for key in _REQUIRED:
+        if key not in table:
+            raise SpecError(f"{source}: fact.{key}: missing; expected it in the [fact] table")
+    for key in ("title", "source", "claim", "reproduced", "setting"):
+        if not isinstance(table[key], str) or not table[key].strip():
+            raise SpecError(f"{source}: fact.{key}: {table[key]!r} is not allowed; expected text")
+    ablation = table["ablation"]
+    if not isinstance(ablation, Mapping) or not ablation:
+        raise SpecError(f"{source}: fact.ablation: {ablation!r} is not allowed; expected a table of "
+                        "settings that switch the fact's mechanism off, e.g. {mech_focus = false}")
+    spec = parse_spec(raw, source=source, name=path.stem)
+    if not spec.expectations:
+        raise SpecError(f"{source}: expect: none; expected [[expect]] tables (the fact's test)")
+    ablated_raw = copy.deepcopy(raw)
+    ablated_raw["base"] = dict(ablated_raw.get("base", {})) | dict(ablation)
+    ablated_raw["name"] = spec.name + "_ablation"
+    ablated = parse_spec(ablated_raw, source=f"{source}: fact.ablation", name=path.stem)
+    factors = {f.name: f for f in spec.factors}
+    boundary = table.get("boundary")
+    if boundary is not None and (boundary not in factors or factors[boundary].levels is None):
+        raise SpecError(f"{source}: fact.boundary: {boundary!r} is not allowed; expected a factor "
+                        f"with levels ({', '.join(n for n, f in factors.items() if f.levels)})")
+    figure = table["figure"]
+    outputs = [o.name for o in spec.outputs]
+    if not isinstance(figure, Mapping) or figure.get("x") not in factors:
+        raise SpecError(f"{source}: fact.figure: {figure!r} is not allowed; expected "
+                        f"{{x = FACTOR, output = OUTPUT}} with x one of {', '.join(factors)}")
+    matches = [o for o in outputs if o == figure.get("output") or o.split(":")[0] == figure.get("output")]
+    if len(matches) != 1:
+        raise SpecError(f"{source}: fact.figure.output: {figure.get('output')!r} is not allowed; "
+                        f"expected one of the spec's outputs: {', '.join(outputs)}")
+    sd_units = table.get("sd_units")
+    if sd_units is not None:
+        if (not isinstance(sd_units, Mapping) or set(sd_units) != {"control", "treated"}
+                or not all(isinstance(sd_units[k], Mapping) and set(sd_units[k]) <= set(factors)
+                           for k in ("control", "treated"))):
+            raise SpecError(f"{source}: fact.sd_units: {sd_units!r} is not allowed; expected "
+                            "{control = {FACTOR = LEVEL}, treated = {FACTOR = LEVEL}}")
+        if matches[0].split(":")[0] != "motivation_mean":
+            raise SpecError(f"{source}: fact.sd_units: only for figure.output motivation_mean (the "
+                            "SD is that of workers' motivation)")
+    if quick:
+        spec, ablated = spec.for_smoke(), ablated.for_smoke()
+    if root_seed is not None:
+        spec = dataclasses.replace(spec, root_seed=root_seed)
+        ablated = dataclasses.replace(ablated, root_seed=root_seed)
+    return Fact(path=path, title=table["title"].strip(), source=table["source"].strip(),
+                claim=table["claim"].strip(), reproduced=" ".join(table["reproduced"].split()),
+                setting=table["setting"].strip(), ablation=dict(ablation),
+                figure_x=figure["x"], figure_output=matches[0], spec=spec, ablated=ablated,
+                boundary=boundary, sd_units=dict(sd_units) if sd_units else None)
+
+
+def load_facts(folder: str | Path = FACTS_DIR, quick: bool = False, root_seed: int | None = None
+               ) -> list[Fact]:
+    """Every fact in ``folder``, all read and checked before anything runs."""
+    facts = [load_fact(p, quick, root_seed) for p in fact_files(folder)]
+    names = [f.spec.name for f in facts]
+    for name in names:
+        if names.count(name) > 1:
+            raise HlssimError(f"fact spec name '{name}': used by more than one fact; expected unique names")
+    return facts
+
+
+# --- running and judging ------------------------------------------------------------------------
+
+def _folder(out: Path, spec: ExperimentSpec, seed_suffix: bool) -> Path:
+    name = spec.name + ("-quick" if spec.is_smoke else "")
+    return out / (f"{name}-seed{spec.root_seed}" if seed_suffix else name)
+
+
+def _at_level(e: Expectation, factor: str, level: Any) -> Expectation | None:
+    """``e`` with ``factor`` pinned to ``level`` wherever it pins it; None if it never does."""
+    pins = factor in e.where or any(factor in cell for _, _, cell in e.terms)
+    if not pins:
+        return None
+    return dataclasses.replace(
+        e, where={**e.where, factor: level} if factor in e.where else e.where,
+        terms=tuple((w, o, {**cell, factor: level} if factor in cell else cell) for w, o, cell in e.terms))
+
+
+def boundary_points(fact: Fact, results: pd.DataFrame) -> tuple[BoundaryPoint, ...]:
+    """The fact's expectations judged at each level of its boundary factor (same runs)."""
+    if fact.boundary is None:
+        return ()
+    factor = next(f for f in fact.spec.factors if f.name == fact.boundary)
+    points = []
+    for level in factor.levels:
+        moved = [_at_level(e, fact.boundary, level) for e in fact.spec.expectations]
+        verdicts = tuple(e.judge(results, fact.spec.root_seed) for e in moved if e is not None)
+        if verdicts:
+            points.append(BoundaryPoint(level, verdicts))
+    return tuple(points)
+
+
+def worker_motivation_sd(fact: Fact, cell: Mapping[str, Any], replications: int) -> float:
+    """The SD of motivation across workers at the end of a run in ``cell`` (pooled over runs).
+
+    Deci, Koestner and Ryan's effect sizes are in SD units of individual motivation, which the
+    run metrics (a mean over workers) do not carry; the batch engine's final state does.
+    """
+    from hlssim.engines.batch.model import BatchModel
+    from hlssim.model.scenario import Scenario
+
+    spec = fact.spec
+    values = dict(spec.base) | dict(cell)
+    scenario = (Scenario.from_preset(spec.base_preset, **values) if spec.base_preset
+                else Scenario(values))
+    seeds = [np.random.SeedSequence(spec.root_seed, spawn_key=(10**6 + i,)) for i in range(replications)]
+    model = BatchModel(scenario, seeds)
+    model.run()
+    motivation = np.asarray(model.motivation, float)  # replications x workers
+    return float(np.sqrt(np.mean(motivation.var(axis=1, ddof=1))))
+
+
+def _sd_effect(fact: Fact, results: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    if not fact.sd_units:
+        return None
+    rows = results[results["output"] == fact.figure_output]
+
+    def cell(where: Mapping[str, Any]) -> np.ndarray:
+        pick = np.ones(len(rows), bool)
+        for name, value in where.items():
+            pick &= np.isclose(rows[name].to_numpy(float), float(value))
+        return rows.loc[pick, "value"].to_numpy(float)
+
+    treated, control = cell(fact.sd_units["treated"]), cell(fact.sd_units["control"])
+    if len(treated) < 2 or len(control) < 2:
+        return None
+    diff, low, high = welch_interval(treated, control, 0.95)
+    sd = worker_motivation_sd(fact, fact.sd_units["control"], max(2, min(fact.spec.replications, 8)))
+    return diff / sd, low / sd, high / sd, sd
+
+
+def run_fact(fact: Fact, out: str | Path, workers: int = 0, seed_suffix: bool = False,
+             progress: bool = False) -> FactResult:
+    """Sweep the fact and its ablation (resuming what is stored) and judge both."""
+    start = time.perf_counter()
+    out = Path(out)
+    folder, ablation_folder = (_folder(out, s, seed_suffix) for s in (fact.spec, fact.ablated))
+    sweep(fact.spec, folder, workers=workers, progress=progress)
+    sweep(fact.ablated, ablation_folder, workers=workers, progress=progress)
+    results, ablation_results = read_results(folder), read_results(ablation_folder)
+    run_seconds = _sweep_time(folder) + _sweep_time(ablation_folder)
+    runs = results["run_id"].nunique() + ablation_results["run_id"].nunique()
+    return FactResult(
+        fact=fact, verdicts=tuple(judge_all(fact.spec, results)),
+        ablation_verdicts=tuple(judge_all(fact.ablated, ablation_results)),
+        boundary=boundary_points(fact, results), results=results,
+        ablation_results=ablation_results, seconds=time.perf_counter() - start,
+        sd_effect=_sd_effect(fact, results), run_seconds=run_seconds, runs=runs)
+
+
+def _sweep_time(folder: Path) -> float:
+    """Seconds the folder's runs took: its manifest's sessions that ran anything, summed (so a
+    report re-made from stored runs still gives the time the runs took)."""
+    total = 0.0
+    for session in read_manifest(folder).get("sessions", []):
+        if session.get("runs_run") and session.get("finished"):
+            total += (datetime.fromisoformat(session["finished"])
+                      - datetime.fromisoformat(session["started"])).total_seconds()
+    return total
+
+
+def run_facts(facts: Sequence[Fact], out: str | Path = DEFAULT_OUT, workers: int = 0,
+              seed_suffix: bool = False, progress: bool = False) -> list[FactResult]:
+    """Run every fact; every results folder is checked before the first run starts."""
+    out = Path(out)
+    for fact in facts:
+        for spec in (fact.spec, fact.ablated):
+            prepare(spec, _folder(out, spec, seed_suffix))
+    return [run_fact(f, out, workers, seed_suffix, progress) for f in facts]
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _level(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def boundary_text(result: FactResult) -> str:
+    """Where the pattern holds and where it stops, along the boundary factor; '-' if none."""
+    points = result.boundary
+    if not points:
+        return "-"
+    factor = result.fact.boundary
+    holds = [_level(p.level) for p in points if p.holds]
+    fails = [_level(p.level) for p in points if not p.holds]
+    if not fails:
+        return f"holds at every {factor} tried ({', '.join(holds)})"
+    if not holds:
+        return f"holds at no {factor} tried ({', '.join(fails)})"
+    return f"holds at {factor} = {', '.join(holds)}; not at {', '.join(fails)}"
+
+
+def _verdict_word(passed: bool) -> str:
+    return "yes" if passed else "**no**"
+
+
+def _ablation_text(result: FactResult) -> str:
+    off = ", ".join(f"{k} = {str(v).lower()}" for k, v in result.fact.ablation.items())
+    passed = sum(v.passed for v in result.ablation_verdicts)
+    total = len(result.ablation_verdicts)
+    breaks = result.ablation_breaks
+    if result.reproduced:
+        outcome = ("fact fails, as it should" if breaks
+                   else "**still reproduced**: the pattern does not depend on this switch alone")
+    else:
+        outcome = (f"{breaks} of the tests that pass fail{'s' if breaks == 1 else ''} without it"
+                   if breaks else "**no test that passes depends on this switch alone**")
+    return f"{off}: {passed}/{total} expectations pass; {outcome}"
+
+
+def _measured(v: Verdict) -> str:
+    return v.detail
+
+
+def render(results: Sequence[FactResult], quick: bool, seconds: float, figures: str,
+           sobol: Any = None) -> str:
+    """VALIDATION.md: the summary table, then one section per fact."""
+    reproduced = sum(r.reproduced for r in results)
+    ablation_ok = sum(r.ablation_breaks > 0 for r in results)
+    form = ("the quick form, `hlssim validate --quick` (each spec's [smoke] size)" if quick
+            else "the full form, `hlssim validate`")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    seeds = sorted({r.fact.spec.root_seed for r in results})
+    lines = [
+        "# Validation: stylized facts from the literature",
+        "",
+        (f"Generated by {form}, on {stamp}{_commit()}: {len(results)} facts, "
+         f"{sum(len(r.verdicts) for r in results)} expectations, "
+         f"{sum(r.runs for r in results)} runs (each fact and its ablation), root seeds "
+         f"{', '.join(map(str, seeds))}. The runs took {sum(r.run_seconds for r in results):.0f} s "
+         f"(as recorded in their results folders); the command {seconds:.0f} s in all, on "
+         f"{platform.machine()} ({_load()} when written). The facts, their tests and how to read "
+         "this report: "
+        "[docs/validation.md](docs/validation.md); each fact's spec: `experiments/facts/`."),
+        "",
+        (f"**{reproduced} of {len(results)} facts reproduced** with the default parameters and the "
+        "presets (nothing tuned per fact). With the mechanism each fact depends on switched off "
+        f"(ablation), {ablation_ok} of {len(results)} facts lose a test they pass with it on. A "
+        "fact is reproduced when every one of its statistical tests passes (95% level)."),
+        "",
+        "| # | Fact | Source | Measured (95% interval) | Reproduced | Ablation | Boundary |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        first = r.verdicts[0]
+        measured = f"{_cell(first.expectation.title)}: {_cell(_measured(first))}"
+        if len(r.verdicts) > 1:
+            measured += f" (+{len(r.verdicts) - 1} more tests)"
+        lines.append(
+            f"| {r.fact.key[:2]} | [{_cell(r.fact.title)}](#{_anchor(r)}) | {_cell(r.fact.source)} | "
+            f"{measured} | {_verdict_word(r.reproduced)} ({sum(v.passed for v in r.verdicts)}/"
+            f"{len(r.verdicts)}) | {_cell(_ablation_text(r))} | {_cell(boundary_text(r))} |")
+    for r in results:
+        lines += _section(r, figures)
+    if sobol is not None:
+        from hlssim.validation.crossover import markdown
+
+        lines += markdown(sobol)
+    return "\n".join(lines) + "\n"
+
+
+def _anchor(r: FactResult) -> str:
+    return f"fact-{r.fact.key[:2]}"
+
+
+def _section(r: FactResult, figures: str) -> list[str]:
+    f = r.fact
+    lines = ["", f'<a id="{_anchor(r)}"></a>', f"## {f.key[:2]}. {f.title}", "",
+             f"- **Source:** {f.source}", f"- **Claim:** {f.claim}",
+             f"- **Setting:** {f.setting}", f"- **Reproduced when:** {f.reproduced}",
+             (f"- **Runs:** {f.spec.replications} replications per design point "
+             f"({r.results['run_id'].nunique()} runs, and as many for the ablation), "
+             f"root seed {f.spec.root_seed}; the runs took {r.run_seconds:.1f} s"),
+             f"- **Reproduced:** {_verdict_word(r.reproduced)}",
+             f"- **Ablation:** {_ablation_text(r)}", ""]
+    if r.sd_effect is not None:
+        d, low, high, sd = r.sd_effect
+        lines += [(f"- **In SD units:** {d:+.2f} SD [{low:+.2f}, {high:+.2f}] (the between-worker "
+                  f"SD of motivation without contingent pay is {sd:.3f}); the literature's "
+                  "meta-analytic figure is about -0.3 SD."), ""]
+    lines += ["| Test | Measured | Verdict | Under the ablation |", "|---|---|---|---|"]
+    for v, a in zip(r.verdicts, r.ablation_verdicts):
+        lines.append(f"| {_cell(v.expectation.title)} | {_cell(v.detail)} | "
+                     f"{'pass' if v.passed else '**FAIL**'} | "
+                     f"{'pass' if a.passed else 'FAIL'}: {_cell(a.detail)} |")
+    if r.boundary:
+        lines += ["", (f"Boundary along `{f.boundary}` (the tests that pin it, judged at each "
+                  f"level on the same runs): {boundary_text(r)}."), "",
+                  f"| {f.boundary} | " + " | ".join(_cell(v.expectation.name or f'test {i + 1}')
+                                                    for i, v in enumerate(r.boundary[0].verdicts)) + " |",
+                  "|---|" + "---|" * len(r.boundary[0].verdicts)]
+        for p in r.boundary:
+            lines.append(f"| {_level(p.level)} | " + " | ".join(
+                f"{'pass' if v.passed else 'FAIL'}: {_cell(v.detail)}" for v in p.verdicts) + " |")
+    lines += ["", f"![{_cell(f.title)}]({figures}/{f.key}.png)"]
+    return lines
+
+
+def _commit() -> str:
+    """The checkout's commit (and whether it had local changes), or '' outside a git checkout."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, timeout=10, check=False)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "hlssim"],
+                               cwd=root, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    if head.returncode != 0:
+        return ""
+    return f" at commit {head.stdout.strip()}" + (" (with local changes to hlssim/)" if dirty.stdout.strip() else "")
+
+
+def _load() -> str:
+    try:
+        import os
+
+        return f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs"
+    except (OSError, AttributeError):
+        return "load unknown"
+
+
+def figure_png(r: FactResult, path: Path) -> Path:
+    """One figure per fact: the figure output against the figure factor, mean and 95% interval
+    per series (the other factors' levels), the ablation dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hlssim.common.stats import mean_interval
+
+    f = r.fact
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    others = [x.name for x in f.spec.factors if x.name != f.figure_x]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    levels = next(x.levels for x in f.spec.factors if x.name == f.figure_x)
+    numeric = levels is not None and all(isinstance(v, (int, float)) for v in levels)
+    for rows, style, tag in ((r.results, "-", ""), (r.ablation_results, "--", " (ablation)")):
+        rows = rows[rows["output"] == f.figure_output]
+        groups = rows.groupby(others, sort=True) if others else [((), rows)]
+        for i, (key, group) in enumerate(groups):
+            key = key if isinstance(key, tuple) else (key,)
+            xs, means, lows, highs = [], [], [], []
+            for j, level in enumerate(levels or sorted(group[f.figure_x].unique())):
+                at = group[group[f.figure_x].astype(str) == str(level)] if not numeric else \
+                    group[np.isclose(group[f.figure_x].to_numpy(float), float(level))]
+                if len(at) < 2:
+                    continue
+                m, lo, hi = mean_interval(at["value"].to_numpy(float), 0.95)
+                xs.append(float(level) if numeric else j)
+                means.append(m), lows.append(lo), highs.append(hi)
+            label = ", ".join(f"{n}={_level(v)}" for n, v in zip(others, key)) or "runs"
+            colour = colours[i % len(colours)]
+            ax.plot(xs, means, style, color=colour, marker="o", ms=3, label=label + tag)
+            ax.fill_between(xs, lows, highs, color=colour, alpha=0.15 if style == "-" else 0.07)
+    if not numeric and levels:
+        ax.set_xticks(range(len(levels)), [str(v) for v in levels])
+    ax.set_xlabel(f.figure_x)
+    ax.set_ylabel(f.figure_output)
+    ax.set_title(f"{f.key[:2]}. {f.title}", fontsize=9)
+    ax.legend(fontsize=6, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    try:
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
+
+
+def check_report_path(report: str | Path) -> Path:
+    """The report's path, checked (its folder exists, it is not a folder) before anything runs."""
+    report = Path(report)
+    if report.is_dir():
+        raise HlssimError(f"--report '{report}': is a folder; expected a file name such as VALIDATION.md")
+    parent = report.parent if str(report.parent) else Path(".")
+    if not parent.is_dir():
+        raise HlssimError(f"--report '{report}': folder '{parent}' does not exist")
+    return parent / report.name
+
+
+def write_report(results: Sequence[FactResult], report: str | Path, quick: bool,
+                 seconds: float, sobol: Any = None) -> Path:
+    """Write the figures (in ``validation/`` beside the report), then the report."""
+    report = check_report_path(report)
+    figures = report.parent / "validation"
+    figures.mkdir(exist_ok=True)
+    for r in results:
+        figure_png(r, figures / f"{r.fact.key}.png")
+    return write_text(render(results, quick, seconds, "validation", sobol), report)
+
+
+def validate(facts: str | Path = FACTS_DIR, quick: bool = False, out: str | Path = DEFAULT_OUT,
+             report: str | Path | None = DEFAULT_REPORT, workers: int = 0,
+             root_seed: int | None = None, progress: bool = False,
+             crossover_sobol: int = 0) -> list[FactResult]:
+    """Run the suite and (unless ``report`` is None) write the report and its figures.
+
+    ``crossover_sobol = N`` (a power of 2) adds Sobol indices of the NPM/HLS crossing over the
+    uncertain parameters (``validation_sobol.py``; base N, 4 replications, the quick world)."""
+    start = time.perf_counter()
+    if crossover_sobol and (crossover_sobol < 2 or crossover_sobol & (crossover_sobol - 1)):
+        raise HlssimError(f"--crossover-sobol {crossover_sobol}: expected 0 (none) or a power of 2 "
+                          "from 2 (the Saltelli base sample size)")
+    if report is not None:
+        check_report_path(report)
+    loaded = load_facts(facts, quick, root_seed)
+    results = run_facts(loaded, out, workers, seed_suffix=root_seed is not None, progress=progress)
+    sobol = None
+    if crossover_sobol:
+        from hlssim.validation.crossover import SOBOL_WORLD
+        from hlssim.validation.crossover import crossover_sobol as run_sobol
+
+        sobol = run_sobol(crossover_sobol, replications=4, world=SOBOL_WORLD, progress=progress)
+    if report is not None:
+        write_report(results, report, quick, time.perf_counter() - start, sobol)
+    return results
+
+
+def stability(facts: str | Path, seeds: Sequence[int], quick: bool, out: str | Path,
+              workers: int = 0) -> tuple[list[list[Any]], bool]:
+    """Every fact's and ablation's verdicts under each root seed: rows, and whether all agree."""
+    runs = [validate(facts, quick, out, None, workers, root_seed=seed) for seed in seeds]
+    rows, stable = [], True
+    for i, first in enumerate(runs[0]):
+        for what, pick in (("the fact is reproduced", lambda r: r.reproduced),
+                           ("the fact is reproduced [ablation]", lambda r: r.ablation_reproduced)):
+            marks = [pick(run[i]) for run in runs]
+            same = len(set(marks)) == 1
+            stable &= same
+            rows.append([first.fact.key, what, f"{sum(marks)}/{len(marks)} yes",
+                         "stable" if same else "FLAKY"])
+        for j, v in enumerate(first.verdicts):
+            for what, pick in (("", lambda r: r.verdicts), (" [ablation]", lambda r: r.ablation_verdicts)):
+                marks = [pick(run[i])[j].passed for run in runs]
+                same = len(set(marks)) == 1
+                stable &= same
+                rows.append([first.fact.key, v.expectation.title + what,
+                             f"{sum(marks)}/{len(marks)} pass", "stable" if same else "FLAKY"])
+    return rows, stable
+
+
+def cmd_validate(args) -> int:
+    """The ``hlssim validate`` command (arguments declared in ``hlssim/ui/cli.py``).
+
+    Exit 0 when the report is written, whatever the facts' verdicts (a fact the model fails is a
+    finding, kept in the table); 2 for a bad fact spec or bad arguments. ``--stability N`` instead
+    judges every fact under root seeds 1..N and exits 1 if any verdict differs between them.
+    """
+    from tabulate import tabulate
+
+    if args.workers < 0:
+        raise HlssimError(f"--workers {args.workers}: expected 0 (serial, here) or more worker processes")
+    if args.stability is not None:
+        if args.stability < 2:
+            raise HlssimError(f"--stability {args.stability}: expected 2 or more root seeds")
+        rows, stable = stability(args.facts, list(range(1, args.stability + 1)), args.quick,
+                                 args.out, args.workers)
+        print(tabulate(rows, headers=["fact", "test", f"over {args.stability} root seeds", "verdict"],
+                       tablefmt="simple", maxcolwidths=[28, 70, 16, 7]))
+        print("every verdict is the same under every root seed" if stable
+              else "some verdicts depend on the root seed: add replications", file=sys.stderr)
+        return 0 if stable else 1
+    results = validate(args.facts, args.quick, args.out, args.report, args.workers,
+                       progress=not args.quiet, crossover_sobol=args.crossover_sobol)
+    rows = [[r.fact.key, "yes" if r.reproduced else "NO",
+             f"breaks {r.ablation_breaks}" if r.ablation_breaks else "BREAKS NONE", boundary_text(r)]
+            for r in results]
+    print(tabulate(rows, headers=["fact", "reproduced", "ablation", "boundary"], tablefmt="simple",
+                   maxcolwidths=[32, 10, 11, 60]))
+    print(f"{sum(r.reproduced for r in results)} of {len(results)} facts reproduced; report in "
+          f"{args.report}", file=sys.stderr)
+    return 0
+
+
+__all__ = ["Fact", "FactResult", "boundary_points", "fact_files", "load_fact", "load_facts",
+           "run_facts", "validate", "write_report"]
