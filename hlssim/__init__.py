@@ -14,7 +14,6 @@ from hlssim.model.metrics import METRIC_NAMES, METRICS, PUBLIC_METRICS
 from hlssim.model.parameters import PARAMETERS
 from hlssim.model.scenario import Scenario, preset_names
 
-
 _compat.install()  # old module paths (hlssim.batch, hlssim.rules...) keep working, with a warning
 
 __all__ = [

@@ -163,3 +163,20 @@ def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
     fake.write_text("from hlssim.model.metrics import _pairwise_sum  # noqa\n")
     with pytest.raises(AssertionError, match="private"):
         test_no_private_name_crosses_a_module("hlssim.model.rules")
+
+
+def test_a_regime_is_entered_in_one_place():
+    """Only hlssim.model.regime.enter_regime sets an engine's regime in force (``.regime``,
+    ``.rp``, ``.signals``): the Mesa engine, the batch engine and the hybrid all call it."""
+    setters = []
+    for module, path in MODULES.items():
+        if module == "hlssim.model.regime":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            setters += [f"{module}:{node.lineno}" for t in targets if isinstance(t, ast.Attribute)
+                        and t.attr in {"regime", "rp", "signals"}]
+    assert not setters, f"a regime set outside enter_regime: {setters}"
+    for module in ("hlssim.engines.mesa.model", "hlssim.engines.batch.model",
+                   "hlssim.engines.hybrid"):
+        assert "enter_regime(" in MODULES[module].read_text(encoding="utf-8"), module

@@ -1052,3 +1052,57 @@ def test_failure_demand_comes_from_misfit_and_getting_worse(fd, e, fit, drop, on
         fd, e_pos, x2, drop, 1.0)
     assert R.failure_demand_change(fd, e, fit, x1, 1.0) < R.failure_demand_change(fd, e, fit, x2,
                                                                                   1.0)
+
+
+# --- The fixed numbers of a month's rules (written once, read by both engines) ------------------
+
+@given(unit, unit, unit)
+def test_ratcheted_target_never_falls_or_passes_one(target, ratchet, reported):
+    new = R.ratcheted_target(target, ratchet, reported)
+    assert target <= new <= 1.0
+    if reported > target and ratchet > 0:
+        assert new <= max(target, reported)
+
+
+@given(unit, unit, unit, unit)
+def test_sanction_grows_with_the_shortfall_and_is_zero_at_the_target(target, a, b, pressure):
+    low, high = sorted((a, b))
+    assert R.sanction(target, target, pressure) == 0.0
+    assert R.sanction(target, low, pressure) >= R.sanction(target, high, pressure)
+    assert 0.0 <= R.sanction(target, low, pressure) <= pressure
+
+
+@given(unit, unit)
+def test_wellbeing_drop_counts_falls_only(old, new):
+    drop = R.wellbeing_drop(old, new)
+    assert drop >= 0.0
+    assert (drop > 0.0) == (new < old)
+
+
+@given(st.integers(1, 600))
+def test_the_ratchet_is_yearly(month):
+    assert R.ratchet_due(month) == (month % 12 == 0)
+
+
+@given(unit, unit, unit, unit, st.integers(1, 10))
+def test_escalation_rises_with_reflection_and_trust(r1, r2, t1, t2, n):
+    (r_lo, r_hi), (t_lo, t_hi) = sorted((r1, r2)), sorted((t1, t2))
+    assert R.escalation_connection(1.0, r_lo, t_lo * n, n) <= R.escalation_connection(
+        1.0, r_hi, t_lo * n, n) <= R.escalation_connection(1.0, r_hi, t_hi * n, n)
+    assert R.escalation_connection(0.0, r_hi, t_hi * n, n) == 0.0
+    assert 0.0 <= R.escalation_connection(1.0, r_hi, t_hi * n, n) <= 1.0
+
+
+@given(unit, floats(-3.0, 3.0))
+def test_outside_drift_stays_in_unit_interval(value, noise):
+    assert 0.0 <= R.outside_drift(value, noise) <= 1.0
+
+
+@given(unit)
+def test_coproduction_moves_belief_toward_certainty_never_past_it(belief):
+    gain = R.coproduction_gain(belief)
+    assert gain >= 0.0 and belief + gain <= 1.0
+
+
+def test_misreports_just_clear_the_line():
+    assert 0.0 < R.misreported_value(0.5) - 0.5 <= 0.02

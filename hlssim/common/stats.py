@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 

@@ -38,18 +38,18 @@ political pressure and budget pressure at the end of month t.
 from __future__ import annotations
 
 import copy
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
+from hlssim.common.progress import run_steps
 from hlssim.engines.registry import check_seed
 from hlssim.errors import HlssimError
 from hlssim.model.parameters import REGIME_PARAMETERS
+from hlssim.model.regime import enter_regime
 from hlssim.model.scenario import Scenario
 from hlssim.stockflow.commissioning import DEFAULT_MODEL, load_model, model_parameters, read_mdl
 from hlssim.stockflow.pysd_support import import_pysd, quiet
-from hlssim.common.progress import run_steps
 
 #: Agent metric -> stock-flow input it feeds (agents -> stock-flow, end of each month).
 AGENT_TO_SD = {"wellbeing_mean": "external_wellbeing", "gaming_share": "external_gaming",
@@ -109,7 +109,7 @@ def run_hybrid(scenario: Scenario, seed=0, progress=None, *, political_response:
         t = agents.steps + 1
         regime = switched if switched is not None and t >= scenario.switch_step else first
         applied = {agent: float(sd[var]) for var, agent in SD_TO_AGENT.items()} if coupled else {}
-        _set_regime(agents, regime.with_overrides(**{k: min(1.0, v) for k, v in applied.items()}),
+        enter_regime(agents, regime.with_overrides(**{k: min(1.0, v) for k, v in applied.items()}),
                     reset_target=switched is not None and t == scenario.switch_step)
         applied_rows.append([float(agents.regime[SD_TO_AGENT[v]]) for v in MACRO_COLUMNS[:2]])
         agents.step()
@@ -130,13 +130,3 @@ def run_hybrid(scenario: Scenario, seed=0, progress=None, *, political_response:
     for i, name in enumerate(MACRO_COLUMNS):
         table[name] = macro[:, i]
     return table
-
-
-def _set_regime(agents, regime: Scenario, reset_target: bool) -> None:
-    """Give the agent model's commissioner ``regime`` for the coming month, as a regime switch in
-    :meth:`hlssim.engines.batch.model.BatchModel.step` does (targets restart only at a switch)."""
-    agents.regime = regime
-    agents.rp = SimpleNamespace(**regime.to_dict())
-    if reset_target:
-        agents.target = np.full(agents.R, regime.target_level)
-    agents._derive_regime()

@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from hlssim.common.progress import Progress
 from hlssim.errors import HlssimError
 from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.scenario import Scenario
-from hlssim.common.progress import Progress
 
 SeedLike = int | np.random.SeedSequence
 

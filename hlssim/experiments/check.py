@@ -25,12 +25,12 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from hlssim.common.files import write_text
 from hlssim.errors import HlssimError
 from hlssim.experiments.expect import Verdict, judge_all
 from hlssim.experiments.spec import ExperimentSpec, load_spec
 from hlssim.experiments.store import read_results
 from hlssim.experiments.sweep import prepare, sweep
-from hlssim.common.files import write_text
 
 DEFAULT_OUT = Path("results") / "check"
 

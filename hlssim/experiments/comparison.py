@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hlssim.common.stats import mean_interval, welch_interval
 from hlssim.engines.registry import DEFAULT_ENGINE, run, run_many
 from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.scenario import Scenario
-from hlssim.common.stats import mean_interval, welch_interval
 
 #: Months at the end of a run over which each run's summary value is averaged.
 FINAL_WINDOW = 12

@@ -38,16 +38,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hlssim.errors import HlssimError
-from hlssim.errors import SpecError
+from hlssim.errors import HlssimError, SpecError
 from hlssim.experiments.spec_fields import (
-    ExperimentSpec,
-    Factor,
-    Output,
     RANGE_KEYS,
     SAMPLERS,
     SMOKE_KEYS,
     STAT,
+    ExperimentSpec,
+    Factor,
+    Output,
     check_sampler,
     distinct_levels,
     int_field,

@@ -33,10 +33,10 @@ from typing import Any
 
 import pandas as pd
 
-from hlssim.errors import HlssimError
-from hlssim.experiments.spec import ExperimentSpec
-from hlssim.experiments.fingerprint import model_fingerprint
 from hlssim.common.files import write_atomic, write_text
+from hlssim.errors import HlssimError
+from hlssim.experiments.fingerprint import model_fingerprint
+from hlssim.experiments.spec import ExperimentSpec
 
 MANIFEST = "manifest.json"
 RESULTS = "results"

@@ -20,8 +20,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from hlssim.model.metrics import METRICS
 from hlssim.figures.report_figures import OKABE_ITO
+from hlssim.model.metrics import METRICS
 
 LINE_STYLES = ("-", "--", ":", "-.")
 LABELS = {m.name: m.label for m in METRICS}

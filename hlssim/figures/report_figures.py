@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from hlssim.model.metrics import METRICS  # noqa: E402
 from hlssim.common.files import write_atomic  # noqa: E402
+from hlssim.model.metrics import METRICS  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 LABELS = {m.name: m.label for m in METRICS}

@@ -37,6 +37,7 @@ NEW_TRUST_MW = 0.5  # a new hire's trust with their manager
 START_TRUST_CP = 0.5  # commissioner-provider trust at the start
 ENTRANT_TRUST_CP = 0.3  # ... with a new entrant after a tender
 NEGLECT_EFFORT = 0.4  # share of normal effort a neglecting knave gives
+START_LOCAL = 0.5  # the outside forces in each provider's area at the start
 
 
 def baseline(u):
@@ -335,3 +336,81 @@ def barrier_change(level, escalation, stewardship, on):
 def failure_demand_change(fd, effort, fit, wellbeing_drop, on):
     """People come back when the first response did not fit or they were left to get worse."""
     return on * (0.5 * effort * (1.0 - fit) + 0.5 * wellbeing_drop) - 0.25 * fd
+
+
+# --- The fixed numbers of a month's rules, each written once (both engines read them here) ------
+
+LEARNING_EFFORT_MIN = 0.05  # a person gets less effort than this: nothing is learnt from them
+RATCHET_MONTHS = 12  # the commissioner ratchets the target once a year
+TUPE_REPLACED_SHARE = 0.5  # share of a losing provider's staff who leave at a tender (TUPE keeps the rest)
+COMPETITION_TRUST_LOSS = 0.5  # every provider's trust loss in a tender month
+LOST_TENDER_TRUST_LOSS = 1.0  # ... the losing provider's
+STRESS_ADJUSTMENT = 0.1  # share of the way stress moves toward its settling point each month
+KNOWLEDGE_STEP_SHARE = 0.2  # a worker's general knowledge learns at this share of a case's step
+
+
+def misreported_value(line):
+    """What a misreport says: just over the outcome line (MODEL.md 3, threshold effects)."""
+    return line + 0.01
+
+
+def wellbeing_drop(old, new):
+    """How hard a fall in wellbeing presses on services (failure demand's driver); 0 for a rise."""
+    return max(0.0, old - new) * 10.0
+
+
+def ratchet_due(month):
+    """Whether the commissioner ratchets the target at the end of ``month``."""
+    return month % RATCHET_MONTHS == 0
+
+
+def ratcheted_target(target, ratchet, mean_reported):
+    """The target after a yearly ratchet: up a share ``ratchet`` of the way to what was reported
+    (never down, never above 1)."""
+    return min(1.0, target + ratchet * max(0.0, mean_reported - target))
+
+
+def sanction(target, reported_share, target_pressure):
+    """A provider's sanction for reporting short of the target (full at 0.2 short)."""
+    return target_pressure * clip01((target - reported_share) / 0.2)
+
+
+def escalation_connection(mech_learning, reflection_time, trust_total, n_providers):
+    """How well what workers learn reaches those who can remove barriers: reflective time (full at
+    0.1 of the week) and commissioner-provider trust (``trust_total`` over ``n_providers``)."""
+    return mech_learning * clip01(reflection_time / 0.1) * (0.5 + 0.5 * trust_total / n_providers)
+
+
+def manager_trust_loss(sanctioned, caught, control):
+    """What erodes a worker's trust in their manager this month."""
+    return sanctioned + caught + 0.2 * control
+
+
+def tender_score(reported_share, noise):
+    """A provider's score at a tender: its reported share, judged with a little noise."""
+    return reported_share + 0.02 * noise
+
+
+def outside_drift(value, innovation):
+    """Outside forces one month on (an AR(1) process kept in [0, 1]; ``innovation`` ~ noise)."""
+    return clip01(external_update(value, 0.1 * innovation))
+
+
+def outside_forces(external, local):
+    """The outside forces on a person's measured outcome: their own and their area's, equally."""
+    return 0.5 * (external + local)
+
+
+def knowledge_step(step):
+    """A worker's general knowledge's learning step, for a case's ``step``."""
+    return KNOWLEDGE_STEP_SHARE * step
+
+
+def case_discussion_rate(pool_rate, mech_learning):
+    """How far reflective case discussion pulls a person's belief toward the team's knowledge."""
+    return 0.1 * pool_rate * mech_learning
+
+
+def coproduction_gain(belief):
+    """What co-production adds to the belief in what really helps (half the way to certain)."""
+    return 0.5 * (1.0 - belief)

@@ -26,7 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from hlssim.errors import HlssimError
-from hlssim.stockflow.commissioning import CONTROL_NAMES, DEFAULT_MODEL, Equation, load_model, read_mdl
+from hlssim.stockflow.commissioning import (
+    CONTROL_NAMES,
+    DEFAULT_MODEL,
+    Equation,
+    load_model,
+    read_mdl,
+)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")

@@ -58,8 +58,8 @@ def _progress(label: str, unit: str = "runs"):
 # --- commands -------------------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
-    from hlssim.engines.registry import run
     from hlssim.common.files import check_table_path, write_table
+    from hlssim.engines.registry import run
 
     out = check_table_path(args.out)
     if args.model:  # a user's own Vensim/XMILE model (hlssim/stockflow/user_model.py)
@@ -89,8 +89,8 @@ def cmd_run(args) -> int:
 
 
 def _run_model(args, out: Path) -> int:
-    from hlssim.stockflow.user_model import open_model
     from hlssim.common.files import write_table
+    from hlssim.stockflow.user_model import open_model
 
     if args.steps is not None:
         raise HlssimError("--steps: not with --model; use --final-time T (in the model's time units) "
@@ -129,9 +129,9 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from hlssim.common.files import write_table, write_text
     from hlssim.experiments.comparison import compare, difference, summary_wide
     from hlssim.figures.report_figures import summary_figure, trajectories_figure
-    from hlssim.common.files import write_table, write_text
 
     names = [n.strip() for n in args.presets.split(",") if n.strip()]
     if len(names) < 1 or len(set(names)) != len(names):
@@ -186,8 +186,8 @@ def cmd_sweep(args) -> int:
     print(f"sweep {spec.name}{' (smoke)' if spec.is_smoke else ''}: {len(design.points)} points x "
           f"{spec.replications} replications = {len(design.runs)} runs, {where}", file=sys.stderr)
     if spec.model is not None:  # a user's model: say whether the batched path or PySD runs it
-        from hlssim.stockflow.user_model import open_model
         from hlssim.stockflow.user_batch import status
+        from hlssim.stockflow.user_model import open_model
 
         print(f"model {spec.model}: {status(open_model(spec.model), dict(spec.base))}", file=sys.stderr)
     start = time.perf_counter()
@@ -253,8 +253,8 @@ def cmd_diagram(args) -> int:
     """Causal loop diagram of a stock-flow model, drawn from its own equations (hlssim/stockflow/loops.py)."""
     from collections import Counter
 
-    from hlssim.stockflow.loops import causal_graph, draw, feedback_loops, loop_names, name_loops
     from hlssim.stockflow.commissioning import model_path
+    from hlssim.stockflow.loops import causal_graph, draw, feedback_loops, loop_names, name_loops
 
     out = Path(args.out)
     if out.suffix.lower() != ".png":

@@ -15,8 +15,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from hlssim.stockflow.loops import NamedLoop, causal_graph, draw, feedback_loops, loop_names, name_loops
 from hlssim.stockflow.commissioning import DEFAULT_MODEL, model_path
+from hlssim.stockflow.loops import (
+    NamedLoop,
+    causal_graph,
+    draw,
+    feedback_loops,
+    loop_names,
+    name_loops,
+)
 
 KIND_WORDS = {"R": "reinforcing", "B": "balancing", "?": "of a sign that depends on the state"}
 

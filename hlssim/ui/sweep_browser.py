@@ -20,14 +20,14 @@ from typing import Any
 
 import pandas as pd
 
-from hlssim.model.cases import preset_label
+from hlssim.common.stats import sample_interval
 from hlssim.errors import HlssimError
 from hlssim.experiments.analysis.analyze import ANALYSIS, default_outcome, indices_table, safe_name
-from hlssim.common.stats import sample_interval
 from hlssim.experiments.analysis.report import describe_output
 from hlssim.experiments.store import MANIFEST
 from hlssim.experiments.sweepdata import SweepData, load_sweep
 from hlssim.figures.report_figures import OKABE_ITO
+from hlssim.model.cases import preset_label
 
 #: How to make a folder to browse, shown when there is none.
 SWEEP_HINT = ("Make one with `hlssim sweep experiments/crossover.toml --out results/crossover "

@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from hlssim.experiments.comparison import FINAL_WINDOW, difference, final_values, replicate_seed
 from hlssim.engines.registry import run_many
+from hlssim.experiments.comparison import FINAL_WINDOW, difference, final_values, replicate_seed
 from hlssim.model.scenario import Scenario
 from hlssim.stockflow.commissioning import run_sd
 

@@ -52,12 +52,12 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
+from hlssim.common.files import write_text
+from hlssim.common.stats import mean_interval
 from hlssim.errors import HlssimError
 from hlssim.model.metrics import METRIC_NAMES, monthly_cost
 from hlssim.model.parameters import PARAMETERS, PRESET_NAMES
 from hlssim.model.scenario import Scenario, load_preset_values, preset_names, presets_dir, read_toml
-from hlssim.common.stats import mean_interval
-from hlssim.common.files import write_text
 
 _KEYS = ("name", "description", "preset", "baseline", "world", "replications", "draws", "accept",
          "root_seed", "free", "target", "unmatched", "quick", "sources")

@@ -45,14 +45,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hlssim.common.files import write_atomic, write_text
+from hlssim.common.stats import welch_interval
 from hlssim.errors import HlssimError
 from hlssim.experiments.expect import Expectation, Verdict, judge_all
 from hlssim.experiments.spec import ExperimentSpec, SpecError, parse_spec
 from hlssim.experiments.store import read_manifest, read_results
 from hlssim.experiments.sweep import prepare, sweep
 from hlssim.model.scenario import read_toml
-from hlssim.common.stats import welch_interval
-from hlssim.common.files import write_atomic, write_text
 
 FACTS_DIR = Path(__file__).resolve().parents[2] / "experiments" / "facts"
 DEFAULT_OUT = Path("results") / "validation"

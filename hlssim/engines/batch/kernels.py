@@ -179,15 +179,15 @@ def _live_rep(r, person_provider, factors, base, exposed, barriers, focus, help,
             need[r, i] = D.draw_need(draws[at_need_u1 + i], draws[at_need_u2 + i],
                                      draws[at_need_pick + i], profile[r, i], complexity,
                                      n_approaches)
-        ext = R.clip01(R.external_update(external[r, i], 0.1 * draws[at_ext_innovation + i]))
+        ext = R.outside_drift(external[r, i], draws[at_ext_innovation + i])
         external[r, i] = ext
         w = R.wellbeing(total / n_factors, lowest, lam)
-        outside = 0.5 * (ext + local[r, person_provider[i]])
+        outside = R.outside_forces(ext, local[r, person_provider[i]])
         wellbeing[r, i] = w
         observed[r, i] = R.observed_outcome(w, factors[r, i, R.MEASURED_FACTOR], outside,
                                             measurement_noise * draws[at_obs_noise + i],
                                             complexity, alpha)
-        drop = max(0.0, old_w - w) * 10.0
+        drop = R.wellbeing_drop(old_w, w)
         fd = failure_demand[r, i]
         failure_demand[r, i] = max(0.0, fd + R.failure_demand_change(
             fd, effort[r, i], fit[r, i], drop, mech_failure_demand))
@@ -211,7 +211,7 @@ def _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profi
     n_people = observed.shape[1]
     n_approaches = belief.shape[2]
     W = n_case.shape[0]
-    row_step = 0.2 * step
+    row_step = R.knowledge_step(step)
     n_reported = np.empty(W, dtype=np.int64)
     n_misreported = np.empty(W, dtype=np.int64)
     fit_sum = np.empty(W)
@@ -234,11 +234,11 @@ def _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profi
         elif draws[at_misreport + i] < misreport_p[w]:
             n_misreported[w] += 1
             if not audited[w]:
-                reported_value[r, i] = line + 0.01  # reported as just over the line
+                reported_value[r, i] = R.misreported_value(line)
         fit_sum[w] += fit[r, i]
         fd_sum[r, w] += failure_demand[r, i]
         k = profile[r, i]
-        if effort[r, i] > 0.05 and step > 0:
+        if effort[r, i] > R.LEARNING_EFFORT_MIN and step > 0:
             a = approach[r, i]
             signal = R.learning_signal(fit[r, i], draws[at_signal + i], alpha,
                                        g * mech_misreport)
@@ -249,7 +249,7 @@ def _report_rep(r, n_case, knave, gaming, observed, fit, effort, approach, profi
                 belief[r, i, a] += case_discussion * (knowledge[r, w, k, a] - belief[r, i, a])
         if mech_learning and draws[at_coproduce + i] < coproduction:
             nd = need[r, i]
-            belief[r, i, nd] += 0.5 * (1.0 - belief[r, i, nd])
+            belief[r, i, nd] += R.coproduction_gain(belief[r, i, nd])
         if mech_trust:
             build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g)
             t = trust_wp[r, i]
@@ -337,18 +337,17 @@ def _oversee_rep(r, month, reported_share, trust_cp, exposed_share, target, sanc
     ratchet of the target, and barriers removed where learning is escalated."""
     P = reported_share.shape[1]
     for p in range(P):
-        shortfall = R.clip01((target[r] - reported_share[r, p]) / 0.2)
-        sanction[r, p] = target_pressure * shortfall
-    if target_ratchet > 0 and month % 12 == 0:
+        sanction[r, p] = R.sanction(target[r], reported_share[r, p], target_pressure)
+    if target_ratchet > 0 and R.ratchet_due(month):
         total = reported_share[r, 0]
         for p in range(1, P):
             total = total + reported_share[r, p]
         mean_reported = total / P
-        target[r] = min(1.0, target[r] + target_ratchet * max(0.0, mean_reported - target[r]))
+        target[r] = R.ratcheted_target(target[r], target_ratchet, mean_reported)
     trust_total = trust_cp[r, 0]
     for p in range(1, P):
         trust_total = trust_total + trust_cp[r, p]
-    connection = mech_learning * R.clip01(reflection_time / 0.1) * (0.5 + 0.5 * trust_total / P)
+    connection = R.escalation_connection(mech_learning, reflection_time, trust_total, P)
     for j in range(barriers.shape[1]):
         escalation = exposed_share[r, j] * connection
         b = barriers[r, j]
@@ -374,10 +373,10 @@ def _adapt_rep(r, provider_of, n_case, knave, admin, fd_sum, futility, caught, s
         fd_share = fd / (n_case[w] + fd)
         settle = R.stress_target(admin[r, w], fd_share, sanctioned[r, w], futility[r, w],
                                  reflection_time)
-        stress[r, w] = R.clip01(R.relax(stress[r, w], settle, 0.1))
+        stress[r, w] = R.clip01(R.relax(stress[r, w], settle, R.STRESS_ADJUSTMENT))
         if mech_trust:
             t = trust_mw[r, w]
-            loss = sanctioned[r, w] + caught[r, w] + 0.2 * control
+            loss = R.manager_trust_loss(sanctioned[r, w], caught[r, w], control)
             trust_mw[r, w] = R.clip01(t + R.trust_change(t, build, loss, trust_build_rate,
                                                          trust_loss_rate))
     if mech_trust:
@@ -486,14 +485,15 @@ def _turnover_and_retender_rep(r, month, draws, at_turnover, at_hire_knave, at_h
         return
     tendered[r] = True
     loser = 0
-    best = reported_share[r, 0] + 0.02 * draws[at_tender_noise]
+    best = R.tender_score(reported_share[r, 0], draws[at_tender_noise])
     for p in range(1, P):
-        score = reported_share[r, p] + 0.02 * draws[at_tender_noise + p]
+        score = R.tender_score(reported_share[r, p], draws[at_tender_noise + p])
         if score < best:
             best = score
             loser = p
     for p in range(P):
-        lost_tender[r, p] = 1.0 if p == loser else 0.5
+        lost_tender[r, p] = (R.LOST_TENDER_TRUST_LOSS if p == loser
+                            else R.COMPETITION_TRUST_LOSS)
     quality[r, loser] = R.provider_quality(draws[at_tender_quality + loser])
     culture[r, loser] = R.provider_culture(draws[at_tender_culture + loser])
     if mech_trust:
@@ -501,7 +501,7 @@ def _turnover_and_retender_rep(r, month, draws, at_turnover, at_hire_knave, at_h
     for w in range(W):
         if provider_of[w] != loser:
             continue
-        if draws[at_tupe + w] < 0.5:
+        if draws[at_tupe + w] < R.TUPE_REPLACED_SHARE:
             leavers[r] += 1
             _hire_rep(r, w, draws[at_hire_knave + w], draws[at_hire_motivation + w], knave_share,
                       prior, knave, motivation, stress, trust_mw, knowledge, sanctioned, caught,
@@ -584,7 +584,7 @@ def months(first, streams, kinds, starts, stops, width, inside, height, zig_r, z
                 standard_efficiency, misfit_effect, collaboration_time, alliance, complexity,
                 help_gain, park, planned_on, approach, fit, effort, focus, help, speed)
             for p in range(local.shape[1]):
-                local[r, p] = R.clip01(R.external_update(local[r, p], 0.1 * draws[at_local + p]))
+                local[r, p] = R.outside_drift(local[r, p], draws[at_local + p])
             _live_rep(r, person_provider, factors, base, exposed, barriers, focus, help, wellbeing,
                 observed, need, profile, external, failure_demand, effort, fit, local, draws,
                 at_shock, at_shift, at_need_u1, at_need_u2, at_need_pick, at_obs_noise,

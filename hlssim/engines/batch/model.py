@@ -35,6 +35,7 @@ from hlssim.model.draws import (
     stream_state,
 )
 from hlssim.model.metrics import METRIC_NAMES, fixed_monthly_cost, percentile_buckets, tender_cost
+from hlssim.model.regime import enter_regime, switch_due
 from hlssim.model.scenario import Scenario
 
 
@@ -77,8 +78,6 @@ class BatchModel:
     def __init__(self, scenario: Scenario, seeds: Sequence[int | np.random.SeedSequence]):
         s = self.scenario = scenario
         self.sp = SimpleNamespace(**scenario.to_dict())
-        self.rp = self.sp
-        self.regime = scenario
         self.rngs = [make_rng(seed) for seed in seeds]
         self.R = len(self.rngs)
         N, W, P, A = s.n_people, s.n_workers, s.n_providers, s.n_approaches
@@ -102,7 +101,7 @@ class BatchModel:
         self.steps = 0
         self._layout = step_layout(N, W, P)
         self._build()
-        self._derive_regime()
+        enter_regime(self, scenario, reset_target=False)  # self.regime, rp, signals
         self.rows: list[np.ndarray] = []  # each month's metrics: (replications, METRIC_NAMES)
         self._fixed_args = self._world_args()
         self._regime_args_for: tuple[object, dict] = (None, {})
@@ -121,7 +120,7 @@ class BatchModel:
         R_, N, W, P, A = self.R, self.N, self.W, self.P, self.A
         self.quality = R.provider_quality(d.provider_quality)
         self.culture = R.provider_culture(d.provider_culture)
-        self.local = np.full((R_, P), 0.5)
+        self.local = np.full((R_, P), R.START_LOCAL)
         self.trust_cp = np.full((R_, P), R.START_TRUST_CP)
         self.reported_share = np.zeros((R_, P))
         self.sanction = np.zeros((R_, P))
@@ -165,7 +164,7 @@ class BatchModel:
         self.belief = np.broadcast_to(self.prior, (R_, N, A)).copy()
         self.trust_wp = np.full((R_, N), R.START_TRUST_WP)
         self.failure_demand = np.zeros((R_, N))
-        self.wellbeing, self.observed = self._outcomes(np.zeros((R_, N)), np.full((R_, N), 0.5))
+        self.wellbeing, self.observed = self._outcomes(np.zeros((R_, N)), np.full((R_, N), R.START_LOCAL))
         self.reported_value = self.observed.copy()
         self.planned_on = self.observed.copy()
         self.effort = np.zeros((R_, N))
@@ -183,12 +182,9 @@ class BatchModel:
     def _new_hire(self, u_knave: np.ndarray, u_motivation: np.ndarray):
         return R.new_hire(u_knave, u_motivation, self.scenario.knave_share)
 
-    def _derive_regime(self) -> None:
-        signals = R.regime_signals(self.regime, self.mech_pooling)
-        self.control = signals["control"]
-        self.pressure = signals["pressure"]
-        self.autonomy = signals["autonomy"]
-        self.pool_rate = signals["pool_rate"]
+    def reset_target(self, level: float) -> None:
+        """Every replication's target starts again at ``level`` (at a regime switch)."""
+        self.target = np.full(self.R, level)
 
     def _outcomes(self, obs_noise: np.ndarray, local: np.ndarray):
         f = self.factors
@@ -199,7 +195,7 @@ class BatchModel:
         for k in range(1, f.shape[-1]):
             lowest = np.minimum(lowest, f[..., k])  # f.min(axis=-1), without numpy's slow short-axis reduce
         w = R.wellbeing(total / f.shape[-1], lowest, self.lam)
-        outside = 0.5 * (self.external + local)
+        outside = R.outside_forces(self.external, local)
         observed = R.observed_outcome(w, f[..., R.MEASURED_FACTOR], outside, obs_noise,
                                       self.complexity, self.alpha)
         return w, observed
@@ -239,11 +235,8 @@ class BatchModel:
     def _advance(self, n_months: int) -> None:
         """Run the next ``n_months`` months (compiled, :func:`hlssim.engines.batch.kernels.months`) under the
         regime in force, switching first if the switch is due; append their metrics to ``rows``."""
-        if self._switched is not None and self.steps + 1 == self.scenario.switch_step:
-            self.regime = self._switched
-            self.rp = SimpleNamespace(**self._switched.to_dict())
-            self.target = np.full(self.R, self.regime.target_level)
-            self._derive_regime()
+        if switch_due(self.scenario, self.steps + 1):
+            enter_regime(self, self._switched, reset_target=True)
         out = np.empty((self.R, n_months, len(METRIC_NAMES)))
         K.months(first=self.steps + 1, out=out, **self._fixed_args, **self._regime_args(),
                  **{name: getattr(self, attr) for name, attr in _STATE_ARGS.items()})
@@ -307,8 +300,8 @@ class BatchModel:
             return args
         m, s, sp = self, self.rp, self.sp
         args = {
-            "pressure": float(self.pressure), "control": float(self.control),
-            "autonomy": float(self.autonomy), "pool_rate": float(self.pool_rate),
+            "pressure": float(self.signals.pressure), "control": float(self.signals.control),
+            "autonomy": float(self.signals.autonomy), "pool_rate": float(self.signals.pool_rate),
             "audit_rate": float(s.audit_rate),
             "admin_share": float(R.admin_share(s.admin_load, s.target_pressure, s.pbr_share,
                                             s.audit_rate)),
@@ -321,7 +314,7 @@ class BatchModel:
             "pbr_share": float(s.pbr_share),
             "learning_step": float(R.learning_step_size(sp.learning_rate, s.reflection_time)
                                 * m.mech_learning),
-            "case_discussion": float(0.1 * self.pool_rate * m.mech_learning),
+            "case_discussion": float(R.case_discussion_rate(self.signals.pool_rate, m.mech_learning)),
             "fixed_cost": float(fixed_monthly_cost(self.scenario, self.regime))}
         self._regime_args_for = (self.rp, args)
         return args

@@ -47,7 +47,7 @@ class Person(mesa.Agent):
         self.worker = None
         self.wellbeing = 0.0
         self.observed = 0.0
-        self.refresh_outcomes(0.0, 0.5)
+        self.refresh_outcomes(0.0, R.START_LOCAL)
         self.reported_value = self.observed
         self.planned_on = self.observed
         # What the worker did this month (written by the worker's plan phase):
@@ -63,7 +63,7 @@ class Person(mesa.Agent):
         m = self.model
         f = self.factors
         self.wellbeing = R.wellbeing(ordered_sum(f) / len(f), min(f), m.lam)
-        outside = 0.5 * (self.external + local)
+        outside = R.outside_forces(self.external, local)
         self.observed = R.observed_outcome(
             self.wellbeing, f[R.MEASURED_FACTOR], outside, obs_noise, m.complexity, m.alpha
         )
@@ -100,9 +100,9 @@ class Person(mesa.Agent):
         if d.u_shift[i] < s.need_shift_rate * m.complexity:
             self.need = draw_need(d.need_u1[i], d.need_u2[i], d.need_pick[i], self.profile,
                                   m.complexity, m.n_approaches)
-        self.external = R.clip01(R.external_update(self.external, 0.1 * d.ext_innovation[i]))
+        self.external = R.outside_drift(self.external, d.ext_innovation[i])
         self.refresh_outcomes(s.measurement_noise * d.obs_noise[i], self.worker.provider.local)
-        drop = max(0.0, old_w - self.wellbeing) * 10.0
+        drop = R.wellbeing_drop(old_w, self.wellbeing)
         self.failure_demand = max(0.0, self.failure_demand + R.failure_demand_change(
             self.failure_demand, self.effort, self.fit, drop, m.mech_failure_demand))
 
@@ -226,7 +226,7 @@ class Worker(mesa.Agent):
         audited = d.u_audit[self.idx] < s.audit_rate
         step = R.learning_step_size(m.sp.learning_rate, s.reflection_time) * m.mech_learning
         trust_on = m.mech_trust
-        case_discussion = 0.1 * m.pool_rate * m.mech_learning
+        case_discussion = R.case_discussion_rate(m.signals.pool_rate, m.mech_learning)
         reported = misreported = 0
         fit_sum = 0.0
         gaming = self.gaming
@@ -240,14 +240,14 @@ class Worker(mesa.Agent):
             elif d.u_misreport[i] < misreport_p:
                 misreported += 1
                 fiddled.append(p)
-                p.reported_value = line + 0.01  # reported as just over the line
+                p.reported_value = R.misreported_value(line)
             fit_sum += p.fit
-            if p.effort > 0.05 and step > 0:
+            if p.effort > R.LEARNING_EFFORT_MIN and step > 0:
                 a = p.approach
                 signal = R.learning_signal(p.fit, d.signal_noise[i], m.alpha, gaming * m.mech_misreport)
                 p.belief[a] += step * (signal - p.belief[a])
                 row = know[p.profile]
-                row[a] += 0.2 * step * (signal - row[a])
+                row[a] += R.knowledge_step(step) * (signal - row[a])
             if case_discussion > 0:
                 # Reflective practice brings the team's experience of similar cases to this one.
                 row = know[p.profile]
@@ -255,7 +255,7 @@ class Worker(mesa.Agent):
                 for a in range(len(b)):
                     b[a] += case_discussion * (row[a] - b[a])
             if m.mech_learning and d.u_coproduce[i] < s.coproduction:
-                p.belief[p.need] += 0.5 * (1.0 - p.belief[p.need])
+                p.belief[p.need] += R.coproduction_gain(p.belief[p.need])
             if trust_on:
                 build, loss = R.person_trust_drivers(p.effort, p.park, gaming)
                 p.trust_wp = R.clip01(p.trust_wp + R.trust_change(
@@ -296,16 +296,16 @@ class Worker(mesa.Agent):
         fd = ordered_sum(p.failure_demand for p in self.caseload)
         fd_share = fd / (n + fd) if n else 0.0
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
-        self.stress = R.clip01(R.relax(self.stress, target, 0.1))
+        self.stress = R.clip01(R.relax(self.stress, target, R.STRESS_ADJUSTMENT))
         if m.mech_trust:
             build = R.manager_trust_build(sig.control, s.reflection_time)
-            loss = sanctioned + self.caught + 0.2 * sig.control
+            loss = R.manager_trust_loss(sanctioned, self.caught, sig.control)
             self.trust_mw = R.clip01(self.trust_mw + R.trust_change(
                 self.trust_mw, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
 
     def pool_knowledge(self, pooled) -> None:
         """Reflective practice pulls a worker's general knowledge toward the team's (MODEL.md 5)."""
-        rate = self.model.pool_rate
+        rate = self.model.signals.pool_rate
         if rate <= 0:
             return
         for row, target in zip(self.knowledge, pooled):
@@ -321,7 +321,7 @@ class Provider(mesa.Agent):
         self.idx = idx
         self.quality = quality  # how much its help helps (management, practice)
         self.culture = culture  # how readily its staff game, relative to others (0.5 to 1.5)
-        self.local = 0.5  # outside forces on outcomes in its area (labour and housing markets...)
+        self.local = R.START_LOCAL  # outside forces on outcomes in its area (labour and housing markets...)
         self.trust_cp = R.START_TRUST_CP
         self.workers: list[Worker] = []
         self.reported_share = 0.0
@@ -331,7 +331,7 @@ class Provider(mesa.Agent):
 
     def drift(self) -> None:
         """Phase 1b: outside forces in the provider's area move (an AR(1) process)."""
-        self.local = R.clip01(R.external_update(self.local, 0.1 * self.model.draws.local_innovation[self.idx]))
+        self.local = R.outside_drift(self.local, self.model.draws.local_innovation[self.idx])
 
     def people(self):
         for w in self.workers:
@@ -368,15 +368,15 @@ class Commissioner(mesa.Agent):
         m = self.model
         s = m.rp
         for p in m.providers:
-            shortfall = R.clip01((self.target - p.reported_share) / 0.2)
-            p.sanction = s.target_pressure * shortfall
-        if s.target_ratchet > 0 and m.steps % 12 == 0:
+            p.sanction = R.sanction(self.target, p.reported_share, s.target_pressure)
+        if s.target_ratchet > 0 and R.ratchet_due(m.steps):
             mean_reported = ordered_sum(p.reported_share for p in m.providers) / len(m.providers)
-            self.target = min(1.0, self.target + s.target_ratchet * max(0.0, mean_reported - self.target))
+            self.target = R.ratcheted_target(self.target, s.target_ratchet, mean_reported)
         # Escalated learning: workers notice recurring barriers in reflective practice (it takes
         # learning and time), pass them up through trusting relationships; stewards act.
-        connection = m.mech_learning * R.clip01(s.reflection_time / 0.1) * (
-            0.5 + 0.5 * ordered_sum(p.trust_cp for p in m.providers) / len(m.providers))
+        connection = R.escalation_connection(m.mech_learning, s.reflection_time,
+                                             ordered_sum(p.trust_cp for p in m.providers),
+                                             len(m.providers))
         for j in range(R.N_BARRIERS):
             escalation = m.exposed_share[j] * connection
             self.barriers[j] = R.clip01(self.barriers[j] + R.barrier_change(
@@ -392,18 +392,18 @@ class Commissioner(mesa.Agent):
         if interval <= 0 or m.steps % interval != 0 or len(m.providers) < 2:
             return None
         d = m.draws
-        scores = [p.reported_share + 0.02 * d.tender_noise[p.idx] for p in m.providers]
+        scores = [R.tender_score(p.reported_share, d.tender_noise[p.idx]) for p in m.providers]
         loser = m.providers[scores.index(min(scores))]
         for p in m.providers:
-            p.lost_tender = 0.5  # competition itself erodes trust
-        loser.lost_tender = 1.0
+            p.lost_tender = R.COMPETITION_TRUST_LOSS  # competition itself erodes trust
+        loser.lost_tender = R.LOST_TENDER_TRUST_LOSS
         loser.quality = R.provider_quality(d.tender_quality[loser.idx])
         loser.culture = R.provider_culture(d.tender_culture[loser.idx])
         if m.mech_trust:
             loser.trust_cp = R.ENTRANT_TRUST_CP
         replaced = 0
         for w in loser.workers:
-            if d.u_tupe[w.idx] < 0.5:
+            if d.u_tupe[w.idx] < R.TUPE_REPLACED_SHARE:
                 m.replace_worker(w)
                 replaced += 1
             else:

@@ -15,15 +15,15 @@ update is synchronous and the order of agents within a phase does not matter):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from hlssim.model import rules as R
+from hlssim.common.progress import run_steps
 from hlssim.engines.mesa.agents import Commissioner, Person, Provider, Worker, ordered_sum
+from hlssim.model import rules as R
 from hlssim.model.draws import (
     InitialDraws,
     StepDraws,
@@ -35,17 +35,8 @@ from hlssim.model.draws import (
     stream_state,
 )
 from hlssim.model.metrics import METRIC_NAMES, compute_metrics
+from hlssim.model.regime import enter_regime, switch_due
 from hlssim.model.scenario import Scenario
-from hlssim.common.progress import run_steps
-
-
-@dataclass(frozen=True)
-class RegimeSignals:
-    """What the regime means for everyone this month (derived once per step)."""
-
-    control: float
-    pressure: float
-    autonomy: float
 
 
 def prior_knowledge(n_approaches: int) -> list[list[float]]:
@@ -70,9 +61,7 @@ class CommissioningModel(mesa.Model):
         # so the model's draws depend only on the seed (and other engines can reproduce them).
         self.rng = make_rng(seed)
         s = self.scenario = scenario
-        self.regime = scenario
         self.sp = SimpleNamespace(**scenario.to_dict())  # fast attribute access for agents
-        self.rp = self.sp  # the regime in force (changes at a switch)
         self.complexity = s.complexity
         self.n_approaches = s.n_approaches
         self.lam = R.interaction_weight(s.complexity, s.interaction_strength)
@@ -125,15 +114,14 @@ class CommissioningModel(mesa.Model):
             sum(1 for p in self.people if j in p.exposure) / s.n_people for j in range(R.N_BARRIERS)
         ]
         self.commissioner = Commissioner(self, s.target_level)
-        self._derive_regime()
+        enter_regime(self, s, reset_target=False)  # the regime in force: self.regime, rp, signals
 
     def _new_hire(self, u_knave: float, u_motivation: float) -> tuple[bool, float]:
         return R.new_hire(u_knave, u_motivation, self.scenario.knave_share)
 
-    def _derive_regime(self) -> None:
-        signals = R.regime_signals(self.regime, self.mech_pooling)
-        self.pool_rate = signals.pop("pool_rate")
-        self.signals = RegimeSignals(**signals)
+    def reset_target(self, level: float) -> None:
+        """The commissioner's target starts again at ``level`` (at a regime switch)."""
+        self.commissioner.target = level
 
     def replace_worker(self, worker: Worker) -> None:
         """A post is filled by a new hire (knave or knight by the step's draws)."""
@@ -144,11 +132,8 @@ class CommissioningModel(mesa.Model):
     # --- the month --------------------------------------------------------------------------------
     def step(self) -> None:
         s = self.scenario
-        if self._switched is not None and self.steps == s.switch_step:
-            self.regime = self._switched
-            self.rp = SimpleNamespace(**self._switched.to_dict())
-            self.commissioner.target = self.regime.target_level
-            self._derive_regime()
+        if switch_due(s, self.steps):  # Mesa counts this month in self.steps already
+            enter_regime(self, self._switched, reset_target=True)
         self.draws = _ListDraws(step_draws(self._stream, s.n_people, s.n_workers, s.n_providers))
         workers = self.agents_by_type[Worker]
         workers.do("plan")
@@ -167,7 +152,7 @@ class CommissioningModel(mesa.Model):
         self.datacollector.add_table_row("metrics", compute_metrics(self))
 
     def _pool_knowledge(self) -> None:
-        if self.pool_rate <= 0:
+        if self.signals.pool_rate <= 0:
             return
         alliance = self.regime.alliance
         A = self.n_approaches

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from hlssim.common.files import write_atomic, write_text
 from hlssim.errors import HlssimError
 from hlssim.experiments.analysis.discovery import (
     Discovery,
@@ -33,7 +34,6 @@ from hlssim.experiments.analysis.discovery import (
 )
 from hlssim.experiments.analysis.sensitivity import METHOD_NAMES, sensitivity
 from hlssim.experiments.sweepdata import SweepData, load_sweep
-from hlssim.common.files import write_atomic, write_text
 
 ANALYSIS = "analysis"
 OUTCOME_METRIC = "wellbeing_mean"

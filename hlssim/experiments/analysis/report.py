@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hlssim.common.files import write_text
 from hlssim.common.stats import sample_interval
 from hlssim.errors import HlssimError
 from hlssim.experiments.analysis.analyze import ANALYSIS, analyze, indices_table, safe_name
 from hlssim.experiments.sweepdata import SweepData, load_sweep
 from hlssim.model.metrics import METRICS
-from hlssim.common.files import write_text
 
 REPORT = "report"
 #: Up to this many design points, the report tabulates every point; beyond, a table by factor.

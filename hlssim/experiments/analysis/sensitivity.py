@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from hlssim.errors import HlssimError
-from hlssim.experiments.design import unit_sample
 from hlssim.experiments.analysis.discovery import regime_pairs
+from hlssim.experiments.design import unit_sample
 from hlssim.experiments.spec import ExperimentSpec
 
 #: RBD-FAST's fewest points (with its default 10 harmonics, fewer points give spurious indices).
