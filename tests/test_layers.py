@@ -180,3 +180,13 @@ def test_a_regime_is_entered_in_one_place():
     for module in ("hlssim.engines.mesa.model", "hlssim.engines.batch.model",
                    "hlssim.engines.hybrid"):
         assert "enter_regime(" in MODULES[module].read_text(encoding="utf-8"), module
+
+
+def test_commands_live_in_the_ui():
+    """Library modules offer typed functions; only hlssim.ui turns parsed arguments into calls
+    (no ``cmd_*`` function below the ui layer)."""
+    stray = [f"{module}.{node.name}" for module, path in MODULES.items()
+             if layer_of(module) not in {"ui", "app", "facade"}
+             for node in ast.parse(path.read_text(encoding="utf-8")).body
+             if isinstance(node, ast.FunctionDef) and node.name.startswith("cmd_")]
+    assert not stray, f"argparse commands in library modules: {stray}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import platform
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -186,29 +185,3 @@ def stability(paths: Sequence[str | Path], seeds: Sequence[int], quick: bool, ou
     return table, stable
 
 
-def cmd_check(args) -> int:
-    """The ``hlssim check`` command (its arguments are declared in ``hlssim/ui/cli.py``)."""
-    if args.workers < 0:
-        raise HlssimError(f"--workers {args.workers}: expected 0 (serial, here) or more worker processes")
-    if args.stability is not None and args.stability < 2:
-        raise HlssimError(f"--stability {args.stability}: expected 2 or more root seeds")
-    if args.workers and args.scheduler:
-        raise HlssimError("--workers and --scheduler: expected one or the other (a scheduler brings "
-                          "its workers)")
-    if args.stability:
-        table, stable = stability(args.specs, list(range(1, args.stability + 1)), args.quick,
-                                  args.out, args.workers, args.scheduler)
-        print(table)
-        print("every verdict is the same under every root seed" if stable
-              else "some verdicts depend on the root seed: add replications", file=sys.stderr)
-        return 0 if stable else 1
-    results = check(args.specs, args.quick, args.out, args.workers, args.scheduler,
-                    progress=not args.quiet)
-    print(verdict_table(results))
-    if args.junit:
-        write_junit(results, args.junit)
-    total = sum(len(r.verdicts) for r in results)
-    failed = sum(r.failures for r in results)
-    print(f"{total - failed} of {total} expectations passed"
-          + (f"; JUnit XML in {args.junit}" if args.junit else ""), file=sys.stderr)
-    return 1 if failed else 0

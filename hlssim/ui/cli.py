@@ -210,7 +210,7 @@ def cmd_sweep(args) -> int:
 
 def cmd_check(args) -> int:
     """Run experiments and judge their [[expect]] tables: exit 0 all pass, 1 any fails."""
-    from hlssim.experiments.check import cmd_check as check
+    from hlssim.ui.commands import cmd_check as check
 
     return check(args)
 
@@ -223,28 +223,28 @@ def _facts_dir():
 
 def cmd_validate(args) -> int:
     """The stylized-facts suite: VALIDATION.md and a figure per fact (hlssim/validation/facts.py)."""
-    from hlssim.validation.facts import cmd_validate as validate
+    from hlssim.ui.commands import cmd_validate as validate
 
     return validate(args)
 
 
 def cmd_calibrate(args) -> int:
     """Fit free parameters to target statistics by ABC; write a preset (hlssim/validation/calibrate.py)."""
-    from hlssim.validation.calibrate import cmd_calibrate as calibrate
+    from hlssim.ui.commands import cmd_calibrate as calibrate
 
     return calibrate(args)
 
 
 def cmd_analyze(args) -> int:
     """Sensitivity indices and scenario discovery for a sweep folder (hlssim/experiments/analysis/analyze.py)."""
-    from hlssim.experiments.analysis.analyze import cmd_analyze as analyze
+    from hlssim.ui.commands import cmd_analyze as analyze
 
     return analyze(args)
 
 
 def cmd_report(args) -> int:
     """Figures and a Markdown report of a sweep folder (hlssim/experiments/analysis/report.py)."""
-    from hlssim.experiments.analysis.report import cmd_report as report
+    from hlssim.ui.commands import cmd_report as report
 
     return report(args)
 

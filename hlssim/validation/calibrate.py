@@ -449,25 +449,5 @@ def _flatten_preset(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data.get("parameters", {}))
 
 
-def cmd_calibrate(args) -> int:
-    """The ``hlssim calibrate`` command (arguments declared in ``hlssim/ui/cli.py``)."""
-    problem = load_problem(args.problem)
-    if args.draws is not None:
-        if args.draws < 4:
-            raise HlssimError(f"--draws {args.draws}: expected 4 or more")
-        from dataclasses import replace
-
-        problem = replace(problem, draws=args.draws, quick=dict(problem.quick) | {"draws": args.draws})
-    out = Path(args.out) if args.out else None
-    if out is not None and not out.parent.is_dir():
-        raise HlssimError(f"--out '{out}': folder '{out.parent}' does not exist")
-    c = calibrate(problem, quick=args.quick, progress=not args.quiet)
-    print(report_text(c))
-    if not args.dry_run:
-        path = write_preset(c, out)
-        print(f"fitted preset written to {path}", file=sys.stderr)
-    return 0
-
-
 __all__ = ["DERIVED", "Calibration", "Fit", "Problem", "abc_fit", "calibrate", "load_problem",
            "parse_problem", "write_preset"]

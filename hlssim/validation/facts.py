@@ -34,7 +34,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import platform
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -600,39 +599,6 @@ def stability(facts: str | Path, seeds: Sequence[int], quick: bool, out: str | P
                 rows.append([first.fact.key, v.expectation.title + what,
                              f"{sum(marks)}/{len(marks)} pass", "stable" if same else "FLAKY"])
     return rows, stable
-
-
-def cmd_validate(args) -> int:
-    """The ``hlssim validate`` command (arguments declared in ``hlssim/ui/cli.py``).
-
-    Exit 0 when the report is written, whatever the facts' verdicts (a fact the model fails is a
-    finding, kept in the table); 2 for a bad fact spec or bad arguments. ``--stability N`` instead
-    judges every fact under root seeds 1..N and exits 1 if any verdict differs between them.
-    """
-    from tabulate import tabulate
-
-    if args.workers < 0:
-        raise HlssimError(f"--workers {args.workers}: expected 0 (serial, here) or more worker processes")
-    if args.stability is not None:
-        if args.stability < 2:
-            raise HlssimError(f"--stability {args.stability}: expected 2 or more root seeds")
-        rows, stable = stability(args.facts, list(range(1, args.stability + 1)), args.quick,
-                                 args.out, args.workers)
-        print(tabulate(rows, headers=["fact", "test", f"over {args.stability} root seeds", "verdict"],
-                       tablefmt="simple", maxcolwidths=[28, 70, 16, 7]))
-        print("every verdict is the same under every root seed" if stable
-              else "some verdicts depend on the root seed: add replications", file=sys.stderr)
-        return 0 if stable else 1
-    results = validate(args.facts, args.quick, args.out, args.report, args.workers,
-                       progress=not args.quiet, crossover_sobol=args.crossover_sobol)
-    rows = [[r.fact.key, "yes" if r.reproduced else "NO",
-             f"breaks {r.ablation_breaks}" if r.ablation_breaks else "BREAKS NONE", boundary_text(r)]
-            for r in results]
-    print(tabulate(rows, headers=["fact", "reproduced", "ablation", "boundary"], tablefmt="simple",
-                   maxcolwidths=[32, 10, 11, 60]))
-    print(f"{sum(r.reproduced for r in results)} of {len(results)} facts reproduced; report in "
-          f"{args.report}", file=sys.stderr)
-    return 0
 
 
 __all__ = ["Fact", "FactResult", "boundary_points", "fact_files", "load_fact", "load_facts",

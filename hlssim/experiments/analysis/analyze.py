@@ -264,11 +264,3 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def cmd_analyze(args) -> int:
-    """``hlssim analyze DIR [--outputs A,B] [--outcome O] [--out FOLDER]``."""
-    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
-    if args.outputs is not None and not outputs:
-        raise HlssimError(f"--outputs '{args.outputs}': expected output names separated by commas")
-    analysis = analyze(args.dir, outputs, args.out, args.outcome)
-    print(summary_text(analysis))
-    return 0

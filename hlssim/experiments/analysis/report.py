@@ -276,9 +276,3 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
     return write_text("\n".join(lines).rstrip() + "\n", out / "report.md")
 
 
-def cmd_report(args) -> int:
-    """``hlssim report DIR [--out FOLDER]``."""
-    path = report(args.dir, args.out)
-    figures = sorted((path.parent / "figures").glob("*.png"))
-    print(f"wrote {path} ({len(figures)} figures in {path.parent / 'figures'}/)")
-    return 0
