@@ -159,7 +159,7 @@ def regime_signals_block() -> str:
         rows.append([f"`{n}`", _number(admin), _number(direct), _number(sig.control),
                      _number(sig.pressure), _number(sig.autonomy),
                      _number(R.learning_step_size(s.learning_rate, s.reflection_time)),
-                     _number(model.pool_rate), _number(overhead)])
+                     _number(model.signals.pool_rate), _number(overhead)])
     header = ["preset", "admin share", "direct time before gaming", "control", "indicator pressure",
               "autonomy", "learning step", "pooling rate", "overhead £k/month"]
     note = (

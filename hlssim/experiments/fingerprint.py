@@ -48,7 +48,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 SOURCES: tuple[str, ...] = (
     # the model: its rules, draws, metrics, parameters, scenarios and cases
     "model/rules.py", "model/draws.py", "model/stream.py", "model/compiled.py", "model/metrics.py",
-    "model/parameters.py", "model/scenario.py", "model/cases.py",
+    "model/parameters.py", "model/scenario.py", "model/cases.py", "model/regime.py",
     # the engines and how runs are stepped
     "engines/registry.py", "engines/hybrid.py", "engines/mesa/agents.py", "engines/mesa/model.py",
     "engines/batch/model.py", "engines/batch/kernels.py", "common/progress.py",
