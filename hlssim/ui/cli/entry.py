@@ -1,0 +1,71 @@
+"""The ``hlssim`` parser and entry point: each command module declares its own arguments.
+
+Bad input ends with one line on stderr naming the field, the value and what is allowed, exit
+code 2, and no output file written (every command raises ``HlssimError``; ``main`` prints it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from hlssim import __version__
+from hlssim.errors import HlssimError
+from hlssim.ui.cli import (analyze, calibrate, check, compare, diagram, inspect_model, listing, run, sweep,
+                           validate)
+from hlssim.ui.cli.shared import EXIT_BROKEN_PIPE, EXIT_USAGE, CliParser
+
+#: The commands in the order ``hlssim --help`` lists them.
+COMMANDS = (run, compare, sweep, check, validate, calibrate, analyze, diagram, inspect_model, listing)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``hlssim`` parser: global options, then each command module's subparser."""
+    parser = CliParser(prog="hlssim", description=(
+        "Simulate target-driven (NPM) and learning-led (HLS) commissioning of public services."))
+    parser.add_argument("--version", action="version", version=f"hlssim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+#: Commands that run the agent model on the batch engine (unless told otherwise).
+RUNS_THE_BATCH_ENGINE = ("cmd_run", "cmd_compare", "cmd_sweep", "cmd_check", "cmd_validate",
+                          "cmd_calibrate")
+
+
+def first_compile_notice(args) -> None:
+    """Say so on stderr when this run must first compile the batch engine (about half a minute,
+    once after installing or after a change to the rules), so a quiet terminal is not taken for a
+    hang."""
+    if getattr(args.func, "__name__", "") not in RUNS_THE_BATCH_ENGINE:
+        return
+    if getattr(args, "engine", "batch") != "batch" or getattr(args, "model", None):
+        return
+    from hlssim.engines.batch.kernels import compiled_on_disk
+
+    if not compiled_on_disk():
+        print("hlssim: compiling the batch engine for this machine first (about half a minute, "
+              "once; later runs start at once)", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``hlssim`` command; return its exit code (2 for bad input, with one line on stderr)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        first_compile_notice(args)
+        return args.func(args)
+    except HlssimError as err:
+        print(f"hlssim: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("hlssim: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader stopped early (``hlssim params | head``): stop quietly, as Unix tools do;
+        # point stdout at /dev/null so the interpreter's final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
