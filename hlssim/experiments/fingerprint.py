@@ -49,9 +49,11 @@ SOURCES: tuple[str, ...] = (
     # the model: its rules, draws, metrics, parameters, scenarios and cases
     "model/rules.py", "model/draws.py", "model/stream.py", "model/compiled.py", "model/metrics.py",
     "model/parameters.py", "model/scenario.py", "model/cases.py", "model/regime.py",
+    "model/state.py",
     # the engines and how runs are stepped
     "engines/registry.py", "engines/hybrid.py", "engines/mesa/agents.py", "engines/mesa/model.py",
-    "engines/batch/model.py", "engines/batch/kernels.py", "common/progress.py",
+    "engines/batch/model.py", "engines/batch/kernels.py", "engines/batch/organisation.py",
+    "engines/batch/arguments.py", "common/progress.py",
     # a spec turned into stored values
     "experiments/design.py", "experiments/runner.py", "experiments/spec.py",
     "experiments/spec_fields.py",

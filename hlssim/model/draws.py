@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -126,6 +127,16 @@ class StepLayout:
     kinds: np.ndarray  # (runs,) int64: DRAW_KINDS code of each run
     starts: np.ndarray  # (runs,) int64
     stops: np.ndarray  # (runs,) int64
+
+
+#: Where each of a step's draws starts in its flat block, by name (for compiled code, which reads
+#: ``at.u_standard + i``); made by :func:`draw_offsets`.
+DrawOffsets = namedtuple("DrawOffsets", [name for name, *_ in STEP_DRAWS])
+
+
+def draw_offsets(layout: StepLayout) -> DrawOffsets:
+    """``layout``'s offset of each draw, as a :data:`DrawOffsets`."""
+    return DrawOffsets(**{name: offset for name, (offset, _) in layout.fields.items()})
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,43 +122,18 @@ METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 PUBLIC_METRICS: tuple[str, ...] = METRIC_NAMES[:20]
 
 
-@dataclass(frozen=True)
-class StateArrays:
-    """What the metrics read of a model's state, as arrays with a leading replication axis.
-
-    People arrays are (R, N), workers (R, W), providers (R, P), barriers (R, B); ``n_case`` is (W,)
-    and ``leavers``, ``tendered`` and ``target`` are (R,). Both engines build one of these each
-    step and call :func:`metrics_from_arrays`, so a metric has one definition.
-    """
-
-    wellbeing: np.ndarray
-    failure_demand: np.ndarray
-    effort: np.ndarray
-    reported_value: np.ndarray
-    planned_on: np.ndarray
-    park: np.ndarray
-    trust_wp: np.ndarray
-    fit: np.ndarray
-    knows: np.ndarray  # bool: the worker's best-believed approach is the one that helps
-    reported: np.ndarray
-    misreported: np.ndarray
-    gaming_time: np.ndarray
-    gaming: np.ndarray
-    motivation: np.ndarray
-    stress: np.ndarray
-    trust_mw: np.ndarray
-    admin: np.ndarray
-    withheld: np.ndarray
-    direct: np.ndarray
-    knave: np.ndarray
-    n_case: np.ndarray
-    trust_cp: np.ndarray
-    quality: np.ndarray
-    culture: np.ndarray
-    barriers: np.ndarray
-    target: np.ndarray
-    leavers: np.ndarray
-    tendered: np.ndarray
+#: The fields of the model's state (:data:`hlssim.model.state.FIELDS`) the metrics read.
+METRIC_FIELDS: tuple[str, ...] = (
+    "wellbeing", "failure_demand", "effort", "reported_value", "planned_on", "park", "trust_wp",
+    "fit", "knows", "reported", "misreported", "gaming_time", "gaming", "motivation", "stress",
+    "trust_mw", "admin", "withheld", "direct", "knave", "trust_cp", "quality", "culture",
+    "barriers", "target", "leavers", "tendered")
+#: What the metrics read of a model's state, as arrays with a leading replication axis (shaped as
+#: the batch engine's, :func:`hlssim.model.state.shape_of`). The batch engine passes its whole
+#: state (:data:`hlssim.model.state.BatchState`, which has these fields and more); the Mesa engine
+#: gathers one of these from its agents (:func:`compute_metrics`). Either way
+#: :func:`metrics_row` reads ``st.<field>``, so a metric has one definition.
+StateArrays = namedtuple("StateArrays", METRIC_FIELDS)
 
 
 BUNCHING_WIDTH = 0.05
@@ -314,38 +290,35 @@ def _bunching_of(row, line, width):
     return (past + 1.0) / ((below + above) / 2 + 1.0)
 
 
-def metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on, park, trust_wp,
-                 fit, knows, reported, misreported, gaming_time, gaming, motivation, stress,
-                 trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality, culture,
-                 barriers, target, leavers, tendered, line, mech_substitution, fixed_cost,
-                 wage_cost, tender_cost, counts, out):
-    """Every metric of replication ``r`` (the arrays of :class:`StateArrays`) into ``out[r]``, in
+def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost, counts,
+                out):
+    """Every metric of replication ``r`` of state ``st`` (fields :data:`METRIC_FIELDS`) into ``out[r]``, in
     the order of :data:`METRIC_NAMES`. Sums over people add in person order; means over workers,
     providers and barriers are numpy's (:func:`_mean`). ``fixed_cost`` is the month's staff and
     oversight cost, ``tender_cost`` a tender's (:func:`monthly_cost`); ``counts`` is scratch."""
-    n = wellbeing.shape[1]
+    n = st.wellbeing.shape[1]
     s_w = s_over = s_x = s_parked = s_trust = s_knows = s_fit = s_effort = s_near = s_fd = 0.0
     for i in range(n):
-        w = wellbeing[r, i]
-        e = effort[r, i]
-        gap = line - planned_on[r, i]
+        w = st.wellbeing[r, i]
+        e = st.effort[r, i]
+        gap = line - st.planned_on[r, i]
         s_w += w
         s_over += w > line
-        s_x += reported_value[r, i]
-        s_parked += 1.0 - park[r, i]
-        s_trust += trust_wp[r, i]
-        s_knows += knows[r, i]
-        s_fit += fit[r, i]
+        s_x += st.reported_value[r, i]
+        s_parked += 1.0 - st.park[r, i]
+        s_trust += st.trust_wp[r, i]
+        s_knows += st.knows[r, i]
+        s_fit += st.fit[r, i]
         s_effort += e
         s_near += e if (gap > 0 and gap < 0.1) else 0.0
-        s_fd += failure_demand[r, i]
+        s_fd += st.failure_demand[r, i]
     # the correlation of reported value and wellbeing, from centred sums
     mx = s_x / n
     my = s_w / n
     sxx = syy = sxy = 0.0
     for i in range(n):
-        dx = reported_value[r, i] - mx
-        dy = wellbeing[r, i] - my
+        dx = st.reported_value[r, i] - mx
+        dy = st.wellbeing[r, i] - my
         sxx += dx * dx
         syy += dy * dy
         sxy += dx * dy
@@ -356,48 +329,48 @@ def metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on
     reported_total = 0
     n_misreported = 0
     neglected = 0
-    for k in range(reported.shape[1]):
-        reported_total += reported[r, k]
-        n_misreported += misreported[r, k]
-        neglected += knave[r, k] * n_case[k]
+    for k in range(st.reported.shape[1]):
+        reported_total += st.reported[r, k]
+        n_misreported += st.misreported[r, k]
+        neglected += st.knave[r, k] * n_case[k]
     true_share = s_over / n
     reported_share = reported_total / n
-    cost = fixed_cost + leavers[r] * wage_cost + (tender_cost if tendered[r] else 0.0)
-    gaming_mean = _mean(gaming[r])
+    cost = fixed_cost + st.leavers[r] * wage_cost + (tender_cost if st.tendered[r] else 0.0)
+    gaming_mean = _mean(st.gaming[r])
     o = out[r]
     o[0] = s_w / n  # wellbeing_mean
-    o[1] = _percentile_of(wellbeing[r], 10, counts)  # wellbeing_p10
+    o[1] = _percentile_of(st.wellbeing[r], 10, counts)  # wellbeing_p10
     o[2] = reported_share  # reported_indicator
     o[3] = reported_share - true_share  # goodhart_gap
     o[4] = corr  # indicator_outcome_corr
-    o[5] = _mean(gaming_time[r])  # gaming_share
+    o[5] = _mean(st.gaming_time[r])  # gaming_share
     o[6] = n_misreported / reported_total if reported_total > 0 else 0.0  # misreport_rate
     o[7] = s_parked / n  # creamed_share
-    o[8] = _mean(motivation[r])  # motivation_mean
-    o[9] = _mean(stress[r])  # stress_mean
-    o[10] = leavers[r] / motivation.shape[1]  # turnover_rate
-    o[11] = _mean(trust_cp[r])  # trust_commissioner_provider
-    o[12] = _mean(trust_mw[r])  # trust_manager_worker
+    o[8] = _mean(st.motivation[r])  # motivation_mean
+    o[9] = _mean(st.stress[r])  # stress_mean
+    o[10] = st.leavers[r] / st.motivation.shape[1]  # turnover_rate
+    o[11] = _mean(st.trust_cp[r])  # trust_commissioner_provider
+    o[12] = _mean(st.trust_mw[r])  # trust_manager_worker
     o[13] = s_trust / n  # trust_worker_person
     o[14] = s_knows / n  # knowledge_accuracy
-    o[15] = _mean(barriers[r])  # system_barriers
+    o[15] = _mean(st.barriers[r])  # system_barriers
     o[16] = s_fd / (n + s_fd)  # failure_demand
-    o[17] = _mean(admin[r])  # admin_time_share
+    o[17] = _mean(st.admin[r])  # admin_time_share
     o[18] = cost  # cost_total
     o[19] = cost / max(s_w, 1e-9)  # cost_per_wellbeing
     o[20] = true_share  # true_indicator
     o[21] = gaming_mean  # gaming_intensity
     o[22] = 0.4 * gaming_mean * mech_substitution  # substitution_share
     o[23] = s_near / s_effort if s_effort > 0 else 0.0  # threshold_focus
-    o[24] = _mean(withheld[r])  # ratchet_withheld
-    o[25] = _mean(direct[r])  # direct_time_share
+    o[24] = _mean(st.withheld[r])  # ratchet_withheld
+    o[25] = _mean(st.direct[r])  # direct_time_share
     o[26] = s_fit / n  # help_fit
     o[27] = neglected / n  # neglect_share
-    o[28] = _mean(quality[r])  # provider_quality
-    o[29] = _mean(culture[r])  # gaming_culture
-    o[30] = target[r]  # target_current
-    o[31] = _bunching_of(reported_value[r], line, BUNCHING_WIDTH)  # bunching_reported
-    o[32] = _bunching_of(wellbeing[r], line, BUNCHING_WIDTH)  # bunching_true
+    o[28] = _mean(st.quality[r])  # provider_quality
+    o[29] = _mean(st.culture[r])  # gaming_culture
+    o[30] = st.target[r]  # target_current
+    o[31] = _bunching_of(st.reported_value[r], line, BUNCHING_WIDTH)  # bunching_reported
+    o[32] = _bunching_of(st.wellbeing[r], line, BUNCHING_WIDTH)  # bunching_true
 
 
 #: The plain functions above that compiled code calls (registered with numba by hlssim.engines.batch.kernels).
@@ -412,17 +385,11 @@ def percentile_buckets(n: int) -> np.ndarray:
 
 
 @_jit
-def _metrics_rows(wellbeing, failure_demand, effort, reported_value, planned_on, park, trust_wp,
-                  fit, knows, reported, misreported, gaming_time, gaming, motivation, stress,
-                  trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality, culture,
-                  barriers, target, leavers, tendered, line, mech_substitution, fixed_cost,
-                  wage_cost, tender_cost, counts, out):
-    for r in range(wellbeing.shape[0]):
-        metrics_row(r, wellbeing, failure_demand, effort, reported_value, planned_on, park,
-                     trust_wp, fit, knows, reported, misreported, gaming_time, gaming, motivation,
-                     stress, trust_mw, admin, withheld, direct, knave, n_case, trust_cp, quality,
-                     culture, barriers, target, leavers, tendered, line, mech_substitution,
-                     fixed_cost, wage_cost, tender_cost, counts, out)
+def _metrics_rows(st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost, counts,
+                  out):
+    for r in range(st.wellbeing.shape[0]):
+        metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost,
+                    counts, out)
 
 
 @_jit
@@ -475,19 +442,15 @@ def monthly_cost(scenario, regime, leavers, tendered):
         tendered, tender_cost(scenario), 0.0)
 
 
-def metrics_from_arrays(a: StateArrays, scenario, regime, mech_substitution: float) -> dict[str, np.ndarray]:
-    """Every metric, one value per replication (:func:`metrics_row`, compiled)."""
-    n_reps, n = a.wellbeing.shape
+def metrics_from_arrays(st: StateArrays, n_case: np.ndarray, scenario, regime,
+                        mech_substitution: float) -> dict[str, np.ndarray]:
+    """Every metric, one value per replication (:func:`metrics_row`, compiled); ``n_case`` is
+    each worker's caseload size."""
+    n_reps, n = st.wellbeing.shape
     out = np.empty((n_reps, len(METRIC_NAMES)))
-    _metrics_rows(a.wellbeing, a.failure_demand, a.effort, a.reported_value, a.planned_on, a.park,
-                  a.trust_wp, a.fit, a.knows, a.reported, a.misreported, a.gaming_time, a.gaming,
-                  a.motivation, a.stress, a.trust_mw, a.admin, a.withheld, a.direct, a.knave,
-                  a.n_case, a.trust_cp, a.quality, a.culture, a.barriers,
-                  np.asarray(a.target, dtype=float), np.asarray(a.leavers, dtype=np.int64),
-                  np.asarray(a.tendered, dtype=bool), float(scenario.outcome_line),
-                  float(mech_substitution), float(fixed_monthly_cost(scenario, regime)),
-                  float(scenario.wage_cost), float(tender_cost(scenario)), percentile_buckets(n),
-                  out)
+    _metrics_rows(st, n_case, float(scenario.outcome_line), float(mech_substitution),
+                  float(fixed_monthly_cost(scenario, regime)), float(scenario.wage_cost),
+                  float(tender_cost(scenario)), percentile_buckets(n), out)
     return {name: out[:, k] for k, name in enumerate(METRIC_NAMES)}
 
 
@@ -519,14 +482,15 @@ def compute_metrics(model) -> dict[str, float]:
         withheld=row(wk.withheld for wk in workers),
         direct=row(wk.direct for wk in workers),
         knave=row((wk.knave for wk in workers), bool),
-        n_case=np.array([len(wk.caseload) for wk in workers]),
         trust_cp=row(p.trust_cp for p in providers),
         quality=row(p.quality for p in providers),
         culture=row(p.culture for p in providers),
         barriers=row(model.commissioner.barriers),
-        target=np.array([model.commissioner.target]),
-        leavers=np.array([model.leavers]),
-        tendered=np.array([model.tendered]),
+        target=np.array([model.commissioner.target], dtype=float),
+        leavers=np.array([model.leavers], dtype=np.int64),
+        tendered=np.array([model.tendered], dtype=bool),
     )
-    values = metrics_from_arrays(arrays, model.scenario, model.regime, model.mech_substitution)
+    n_case = np.array([len(wk.caseload) for wk in workers])
+    values = metrics_from_arrays(arrays, n_case, model.scenario, model.regime,
+                                 model.mech_substitution)
     return {name: float(v[0]) for name, v in values.items()}

@@ -3,7 +3,7 @@
 Each mutation replaces one exact piece of source (found exactly once) by another: a term zeroed,
 a factor dropped, a sign flipped, a constant changed in one engine only. A mutation of
 ``hlssim/model/rules.py`` changes both engines at once (they share the rules); one of
-``hlssim/engines/mesa/*.py`` or ``hlssim/engines/batch/kernels.py`` changes one engine only, which the engine-equality
+``hlssim/engines/mesa/*.py`` or ``hlssim/engines/batch/{kernels,organisation}.py`` changes one engine only, which the engine-equality
 tests must catch.
 """
 
@@ -23,6 +23,7 @@ RULES = "hlssim/model/rules.py"
 AGENTS = "hlssim/engines/mesa/agents.py"
 MODEL = "hlssim/engines/mesa/model.py"
 KERNELS = "hlssim/engines/batch/kernels.py"
+ORGANISATION = "hlssim/engines/batch/organisation.py"
 
 #: The mechanisms' terms in the shared rules (both engines).
 RULE_MUTATIONS: tuple[Mutation, ...] = (
@@ -332,16 +333,18 @@ RULE_MUTATIONS: tuple[Mutation, ...] = (
 ENGINE_MUTATIONS: tuple[Mutation, ...] = (
     Mutation("mesa: TUPE keeps 30% of staff", AGENTS,
              "if d.u_tupe[w.idx] < R.TUPE_REPLACED_SHARE:", "if d.u_tupe[w.idx] < 0.7:"),
-    Mutation("batch: TUPE keeps 30% of staff", KERNELS,
-             "if draws[at_tupe + w] < R.TUPE_REPLACED_SHARE:", "if draws[at_tupe + w] < 0.7:"),
+    Mutation("batch: TUPE keeps 30% of staff", ORGANISATION,
+             "if draws[at.u_tupe + w] < R.TUPE_REPLACED_SHARE:", "if draws[at.u_tupe + w] < 0.7:"),
     Mutation("mesa: ratchet every 6 months", AGENTS,
              "R.ratchet_due(m.steps)", "m.steps % 6 == 0"),
-    Mutation("batch: ratchet every 6 months", KERNELS,
-             "if target_ratchet > 0 and R.ratchet_due(month):", "if target_ratchet > 0 and month % 6 == 0:"),
+    Mutation("batch: ratchet every 6 months", ORGANISATION,
+             "if pm.target_ratchet > 0 and R.ratchet_due(month):",
+             "if pm.target_ratchet > 0 and month % 6 == 0:"),
     Mutation("mesa: misreports land further over the line", AGENTS,
              "p.reported_value = R.misreported_value(line)", "p.reported_value = line + 0.02"),
     Mutation("batch: misreports land further over the line", KERNELS,
-             "reported_value[r, i] = R.misreported_value(line)", "reported_value[r, i] = line + 0.02"),
+             "st.reported_value[r, i] = R.misreported_value(pm.outcome_line)",
+             "st.reported_value[r, i] = pm.outcome_line + 0.02"),
     Mutation("mesa: failure demand from a smaller drop", AGENTS,
              "drop = R.wellbeing_drop(old_w, self.wellbeing)",
              "drop = max(0.0, old_w - self.wellbeing) * 5.0"),
@@ -353,13 +356,13 @@ ENGINE_MUTATIONS: tuple[Mutation, ...] = (
              "pooled = [[(1 - alliance) * own[k][a] + alliance * everyone[k][a]",
              "pooled = [[own[k][a] + 0.0 * everyone[k][a]"),
     Mutation("batch: co-production tells less", KERNELS,
-             "belief[r, i, nd] += R.coproduction_gain(belief[r, i, nd])",
-             "belief[r, i, nd] += 0.4 * (1.0 - belief[r, i, nd])"),
+             "st.belief[r, i, nd] += R.coproduction_gain(st.belief[r, i, nd])",
+             "st.belief[r, i, nd] += 0.4 * (1.0 - st.belief[r, i, nd])"),
     Mutation("mesa: competition erodes trust less", AGENTS,
              "p.lost_tender = R.COMPETITION_TRUST_LOSS", "p.lost_tender = 0.4"),
-    Mutation("batch: escalation ignores trust", KERNELS,
-             "connection = R.escalation_connection(mech_learning, reflection_time, trust_total, P)",
-             "connection = mech_learning * R.clip01(reflection_time / 0.1)"),
+    Mutation("batch: escalation ignores trust", ORGANISATION,
+             "connection = R.escalation_connection(pm.mech_learning, pm.reflection_time, trust_total, P)",
+             "connection = pm.mech_learning * R.clip01(pm.reflection_time / 0.1)"),
 )
 
 MUTATIONS = RULE_MUTATIONS + ENGINE_MUTATIONS

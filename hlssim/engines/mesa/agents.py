@@ -12,6 +12,7 @@ import mesa
 
 from hlssim.model import rules as R
 from hlssim.model.draws import draw_need, pick
+from hlssim.model.state import start_agent
 
 
 def ordered_sum(values) -> float:
@@ -42,21 +43,12 @@ class Person(mesa.Agent):
         self.external = external
         self.exposure = exposure  # barrier indices this person is exposed to
         self.belief = belief
-        self.trust_wp = R.START_TRUST_WP
-        self.failure_demand = 0.0
         self.worker = None
-        self.wellbeing = 0.0
-        self.observed = 0.0
+        # trust, failure demand and what the worker did this month (hlssim.model.state.FIELDS)
+        start_agent(self, "person")
         self.refresh_outcomes(0.0, R.START_LOCAL)
         self.reported_value = self.observed
         self.planned_on = self.observed
-        # What the worker did this month (written by the worker's plan phase):
-        self.effort = 0.0
-        self.approach = 0
-        self.fit = 1.0
-        self.help = 0.0
-        self.focus = 0.0
-        self.park = 1.0
 
     def refresh_outcomes(self, obs_noise: float, local: float) -> None:
         """True wellbeing, and what the indicator observes (``local``: the area's outside forces)."""
@@ -115,14 +107,9 @@ class Worker(mesa.Agent):
         self.idx = idx
         self.provider = provider
         self.caseload: list[Person] = []
-        # This month's record of the post (kept when the holder changes mid-month):
-        self.gaming = 0.0
-        self.admin = 0.0
-        self.gaming_time = 0.0
-        self.direct = 0.0
-        self.withheld = 0.0
-        self.reported = 0
-        self.misreported = 0
+        # this month's record of the post, kept when the holder changes mid-month, and the
+        # holder's own state (hlssim.model.state.FIELDS)
+        start_agent(self, "worker")
         self.hire(knave, motivation)
 
     def hire(self, knave: bool, motivation: float) -> None:
@@ -130,14 +117,8 @@ class Worker(mesa.Agent):
         m = self.model
         self.knave = knave
         self.motivation = motivation
-        self.stress = R.NEW_STRESS
-        self.trust_mw = R.NEW_TRUST_MW
+        start_agent(self, "worker", on_hire=True)  # stress, trust, sanctions... start again
         self.knowledge = [list(row) for row in m.prior_knowledge]
-        self.sanctioned = 0.0
-        self.caught = 0.0
-        self.futility = 0.0
-        self.neglect_found = False
-        self.last_reported_share = 0.0
         for person in self.caseload:
             person.new_relationship(self)
 
@@ -321,13 +302,8 @@ class Provider(mesa.Agent):
         self.idx = idx
         self.quality = quality  # how much its help helps (management, practice)
         self.culture = culture  # how readily its staff game, relative to others (0.5 to 1.5)
-        self.local = R.START_LOCAL  # outside forces on outcomes in its area (labour and housing markets...)
-        self.trust_cp = R.START_TRUST_CP
         self.workers: list[Worker] = []
-        self.reported_share = 0.0
-        self.sanction = 0.0
-        self.caught = 0.0
-        self.lost_tender = 0.0
+        start_agent(self, "provider")  # outside forces in its area, trust, this month's record
 
     def drift(self) -> None:
         """Phase 1b: outside forces in the provider's area move (an AR(1) process)."""
@@ -341,7 +317,7 @@ class Provider(mesa.Agent):
         """Phase 4a: the provider's reported indicator and whether any gaming was caught."""
         n = sum(len(w.caseload) for w in self.workers)
         self.reported_share = sum(w.reported for w in self.workers) / n if n else 0.0
-        self.caught = max((w.caught for w in self.workers), default=0.0)
+        self.staff_caught = max((w.caught for w in self.workers), default=0.0)
 
     def adapt(self) -> None:
         """Phase 5: trust between commissioner and provider."""
@@ -349,7 +325,7 @@ class Provider(mesa.Agent):
         if not m.mech_trust:
             return
         build = R.provider_trust_build(m.signals.control, m.regime.alliance)
-        loss = self.sanction + self.caught + self.lost_tender
+        loss = self.sanction + self.staff_caught + self.lost_tender
         self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
             self.trust_cp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
         self.lost_tender = 0.0

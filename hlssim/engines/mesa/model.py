@@ -37,6 +37,7 @@ from hlssim.model.draws import (
 from hlssim.model.metrics import METRIC_NAMES, compute_metrics
 from hlssim.model.regime import enter_regime, switch_due
 from hlssim.model.scenario import Scenario
+from hlssim.model.state import start_agent
 
 
 def prior_knowledge(n_approaches: int) -> list[list[float]]:
@@ -74,8 +75,7 @@ class CommissioningModel(mesa.Model):
         self._build(initial_draws(self.rng, s.n_people, s.n_workers, s.n_providers))
         self._stream = stream_state(self.rng)  # the steps' draws continue the generator's stream
         self.draws = None
-        self.leavers = 0
-        self.tendered = False
+        start_agent(self, "run")  # this month's leavers and tender (hlssim.model.state.FIELDS)
         self.datacollector = mesa.DataCollector(tables={"metrics": list(METRIC_NAMES)})
 
     # --- set-up -----------------------------------------------------------------------------------
