@@ -31,6 +31,7 @@ are absent, not NaN. The model is deterministic: the seed is accepted and ignore
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -234,6 +235,12 @@ def rewrite_if_then_else(expr: str, rewrite) -> str:
         cond, a, b = split_args(expr[start + len(key):end])
         expr = expr[:start] + rewrite(cond, a, b) + expr[end + 1:]
     return expr
+
+
+#: A name in a translated equation (Python identifier).
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: An equation that is a plain number (a constant).
+NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")
 
 
 def read_mdl(path: str | Path = DEFAULT_MODEL) -> dict[str, Equation]:

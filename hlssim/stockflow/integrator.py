@@ -36,6 +36,8 @@ from hlssim.model.scenario import Scenario
 from hlssim.stockflow.commissioning import (
     CONTROL_NAMES,
     DEFAULT_MODEL,
+    IDENT,
+    NUMBER,
     model_path,
     read_mdl,
     regime_segments,
@@ -43,8 +45,6 @@ from hlssim.stockflow.commissioning import (
     split_args,
 )
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")
 _FUNCTIONS = {"MIN": "_min", "MAX": "_max", "ABS": "_abs", "EXP": "_exp", "LN": "_log",
               "SQRT": "_sqrt"}
 _KEYWORDS = {"INTEG", "IF", "THEN", "ELSE", *_FUNCTIONS}
@@ -55,7 +55,7 @@ _ENV = {"_min": np.minimum, "_max": np.maximum, "_abs": np.abs, "_exp": np.exp, 
 def _numpy(expr: str, where: str) -> str:
     """A Vensim expression of the subset as numpy Python."""
     expr = rewrite_if_then_else(expr, lambda cond, a, b: f"_where({cond}, {a}, {b})")
-    for word in set(_IDENT.findall(expr)):
+    for word in set(IDENT.findall(expr)):
         if word.isupper() and word not in _FUNCTIONS and word != "Time" and word not in ("E",):
             raise HlssimError(f"{where}: uses {word}, which the batched integrator does not implement")
     for name, py in _FUNCTIONS.items():
@@ -64,7 +64,7 @@ def _numpy(expr: str, where: str) -> str:
 
 
 def _names(expr: str) -> set[str]:
-    return {w for w in _IDENT.findall(expr) if w not in _KEYWORDS and not w.startswith("_")}
+    return {w for w in IDENT.findall(expr) if w not in _KEYWORDS and not w.startswith("_")}
 
 
 class BatchedSD:
@@ -108,7 +108,7 @@ class BatchedSD:
         if pending:
             raise HlssimError(f"{path.name}: cannot read {', '.join(pending)} (expected numbers)")
         body = {self.py_name[n]: e for n, e in eqs.items() if n not in CONTROL_NAMES}
-        self.constants = {n: float(e.expression) for n, e in body.items() if _NUMBER.match(e.expression)}
+        self.constants = {n: float(e.expression) for n, e in body.items() if NUMBER.match(e.expression)}
         self.stocks: dict[str, tuple[str, str]] = {}
         aux: dict[str, str] = {}
         for name, e in body.items():

@@ -29,13 +29,13 @@ from hlssim.errors import HlssimError
 from hlssim.stockflow.commissioning import (
     CONTROL_NAMES,
     DEFAULT_MODEL,
+    IDENT,
+    NUMBER,
     Equation,
     load_model,
     read_mdl,
 )
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER = re.compile(r"^-?[0-9.]+(e-?[0-9]+)?$")
 _FUNCTIONS = {"INTEG", "MIN", "MAX", "IF", "THEN", "ELSE", "ABS", "EXP", "LN", "SQRT"}
 _CALL = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\s+)*[A-Za-z_][A-Za-z0-9_]*\s*\(")
 #: Vensim's own variables, read by equations but never defined in a model (lower case).
@@ -164,7 +164,7 @@ def names_in(expression: str) -> set[str]:
     """The names an expression reads: identifiers that are not functions (one of
     :data:`_FUNCTIONS`, or words before an opening bracket: ``STEP(...)``, ``DELAY N(...)``, a
     lookup call)."""
-    return {w for w in _IDENT.findall(_CALL.sub("(", expression)) if w not in _FUNCTIONS}
+    return {w for w in IDENT.findall(_CALL.sub("(", expression)) if w not in _FUNCTIONS}
 
 
 #: Presets whose runs give the project model's operating points: between them every link is
@@ -186,7 +186,7 @@ def causal_graph(model: str | Path = DEFAULT_MODEL, points: int = 4,
     if Path(str(model)).suffix.lower() == ".xmile":
         raise HlssimError(f"{model}: the diagram reads Vensim .mdl files only (not XMILE)")
     eqs = {n: e for n, e in read_mdl(model).items() if n not in CONTROL_NAMES}
-    constants = {n for n, e in eqs.items() if _NUMBER.match(e.expression)}
+    constants = {n for n, e in eqs.items() if NUMBER.match(e.expression)}
     variables = [n for n in eqs if n not in constants]
     names = _Names(eqs)
     causes_of = {name: names.rewrite(causal_expression(eqs[name])) for name in variables}
