@@ -130,7 +130,10 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
 
     def counting(fn):
         def wrapper(*args, **kwargs):
-            arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
+            # the compiled months take named tuples of arrays (state, world...): look inside
+            values = [*args, *kwargs.values()]
+            values += [v for t in values if isinstance(t, tuple) for v in t]
+            arrays = [a for a in values if isinstance(a, np.ndarray)]
             before = [a.copy() for a in arrays]
             result = fn(*args, **kwargs)
             for a, old in zip(arrays, before):
@@ -143,7 +146,7 @@ def bytes_per_person_step(n_people: int = 10_000, steps: int = 6) -> float:
             setattr(K, name, counting(fn))
         for _ in range(steps):
             model.step()
-            counted["bytes"] += 2 * 8 * model._layout.size  # the month's draws: written, then read
+            counted["bytes"] += 2 * 8 * model.layout.size  # the month's draws: written, then read
     finally:
         for name, fn in originals.items():
             setattr(K, name, fn)
@@ -157,9 +160,9 @@ def time_profile(n_people: int, reps: int, steps: int) -> dict[str, float]:
     spent = {"set-up": 0.0, "compiled months": 0.0}
     original = K.months
 
-    def timed(**kwargs):
+    def timed(*args, **kwargs):
         start = time.process_time()
-        original(**kwargs)
+        original(*args, **kwargs)
         spent["compiled months"] += time.process_time() - start
 
     start = time.process_time()
