@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hlssim.model import rules as R
+
 
 def _jit(fn):
     """``fn`` compiled by numba (with :mod:`hlssim.model.compiled`'s settings and disk cache) on its first
@@ -26,6 +28,7 @@ def _jit(fn):
         if compiled is None:
             from hlssim.model import compiled as C
 
+            C.register_module(R)
             C.register_module(sys.modules[__name__], COMPILED_ROW_FUNCTIONS)
             compiled = C.jit(fn)
         return compiled(*args)
@@ -360,7 +363,7 @@ def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, t
     o[19] = cost / max(s_w, 1e-9)  # cost_per_wellbeing
     o[20] = true_share  # true_indicator
     o[21] = gaming_mean  # gaming_intensity
-    o[22] = 0.4 * gaming_mean * mech_substitution  # substitution_share
+    o[22] = R.gaming_time(gaming_mean, mech_substitution, 0.0)[0]  # substitution_share
     o[23] = s_near / s_effort if s_effort > 0 else 0.0  # threshold_focus
     o[24] = _mean(st.withheld[r])  # ratchet_withheld
     o[25] = _mean(st.direct[r])  # direct_time_share
