@@ -82,6 +82,18 @@ def test_baseline_quality_culture_exposure_rise_with_their_draw(pair):
 
 
 @PROPERTY
+@given(unit, st.floats(-6, 6), st.floats(-6, 6))
+def test_a_life_factor_starts_near_the_baseline_within_the_unit_interval(u, z1, z2):
+    """Starting life factors (initial_factor): in [0, 1], rising with the noise, and equal to the
+    baseline for zero noise (the spread is around the person's own resilience)."""
+    base = R.baseline(u)
+    lo, hi = sorted((z1, z2))
+    assert 0.0 <= R.initial_factor(base, lo) <= R.initial_factor(base, hi) <= 1.0
+    assert R.initial_factor(base, 0.0) == base
+    assert abs(R.initial_factor(base, 1.0) - base) <= 0.1 + 1e-12
+
+
+@PROPERTY
 @given(unit, ordered(), unit)
 def test_new_hire_is_a_knave_below_the_share_and_knaves_are_less_motivated(u_knave, pair, share):
     """Starting values (new_hire): a hire is a knave exactly when its draw falls below

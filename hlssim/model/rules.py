@@ -45,6 +45,12 @@ def baseline(u):
     return 0.2 + 0.5 * u
 
 
+def initial_factor(base, noise):
+    """A life factor at the start: near the person's baseline, spread by a standard normal
+    ``noise`` (sd 0.1), within [0, 1]."""
+    return clip01(base + 0.1 * noise)
+
+
 def provider_quality(u):
     """How much a provider's help helps, relative to average (management, practice)."""
     return 0.7 + 0.6 * u

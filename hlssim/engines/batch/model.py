@@ -119,7 +119,7 @@ class BatchModel:
         self.knowledge = np.broadcast_to(self.prior, (self.R, self.W, A, A)).copy()
         # people
         self.base = R.baseline(d.base)
-        self.factors = R.clip01(self.base[..., None] + 0.1 * d.factor_noise)
+        self.factors = R.initial_factor(self.base[..., None], d.factor_noise)
         self.profile = pick(d.profile, A)
         self.need = draw_need(d.need_u1, d.need_u2, d.need_pick, self.profile, s.complexity, A)
         exposure_p = R.barrier_exposure_chance(s.complexity)

@@ -99,7 +99,7 @@ class CommissioningModel(mesa.Model):
         self.people = []
         for i in range(s.n_people):
             base = R.baseline(float(d.base[i]))
-            factors = [R.clip01(base + 0.1 * float(x)) for x in d.factor_noise[i]]
+            factors = [R.initial_factor(base, float(x)) for x in d.factor_noise[i]]
             profile = pick(float(d.profile[i]), s.n_approaches)
             need = draw_need(float(d.need_u1[i]), float(d.need_u2[i]), float(d.need_pick[i]),
                              profile, s.complexity, s.n_approaches)
