@@ -65,74 +65,88 @@ def _plan_rep(r, st, pm, wd, at, draws):
     ``r``'s draws for the month (:class:`hlssim.model.draws.StepLayout`) and ``at_*`` the offsets of
     the draws used here.
     """
-    n_people = st.observed.shape[1]
-    n_approaches = st.belief.shape[2]
-    W = wd.n_case.shape[0]
+    # what the loops read, bound once (numba re-reads a named tuple's members inside a loop:
+    # a run is about 8% slower without this; a new term may still read pm.<name> directly)
+    allocating, approach, belief, direct = (st.allocating, st.approach, st.belief, st.direct)
+    effort, effort_w, explore_p = (st.effort, st.effort_w, st.explore_p)
+    failure_demand, fit, focus, focus_w = (st.failure_demand, st.fit, st.focus, st.focus_w)
+    gaming, help, need, observed, park = (st.gaming, st.help, st.need, st.observed, st.park)
+    planned_on, quality, speed, trust_wp = (st.planned_on, st.quality, st.speed, st.trust_wp)
+    alliance, collaboration_time, complexity = (pm.alliance, pm.collaboration_time, pm.complexity)
+    failure_demand_load, help_gain = (pm.failure_demand_load, pm.help_gain)
+    mech_creaming, mech_threshold = (pm.mech_creaming, pm.mech_threshold)
+    misfit_effect, outcome_line, pbr_share = (pm.misfit_effect, pm.outcome_line, pm.pbr_share)
+    standard_efficiency, standardisation = (pm.standard_efficiency, pm.standardisation)
+    n_case, nominal_caseload, provider_of = (wd.n_case, wd.nominal_caseload, wd.provider_of)
+    explore_pick, u_explore, u_standard = (at.explore_pick, at.u_explore, at.u_standard)
+    n_people = observed.shape[1]
+    n_approaches = belief.shape[2]
+    W = n_case.shape[0]
     fd_total = np.empty(W)
     need_total = np.empty(W)
     game_total = np.empty(W)
     total = np.empty(W)
     per_unit = np.empty(W)
-    standard_speed = 1.0 + pm.standard_efficiency
+    standard_speed = 1.0 + standard_efficiency
     fd_total[:] = 0.0
     need_total[:] = 0.0
     game_total[:] = 0.0
     total[:] = 0.0
     w = 0
     for i in range(n_people):
-        obs = st.observed[r, i]
-        fd_total[w] += st.failure_demand[r, i]
+        obs = observed[r, i]
+        fd_total[w] += failure_demand[r, i]
         need_total[w] += R.need_weight(obs)
-        if pm.mech_threshold:
-            gw = R.threshold_weight(obs, pm.outcome_line)
-            st.help[r, i] = gw  # kept for the next pass
+        if mech_threshold:
+            gw = R.threshold_weight(obs, outcome_line)
+            help[r, i] = gw  # kept for the next pass
             game_total[w] += gw
         w = w + 1 if w + 1 < W else 0
-    if not pm.mech_threshold:
+    if not mech_threshold:
         game_total[:] = need_total
     w = 0
     for i in range(n_people):
-        obs = st.observed[r, i]
+        obs = observed[r, i]
         nw = R.need_weight(obs)
-        gw = st.help[r, i] if pm.mech_threshold else nw
-        g = st.gaming[r, w]
-        pk = R.parking_multiplier(obs, pm.outcome_line, g, pm.pbr_share) if pm.mech_creaming else 1.0
-        st.park[r, i] = pk
-        st.planned_on[r, i] = obs
-        alloc = st.allocating[r, w]
+        gw = help[r, i] if mech_threshold else nw
+        g = gaming[r, w]
+        pk = R.parking_multiplier(obs, outcome_line, g, pbr_share) if mech_creaming else 1.0
+        park[r, i] = pk
+        planned_on[r, i] = obs
+        alloc = allocating[r, w]
         wgt = ((1.0 - alloc) * nw / need_total[w] + alloc * gw / game_total[w]) * pk
-        st.effort[r, i] = wgt  # the weight for now; scaled in the last pass
+        effort[r, i] = wgt  # the weight for now; scaled in the last pass
         total[w] += wgt
         # the approach: standard, something new, or the best believed (first largest)
         sp = 1.0
-        if draws[at.u_standard + i] < pm.standardisation:
+        if draws[u_standard + i] < standardisation:
             a = 0
             sp = standard_speed
-        elif draws[at.u_explore + i] < st.explore_p[r, w]:
-            a = D.pick(draws[at.explore_pick + i], n_approaches)
+        elif draws[u_explore + i] < explore_p[r, w]:
+            a = D.pick(draws[explore_pick + i], n_approaches)
         else:
-            a = _best_believed(st.belief, r, i)
-        f = R.fit_of(a, st.need[r, i], pm.misfit_effect)
-        st.approach[r, i] = a
-        st.fit[r, i] = R.collaboration_cover(f, pm.collaboration_time, pm.alliance, pm.complexity)
-        st.speed[r, i] = sp
+            a = _best_believed(belief, r, i)
+        f = R.fit_of(a, need[r, i], misfit_effect)
+        approach[r, i] = a
+        fit[r, i] = R.collaboration_cover(f, collaboration_time, alliance, complexity)
+        speed[r, i] = sp
         w = w + 1 if w + 1 < W else 0
     for w in range(W):
-        n = wd.n_case[w]
+        n = n_case[w]
         if n == 0:
             continue
-        load = pm.failure_demand_load * fd_total[w]
-        direct_effective = st.direct[r, w] * n / (n + load)
-        per_person = direct_effective * st.effort_w[r, w] * wd.nominal_caseload / n
+        load = failure_demand_load * fd_total[w]
+        direct_effective = direct[r, w] * n / (n + load)
+        per_person = direct_effective * effort_w[r, w] * nominal_caseload / n
         per_unit[w] = per_person * n / total[w] if total[w] > 0 else 0.0
     w = 0
     for i in range(n_people):
-        e = per_unit[w] * st.effort[r, i]
-        st.effort[r, i] = e
-        st.focus[r, i] = st.focus_w[r, w]
-        st.help[r, i] = (pm.help_gain * st.speed[r, i] * e * st.fit[r, i]
-                      * R.relationship_quality(st.trust_wp[r, i], pm.complexity)
-                      * st.quality[r, wd.provider_of[w]])
+        e = per_unit[w] * effort[r, i]
+        effort[r, i] = e
+        focus[r, i] = focus_w[r, w]
+        help[r, i] = (help_gain * speed[r, i] * e * fit[r, i]
+                      * R.relationship_quality(trust_wp[r, i], complexity)
+                      * quality[r, provider_of[w]])
         w = w + 1 if w + 1 < W else 0
 
 
@@ -140,47 +154,60 @@ def _plan_rep(r, st, pm, wd, at, draws):
 def _live_rep(r, st, pm, wd, at, draws):
     """Phase 2 (:meth:`Person.live`): help, drift, barriers and shocks on each life factor; needs
     that shift; outside forces; wellbeing and what the indicator observes; failure demand."""
-    n_people, n_factors = st.factors.shape[1], st.factors.shape[2]
-    n_barriers = st.exposed.shape[2]
+    # what the loops read, bound once (numba re-reads a named tuple's members inside a loop:
+    # a run is about 8% slower without this; a new term may still read pm.<name> directly)
+    barriers, base, effort, exposed = (st.barriers, st.base, st.effort, st.exposed)
+    external, factors, failure_demand, fit = (st.external, st.factors, st.failure_demand, st.fit)
+    focus, help, local, need, observed = (st.focus, st.help, st.local, st.need, st.observed)
+    profile, wellbeing = (st.profile, st.wellbeing)
+    barrier_harm, complexity = (pm.barrier_harm, pm.complexity)
+    measurement_noise, mech_barriers = (pm.measurement_noise, pm.mech_barriers)
+    mech_failure_demand, n_approaches = (pm.mech_failure_demand, pm.n_approaches)
+    need_shift_rate, recovery_rate = (pm.need_shift_rate, pm.recovery_rate)
+    alpha, lam, person_provider, shock_sd = (wd.alpha, wd.lam, wd.person_provider, wd.shock_sd)
+    ext_innovation, need_pick, need_u1 = (at.ext_innovation, at.need_pick, at.need_u1)
+    need_u2, obs_noise, shock, u_shift = (at.need_u2, at.obs_noise, at.shock, at.u_shift)
+    n_people, n_factors = factors.shape[1], factors.shape[2]
+    n_barriers = exposed.shape[2]
     for i in range(n_people):
         bp = 0.0
-        if pm.mech_barriers:
+        if mech_barriers:
             for j in range(n_barriers):
-                if st.exposed[r, i, j]:
-                    bp += st.barriers[r, j]
-            bp *= pm.barrier_harm
-        spread = 1.0 - st.focus[r, i]
-        concentrated = spread + st.focus[r, i] * R.N_FACTORS
-        old_w = st.wellbeing[r, i]
-        b = st.base[r, i]
-        hlp = st.help[r, i]
+                if exposed[r, i, j]:
+                    bp += barriers[r, j]
+            bp *= barrier_harm
+        spread = 1.0 - focus[r, i]
+        concentrated = spread + focus[r, i] * R.N_FACTORS
+        old_w = wellbeing[r, i]
+        b = base[r, i]
+        hlp = help[r, i]
         total = 0.0
         lowest = 0.0
         for k in range(n_factors):
             h = hlp * (concentrated if k == R.MEASURED_FACTOR else spread)
-            f = st.factors[r, i, k]
-            f += R.factor_change(f, b, h, pm.recovery_rate, bp,
-                                 wd.shock_sd * draws[at.shock + n_factors * i + k])
+            f = factors[r, i, k]
+            f += R.factor_change(f, b, h, recovery_rate, bp,
+                                 shock_sd * draws[shock + n_factors * i + k])
             f = R.clip01(f)
-            st.factors[r, i, k] = f
+            factors[r, i, k] = f
             total += f
             lowest = f if k == 0 else min(lowest, f)
-        if draws[at.u_shift + i] < pm.need_shift_rate * pm.complexity:
-            st.need[r, i] = D.draw_need(draws[at.need_u1 + i], draws[at.need_u2 + i],
-                                     draws[at.need_pick + i], st.profile[r, i], pm.complexity,
-                                     pm.n_approaches)
-        ext = R.outside_drift(st.external[r, i], draws[at.ext_innovation + i])
-        st.external[r, i] = ext
-        w = R.wellbeing(total / n_factors, lowest, wd.lam)
-        outside = R.outside_forces(ext, st.local[r, wd.person_provider[i]])
-        st.wellbeing[r, i] = w
-        st.observed[r, i] = R.observed_outcome(w, st.factors[r, i, R.MEASURED_FACTOR], outside,
-                                            pm.measurement_noise * draws[at.obs_noise + i],
-                                            pm.complexity, wd.alpha)
+        if draws[u_shift + i] < need_shift_rate * complexity:
+            need[r, i] = D.draw_need(draws[need_u1 + i], draws[need_u2 + i],
+                                     draws[need_pick + i], profile[r, i], complexity,
+                                     n_approaches)
+        ext = R.outside_drift(external[r, i], draws[ext_innovation + i])
+        external[r, i] = ext
+        w = R.wellbeing(total / n_factors, lowest, lam)
+        outside = R.outside_forces(ext, local[r, person_provider[i]])
+        wellbeing[r, i] = w
+        observed[r, i] = R.observed_outcome(w, factors[r, i, R.MEASURED_FACTOR], outside,
+                                            measurement_noise * draws[obs_noise + i],
+                                            complexity, alpha)
         drop = R.wellbeing_drop(old_w, w)
-        fd = st.failure_demand[r, i]
-        st.failure_demand[r, i] = max(0.0, fd + R.failure_demand_change(
-            fd, st.effort[r, i], st.fit[r, i], drop, pm.mech_failure_demand))
+        fd = failure_demand[r, i]
+        failure_demand[r, i] = max(0.0, fd + R.failure_demand_change(
+            fd, effort[r, i], fit[r, i], drop, mech_failure_demand))
 
 
 @register_jitable
@@ -191,10 +218,27 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
 
     People are visited in index order (person ``i`` is on worker ``i % W``): each worker's
     caseload in its order, which is all the Mesa worker's walk through its caseload fixes."""
-    n_people = st.observed.shape[1]
-    n_approaches = st.belief.shape[2]
-    W = wd.n_case.shape[0]
-    row_step = R.knowledge_step(lv.learning_step)
+    # what the loops read, bound once (numba re-reads a named tuple's members inside a loop:
+    # a run is about 8% slower without this; a new term may still read pm.<name> directly)
+    approach, belief, caught, effort = (st.approach, st.belief, st.caught, st.effort)
+    failure_demand, fd_sum, fit, futility = (st.failure_demand, st.fd_sum, st.fit, st.futility)
+    gaming, knave, knowledge = (st.gaming, st.knave, st.knowledge)
+    last_reported_share, misreported, need = (st.last_reported_share, st.misreported, st.need)
+    neglect_found, observed, park, profile = (st.neglect_found, st.observed, st.park, st.profile)
+    reported, reported_value, trust_wp = (st.reported, st.reported_value, st.trust_wp)
+    alliance, audit_rate, coproduction = (pm.alliance, pm.audit_rate, pm.coproduction)
+    mech_learning, mech_misreport = (pm.mech_learning, pm.mech_misreport)
+    mech_neglect, mech_trust, outcome_line = (pm.mech_neglect, pm.mech_trust, pm.outcome_line)
+    peer_accountability, reflection_time = (pm.peer_accountability, pm.reflection_time)
+    trust_build_rate, trust_loss_rate = (pm.trust_build_rate, pm.trust_loss_rate)
+    case_discussion, learning_step, pressure = (lv.case_discussion, lv.learning_step, lv.pressure)
+    alpha, n_case = (wd.alpha, wd.n_case)
+    signal_noise, u_audit, u_coproduce = (at.signal_noise, at.u_audit, at.u_coproduce)
+    u_detect, u_misreport = (at.u_detect, at.u_misreport)
+    n_people = observed.shape[1]
+    n_approaches = belief.shape[2]
+    W = n_case.shape[0]
+    row_step = R.knowledge_step(learning_step)
     n_reported = np.empty(W, dtype=np.int64)
     n_misreported = np.empty(W, dtype=np.int64)
     fit_sum = np.empty(W)
@@ -204,56 +248,56 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
     n_misreported[:] = 0
     fit_sum[:] = 0.0
     for w in range(W):
-        st.fd_sum[r, w] = 0.0
-        audited[w] = draws[at.u_audit + w] < pm.audit_rate
-        misreport_p[w] = R.misreport_probability(st.gaming[r, w], pm.mech_misreport)
+        fd_sum[r, w] = 0.0
+        audited[w] = draws[u_audit + w] < audit_rate
+        misreport_p[w] = R.misreport_probability(gaming[r, w], mech_misreport)
     w = 0
     for i in range(n_people):
-        g = st.gaming[r, w]
-        obs = st.observed[r, i]
-        st.reported_value[r, i] = obs
-        if obs > pm.outcome_line:
+        g = gaming[r, w]
+        obs = observed[r, i]
+        reported_value[r, i] = obs
+        if obs > outcome_line:
             n_reported[w] += 1
-        elif draws[at.u_misreport + i] < misreport_p[w]:
+        elif draws[u_misreport + i] < misreport_p[w]:
             n_misreported[w] += 1
             if not audited[w]:
-                st.reported_value[r, i] = R.misreported_value(pm.outcome_line)
-        fit_sum[w] += st.fit[r, i]
-        st.fd_sum[r, w] += st.failure_demand[r, i]
-        k = st.profile[r, i]
-        if st.effort[r, i] > R.LEARNING_EFFORT_MIN and lv.learning_step > 0:
-            a = st.approach[r, i]
-            signal = R.learning_signal(st.fit[r, i], draws[at.signal_noise + i], wd.alpha,
-                                       g * pm.mech_misreport)
-            st.belief[r, i, a] += lv.learning_step * (signal - st.belief[r, i, a])
-            st.knowledge[r, w, k, a] += row_step * (signal - st.knowledge[r, w, k, a])
-        if lv.case_discussion > 0:
+                reported_value[r, i] = R.misreported_value(outcome_line)
+        fit_sum[w] += fit[r, i]
+        fd_sum[r, w] += failure_demand[r, i]
+        k = profile[r, i]
+        if effort[r, i] > R.LEARNING_EFFORT_MIN and learning_step > 0:
+            a = approach[r, i]
+            signal = R.learning_signal(fit[r, i], draws[signal_noise + i], alpha,
+                                       g * mech_misreport)
+            belief[r, i, a] += learning_step * (signal - belief[r, i, a])
+            knowledge[r, w, k, a] += row_step * (signal - knowledge[r, w, k, a])
+        if case_discussion > 0:
             for a in range(n_approaches):
-                st.belief[r, i, a] += lv.case_discussion * (st.knowledge[r, w, k, a] - st.belief[r, i, a])
-        if pm.mech_learning and draws[at.u_coproduce + i] < pm.coproduction:
-            nd = st.need[r, i]
-            st.belief[r, i, nd] += R.coproduction_gain(st.belief[r, i, nd])
-        if pm.mech_trust:
-            build, loss = R.person_trust_drivers(st.effort[r, i], st.park[r, i], g)
-            t = st.trust_wp[r, i]
-            st.trust_wp[r, i] = R.clip01(t + R.trust_change(
-                t, build, loss, pm.trust_build_rate, pm.trust_loss_rate))
+                belief[r, i, a] += case_discussion * (knowledge[r, w, k, a] - belief[r, i, a])
+        if mech_learning and draws[u_coproduce + i] < coproduction:
+            nd = need[r, i]
+            belief[r, i, nd] += R.coproduction_gain(belief[r, i, nd])
+        if mech_trust:
+            build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g)
+            t = trust_wp[r, i]
+            trust_wp[r, i] = R.clip01(t + R.trust_change(
+                t, build, loss, trust_build_rate, trust_loss_rate))
         w = w + 1 if w + 1 < W else 0
     for w in range(W):
-        st.caught[r, w] = 1.0 if (audited[w] and n_misreported[w] > 0) else 0.0
+        caught[r, w] = 1.0 if (audited[w] and n_misreported[w] > 0) else 0.0
         if audited[w]:
             n_misreported[w] = 0
-        n = wd.n_case[w]
-        st.reported[r, w] = n_reported[w] + n_misreported[w]
-        st.misreported[r, w] = n_misreported[w]
-        st.last_reported_share[r, w] = st.reported[r, w] / n if n else 0.0
-        st.futility[r, w] = 1.0 - fit_sum[w] / n if n else 0.0
+        n = n_case[w]
+        reported[r, w] = n_reported[w] + n_misreported[w]
+        misreported[r, w] = n_misreported[w]
+        last_reported_share[r, w] = reported[r, w] / n if n else 0.0
+        futility[r, w] = 1.0 - fit_sum[w] / n if n else 0.0
         found = False
-        if st.knave[r, w] and pm.mech_neglect:
-            p_find = R.neglect_detection(audited[w], pm.peer_accountability, pm.reflection_time,
-                                         pm.alliance, lv.pressure, wd.alpha)
-            found = draws[at.u_detect + w] < p_find
-        st.neglect_found[r, w] = found
+        if knave[r, w] and mech_neglect:
+            p_find = R.neglect_detection(audited[w], peer_accountability, reflection_time,
+                                         alliance, pressure, alpha)
+            found = draws[u_detect + w] < p_find
+        neglect_found[r, w] = found
 
 
 # --- the phases over workers and providers, one replication at a time -------------------------
