@@ -12,12 +12,13 @@ import sys
 
 from hlssim import __version__
 from hlssim.errors import HlssimError
-from hlssim.ui.cli import (analyze, calibrate, check, compare, diagram, inspect_model, listing, run, sweep,
-                           validate)
+from hlssim.ui.cli import (analyze, calibrate, check, compare, diagram, effects, inspect_model, listing,
+                           run, sweep, validate)
 from hlssim.ui.cli.shared import EXIT_BROKEN_PIPE, EXIT_USAGE, CliParser
 
 #: The commands in the order ``hlssim --help`` lists them.
-COMMANDS = (run, compare, sweep, check, validate, calibrate, analyze, diagram, inspect_model, listing)
+COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, analyze, diagram, inspect_model,
+            listing)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,66 @@
+"""``hlssim effects``: one-at-a-time effects say which parameters move the model, and which move
+only a setting; a parameter whose mechanism is switched off moves nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from hlssim.validation.effects import markdown, parameter_effects, verdicts
+
+SMALL = {"n_people": 60, "n_workers": 6, "n_providers": 3, "steps": 24}
+
+
+def effects(names, **overrides):
+    return parameter_effects(names, presets=("npm_targets",), complexities=(0.5,), reps=4,
+                             overrides=SMALL | overrides)
+
+
+def test_a_parameter_of_a_switched_off_mechanism_moves_nothing():
+    """With trust dynamics off, the trust build rate cannot move any metric: every effect is
+    exactly zero and it does not earn its place (fails if the rate acts outside its mechanism)."""
+    e = effects(["trust_build_rate"], mech_trust=False)
+    assert np.all(e["effect"] == 0.0)
+    assert not verdicts(e).set_index("parameter").loc["trust_build_rate", "earns"]
+
+
+def test_help_that_helps_earns_its_place_and_trust_does_when_on():
+    e = effects(["help_gain", "trust_build_rate"])
+    v = verdicts(e).set_index("parameter")
+    assert v.loc["help_gain", "earns"] and v.loc["trust_build_rate", "earns"]
+    assert v.loc["help_gain", "ratio"] > 2
+
+
+def test_a_change_only_in_a_setting_is_marked_fixed_and_does_not_count():
+    """The admin load sets the admin share exactly (no spread over replications): that change is
+    marked ``fixed`` and shown as set by the regime, never as a behavioural effect."""
+    e = effects(["admin_load"])
+    admin = e[e["metric"] == "admin_time_share"].iloc[0]
+    assert admin["fixed"] and admin["effect"] > 0 and admin["half_width"] == 0
+
+
+def test_a_parameter_that_moves_only_a_setting_does_not_earn_its_place():
+    import pandas as pd
+
+    rows = [{"parameter": "admin_load", "group": "regime", "preset": "npm_targets",
+             "complexity": 0.5, "low": 0.0, "high": 0.5, "metric": m, "effect": eff,
+             "half_width": hw, "ratio": r, "fixed": fx}
+            for m, eff, hw, r, fx in (("admin_time_share", 0.3, 0.0, np.inf, True),
+                                      ("wellbeing_mean", 0.001, 0.01, 0.1, False))]
+    e = pd.DataFrame(rows)
+    v = verdicts(e).set_index("parameter").loc["admin_load"]
+    assert not v["earns"] and v["only_fixed"]
+    assert "only a setting" in markdown(e, 4)
+
+
+def test_the_command_checks_its_arguments_in_one_line():
+    for args, field in ((["--complexities", "2"], "--complexities"),
+                        (["--params", "no_such"], "no_such"),
+                        (["--out", "/nonexistent/dir/x.md"], "--out")):
+        proc = subprocess.run([sys.executable, "-m", "hlssim.ui.cli", "effects", "--quick", *args],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2, proc.stderr
+        assert field in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
