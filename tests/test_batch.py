@@ -65,7 +65,7 @@ def test_long_runs_equal_through_ratchet_tenders_knaves_and_a_switch(first, then
     and re-tendering in force under targets: the engines agree at every month. The run is checked
     to exercise each of these (else equality would say nothing about them)."""
     s = Scenario.from_preset(first, n_people=48, n_workers=6, n_providers=3, steps=240,
-                             complexity=0.5, target_level=0.4, knave_share=0.3, switch_step=120,
+                             complexity=0.3, target_level=0.4, knave_share=0.3, switch_step=120,
                              switch_to=then)
     table = assert_engines_equal(s, seed=9)
     targets = table.iloc[:119] if first == "npm_targets" else table.iloc[120:]

@@ -1024,10 +1024,10 @@ def test_neglect_is_found_by_audits_peers_and_attributable_numbers(
 @given(unit, unit, unit, ordered(), floats(0.05, 1.0), floats(0.05, 1.0), floats(0.0, 0.99))
 def test_stewardship_removes_barriers_and_they_slowly_grow_back(level, esc, stew, pair, esc_pos,
                                                                 level_pos, level_lo):
-    """6 (barrier_change): nothing moves when the switch is off; a barrier stays in [0, 1];
-    without stewardship or escalation barriers grow back slowly (strictly, below full strength;
-    not at all at full strength); stewardship acting on escalated learning strictly lowers them
-    (strictly more with more stewardship and more escalation), and can outpace regrowth."""
+    """6 (barrier_change(level, evidence, action, on)): nothing moves when the switch is off; a
+    barrier stays in [0, 1]; without evidence or action barriers grow back slowly (strictly, below
+    full strength; not at all at full strength); barriers seen and acted on strictly fall
+    (strictly more with more evidence and more action), and can outpace regrowth."""
     assert R.barrier_change(level, esc, stew, 0.0) == 0.0
     assert -1e-12 <= level + R.barrier_change(level, esc, stew, 1.0) <= 1.0 + 1e-12
     assert 0.0 < R.barrier_change(level_lo, esc, 0.0, 1.0) <= 0.01
@@ -1039,6 +1039,61 @@ def test_stewardship_removes_barriers_and_they_slowly_grow_back(level, esc, stew
     assert R.barrier_change(level_pos, x1, esc_pos, 1.0) > R.barrier_change(level_pos, x2,
                                                                             esc_pos, 1.0)
     assert R.barrier_change(0.5, 1.0, 1.0, 1.0) < 0.0
+
+
+@PROPERTY
+@given(unit, unit, unit, unit, floats(0.01, 1.0))
+def test_every_broken_commitment_costs_the_commissioners_trust(sanction, caught, neglect, lost, x):
+    """4 (provider_trust_loss): nothing lost when nothing happened; each of a sanction, staff
+    caught gaming, neglect found and a lost tender strictly adds to the loss, in every regime."""
+    assert R.provider_trust_loss(0.0, 0.0, 0.0, 0.0) == 0.0
+    base = R.provider_trust_loss(sanction, caught, neglect, lost)
+    assert R.provider_trust_loss(sanction + x, caught, neglect, lost) > base
+    assert R.provider_trust_loss(sanction, caught + x, neglect, lost) > base
+    assert R.provider_trust_loss(sanction, caught, neglect + x, lost) > base
+    assert R.provider_trust_loss(sanction, caught, neglect, lost + x) > base
+
+
+@PROPERTY
+@given(ordered(0.0, 0.5), unit, ordered())
+def test_a_barrier_is_seen_only_through_help_that_works(helps, coproduction, copro):
+    """6 (barrier_seen): no help, nothing seen (help that does nothing shows no contrast); seen
+    more with more help and more co-production, never more than fully."""
+    h1, h2 = helps
+    assert R.barrier_seen(0.0, coproduction) == 0.0
+    assert 0.0 <= R.barrier_seen(h1, coproduction) < R.barrier_seen(h2, coproduction) <= 1.0
+    c1, c2 = copro
+    assert R.barrier_seen(h2, c1) < R.barrier_seen(h2, c2)
+    assert R.barrier_seen(R.HELP_SEEN, 1.0) == 0.5
+
+
+@PROPERTY
+@given(unit, unit, unit, ordered(), ordered())
+def test_performance_reviews_look_harder_under_targets_and_gaming_hides_shortfalls(
+        pressure, alpha, reported, reports, alphas):
+    """6 (review_strength): no target pressure, no review; a review sees less where more of the
+    indicator is outside forces (attribution) and where more is reported over the line (gaming
+    hides the shortfall); within [0, 1]."""
+    assert R.review_strength(0.0, alpha, reported) == 0.0
+    assert 0.0 <= R.review_strength(pressure, alpha, reported) <= 1.0
+    if pressure > 1e-6:  # (a subnormal pressure rounds every review to 0)
+        r1, r2 = reports
+        assert R.review_strength(pressure, 0.3, r1) > R.review_strength(pressure, 0.3, r2)
+        a1, a2 = alphas
+        assert R.review_strength(pressure, a1, 0.3) > R.review_strength(pressure, a2, 0.3)
+
+
+@PROPERTY
+@given(unit, unit, unit, st.sampled_from([0.0, 1.0]))
+def test_barriers_are_acted_on_by_stewards_or_reviews_and_only_where_someone_learns(
+        stewardship, connection, review, learning):
+    """6 (barrier_action): stewards act on escalated learning, reviews on traced shortfalls; with
+    no steward and no review nothing is acted on; with learning off (connection 0, as
+    escalation_connection gives) nothing either."""
+    assert R.barrier_action(0.0, connection, 0.0, learning) == 0.0
+    assert R.barrier_action(stewardship, 0.0, review, 0.0) == 0.0
+    assert R.barrier_action(stewardship, connection, review, learning) >= (
+        R.barrier_action(stewardship, connection, 0.0, learning))
 
 
 @PROPERTY

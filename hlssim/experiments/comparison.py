@@ -76,13 +76,26 @@ def final_values(trajectories: pd.DataFrame, window: int = FINAL_WINDOW) -> pd.D
     return tail.groupby(["regime", "rep"], sort=False)[list(METRIC_NAMES)].mean().reset_index()
 
 
+#: How a metric that is the same in every replication is shown instead of an interval.
+SAME_IN_EVERY_RUN = "same in every run: set by the scenario, not a result with spread"
+
+
 def summarize(finals: pd.DataFrame, metrics: Sequence[str] = METRIC_NAMES) -> pd.DataFrame:
+    """Each regime's final-year mean of each metric with its 95% interval over replications.
+
+    A metric with the same value in every replication (fixed by the regime's settings, such as
+    the admin share, or not moved by anything random) gets ``fixed`` True and no interval
+    (``ci_low``/``ci_high`` NaN): a zero-width interval would present a setting as a finding."""
     rows = []
     for regime, group in finals.groupby("regime", sort=False):
         for metric in metrics:
-            mean, low, high = mean_interval(group[metric])
+            values = group[metric].to_numpy(float)
+            fixed = len(values) > 1 and bool(np.all(values == values[0]))
+            mean, low, high = mean_interval(values)
+            if fixed:
+                low = high = float("nan")
             rows.append({"regime": regime, "metric": metric, "mean": mean, "ci_low": low,
-                         "ci_high": high, "n": len(group)})
+                         "ci_high": high, "n": len(group), "fixed": fixed})
     return pd.DataFrame(rows)
 
 
@@ -107,11 +120,14 @@ def compare(
 
 
 def summary_wide(summary: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
-    """Metrics as rows, regimes as columns, cells 'mean [low, high]': the printed table."""
+    """Metrics as rows, regimes as columns, cells 'mean [low, high]' (or 'mean (same in every
+    run)' for a metric with no spread over replications): the printed table."""
     if metrics is not None:
         summary = summary[summary["metric"].isin(metrics)]
+    fixed = summary["fixed"] if "fixed" in summary else [False] * len(summary)
     cells = summary.assign(cell=[
-        f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in zip(summary["mean"], summary["ci_low"], summary["ci_high"])
+        f"{m:.3f} (same in every run)" if f else f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+        for m, lo, hi, f in zip(summary["mean"], summary["ci_low"], summary["ci_high"], fixed)
     ])
     wide = cells.pivot(index="metric", columns="regime", values="cell")
     order = [m for m in METRIC_NAMES if m in wide.index]

@@ -86,9 +86,17 @@ def summary_figure(summary: pd.DataFrame, path: str | Path,
         part = summary[summary["metric"] == metric].set_index("regime").loc[regimes]
         y = np.arange(len(regimes))
         colours = [OKABE_ITO[k % len(OKABE_ITO)] for k in range(len(regimes))]
-        ax.errorbar(part["mean"], y, xerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+        spread = part["ci_low"].notna().to_numpy()  # no interval: the same in every run
+        ax.errorbar(part["mean"][spread], y[spread],
+                    xerr=[(part["mean"] - part["ci_low"])[spread], (part["ci_high"] - part["mean"])[spread]],
                     fmt="none", ecolor="#444444", capsize=4, lw=1.5)
-        ax.scatter(part["mean"], y, c=colours, s=70, zorder=3)
+        ax.scatter(part["mean"][spread], y[spread], c=[c for c, k in zip(colours, spread) if k],
+                   s=70, zorder=3)
+        for k in np.flatnonzero(~spread):  # a fixed value: a hollow diamond, labelled
+            ax.scatter([part["mean"].iloc[k]], [y[k]], s=110, marker="D", facecolors="white",
+                       edgecolors=colours[k], zorder=4)
+            ax.annotate("same in every run", (part["mean"].iloc[k], y[k]), xytext=(6, 6),
+                        textcoords="offset points", fontsize=7, color="#444444")
         ax.set_yticks(y, regimes, fontsize=10)
         ax.set_ylim(-0.7, len(regimes) - 0.3)
         ax.set_title(LABELS.get(metric, metric), fontsize=11)

@@ -299,6 +299,13 @@ def provider_trust_build(control, alliance):
     return (1.0 - control) * (0.5 + 0.5 * alliance)
 
 
+def provider_trust_loss(sanction, staff_caught, staff_neglect_found, lost_tender):
+    """What erodes the commissioner's trust in a provider this month, in every regime: a sanction
+    for a reported shortfall, staff caught misreporting, a knave's neglect found (by an audit or by
+    peers: a broken commitment to the people served) and competition at a tender."""
+    return sanction + staff_caught + staff_neglect_found + lost_tender
+
+
 def trust_change(t, build, loss, build_rate, loss_rate):
     """Asymmetric trust: builds slowly toward 1 under ``build``, falls fast under ``loss``."""
     return build_rate * build * (1.0 - t) - loss_rate * loss * t
@@ -334,9 +341,34 @@ def neglect_detection(audited, peer_accountability, reflection_time, alliance, p
 
 # --- 6. Barriers and failure demand ---------------------------------------------------------------
 
-def barrier_change(level, escalation, stewardship, on):
-    """Stewardship acting on escalated learning removes barriers; new ones slowly appear."""
-    return on * (0.002 * (1.0 - level) - 0.08 * stewardship * escalation * level)
+def barrier_change(level, evidence, action, on):
+    """Barriers seen (``evidence``, :func:`barrier_seen` over the people they meet) and acted on
+    (``action``, :func:`barrier_action`) are removed; new ones slowly appear in every regime."""
+    return on * (0.002 * (1.0 - level) - 0.08 * action * evidence * level)
+
+
+def barrier_seen(help_received, coproduction):
+    """How clearly a person's worker sees this month what an upstream barrier does to them: only
+    through help that otherwise works (help that does nothing shows no contrast: then no one can
+    tell a barrier from a service that fails), and more where people say what gets in their way
+    (co-production). Half seen at help :data:`HELP_SEEN`."""
+    return help_received / (help_received + HELP_SEEN) * (0.5 + 0.5 * coproduction)
+
+
+def review_strength(target_pressure, alpha, mean_reported_share):
+    """How hard a performance review traces indicator shortfalls to their causes (NPM's channel):
+    the weight on the target, the share of the indicator the service is held to account for
+    (``1 - alpha``: what attribution leaves) and the share reported under the line (gaming that
+    inflates reports hides the shortfall, and the barrier with it)."""
+    return target_pressure * (1.0 - alpha) * (1.0 - mean_reported_share)
+
+
+def barrier_action(stewardship, connection, review, mech_learning):
+    """How strongly what workers see of barriers is acted on: stewards acting on learning escalated
+    through reflective practice and trust (``connection``, :func:`escalation_connection`), and the
+    commissioner acting on what performance reviews trace to a policy. Both are learning: with no
+    one who learns (``mech_learning`` 0) nothing is acted on."""
+    return stewardship * connection + mech_learning * review
 
 
 def failure_demand_change(fd, effort, fit, wellbeing_drop, on):
@@ -346,6 +378,7 @@ def failure_demand_change(fd, effort, fit, wellbeing_drop, on):
 
 # --- The fixed numbers of a month's rules, each written once (both engines read them here) ------
 
+HELP_SEEN = 0.02  # help at which a worker sees half of what a barrier does (about a month's typical help)
 LEARNING_EFFORT_MIN = 0.05  # a person gets less effort than this: nothing is learnt from them
 RATCHET_MONTHS = 12  # the commissioner ratchets the target once a year
 TUPE_REPLACED_SHARE = 0.5  # share of a losing provider's staff who leave at a tender (TUPE keeps the rest)

@@ -141,12 +141,12 @@ FIELDS: tuple[Field, ...] = (
     _f("reported_share", "provider", float, 0.0, "share of its people reported above the line"),
     _f("sanction", "provider", float, 0.0, "sanction for a shortfall this month"),
     _f("staff_caught", "provider", float, 0.0, "1 if any of its staff was caught this month"),
+    _f("staff_neglect_found", "provider", float, 0.0,
+       "1 if a knave's neglect was found among its staff this month"),
     _f("lost_tender", "provider", float, 0.0, "trust lost to competition this month"),
     # --- the commissioner (MODEL.md 3, 6) ---------------------------------------------------------
     _f("target", "commissioner", float, TARGET_LEVEL, "the target share above the line"),
     _f("barriers", "commissioner", float, 1.0, "strength of each system barrier, 0-1",
-       axes=("barrier",)),
-    _f("exposed_share", "commissioner", float, FROM_DRAWS, "share of people each barrier meets",
        axes=("barrier",)),
     # --- the run's month --------------------------------------------------------------------------
     _f("leavers", "run", int, 0, "workers who left this month"),

@@ -342,7 +342,7 @@ def months(first, st, pm, lv, wd, at, out):
             _live_rep(r, st, pm, wd, at, draws)
             _report_rep(r, st, pm, lv, wd, at, draws)
             O.aggregate(r, st, wd)
-            O.oversee(r, month, st, pm)
+            O.oversee(r, month, st, pm, wd)
             O.adapt(r, st, pm, lv, wd)
             if lv.pool_rate > 0:
                 O.pool_knowledge(r, st, pm, lv, wd, team, everyone)

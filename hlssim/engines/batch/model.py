@@ -124,7 +124,6 @@ class BatchModel:
         self.need = draw_need(d.need_u1, d.need_u2, d.need_pick, self.profile, s.complexity, A)
         exposure_p = R.barrier_exposure_chance(s.complexity)
         self.exposed = d.barrier_exposure < exposure_p  # (R, N, B)
-        self.exposed_share = self.exposed.sum(axis=1) / self.N  # (R, B)
         self.external = d.external.copy()
         self.belief = np.broadcast_to(self.prior, (self.R, self.N, A)).copy()
         self.wellbeing, self.observed = self._outcomes(np.zeros((self.R, self.N)),

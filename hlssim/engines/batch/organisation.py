@@ -11,6 +11,7 @@ regime's levers ``lv`` and the world ``wd`` (:mod:`hlssim.engines.batch.argument
 
 from __future__ import annotations
 
+import numpy as np
 from numba.extending import register_jitable
 
 from hlssim.model import rules as R
@@ -53,35 +54,48 @@ def aggregate(r, st, wd):
     for p in range(P):
         st.reported_share[r, p] = 0.0
         st.staff_caught[r, p] = 0.0
+        st.staff_neglect_found[r, p] = 0.0
     for w in range(wd.provider_of.shape[0]):
         p = wd.provider_of[w]
         st.reported_share[r, p] += float(st.reported[r, w])
         st.staff_caught[r, p] = max(st.staff_caught[r, p], st.caught[r, w])
+        if st.neglect_found[r, w]:
+            st.staff_neglect_found[r, p] = 1.0
     for p in range(P):
         st.reported_share[r, p] = st.reported_share[r, p] / wd.provider_people[p]
 
 
 @register_jitable
-def oversee(r, month, st, pm):
+def oversee(r, month, st, pm, wd):
     """The commissioner (:meth:`Commissioner.oversee`): sanctions for a shortfall, the yearly
-    ratchet of the target, and barriers removed where learning is escalated."""
+    ratchet of the target, and barriers removed where what workers see of them is acted on."""
     P = st.reported_share.shape[1]
     for p in range(P):
         st.sanction[r, p] = R.sanction(st.target[r], st.reported_share[r, p], pm.target_pressure)
+    total = st.reported_share[r, 0]
+    for p in range(1, P):
+        total = total + st.reported_share[r, p]
+    mean_reported = total / P
     if pm.target_ratchet > 0 and R.ratchet_due(month):
-        total = st.reported_share[r, 0]
-        for p in range(1, P):
-            total = total + st.reported_share[r, p]
-        mean_reported = total / P
         st.target[r] = R.ratcheted_target(st.target[r], pm.target_ratchet, mean_reported)
     trust_total = st.trust_cp[r, 0]
     for p in range(1, P):
         trust_total = trust_total + st.trust_cp[r, p]
     connection = R.escalation_connection(pm.mech_learning, pm.reflection_time, trust_total, P)
-    for j in range(st.barriers.shape[1]):
-        escalation = st.exposed_share[r, j] * connection
+    action = R.barrier_action(pm.stewardship, connection,
+                              R.review_strength(pm.target_pressure, wd.alpha, mean_reported),
+                              pm.mech_learning)
+    n_people, n_barriers = st.exposed.shape[1], st.exposed.shape[2]
+    evidence = np.zeros(n_barriers)
+    for i in range(n_people):
+        seen = R.barrier_seen(st.help[r, i], pm.coproduction)
+        for j in range(n_barriers):
+            if st.exposed[r, i, j]:
+                evidence[j] += seen
+    for j in range(n_barriers):
         b = st.barriers[r, j]
-        st.barriers[r, j] = R.clip01(b + R.barrier_change(b, escalation, pm.stewardship, pm.mech_barriers))
+        st.barriers[r, j] = R.clip01(b + R.barrier_change(b, evidence[j] / n_people, action,
+                                                          pm.mech_barriers))
 
 
 @register_jitable
@@ -110,7 +124,8 @@ def adapt(r, st, pm, lv, wd):
         build_p = R.provider_trust_build(lv.control, pm.alliance)
         for p in range(st.trust_cp.shape[1]):
             t = st.trust_cp[r, p]
-            loss = st.sanction[r, p] + st.staff_caught[r, p] + st.lost_tender[r, p]
+            loss = R.provider_trust_loss(st.sanction[r, p], st.staff_caught[r, p],
+                                         st.staff_neglect_found[r, p], st.lost_tender[r, p])
             st.trust_cp[r, p] = R.clip01(t + R.trust_change(t, build_p, loss, pm.trust_build_rate,
                                                          pm.trust_loss_rate))
             st.lost_tender[r, p] = 0.0

@@ -318,6 +318,8 @@ class Provider(mesa.Agent):
         n = sum(len(w.caseload) for w in self.workers)
         self.reported_share = sum(w.reported for w in self.workers) / n if n else 0.0
         self.staff_caught = max((w.caught for w in self.workers), default=0.0)
+        self.staff_neglect_found = max((1.0 if w.neglect_found else 0.0 for w in self.workers),
+                                       default=0.0)
 
     def adapt(self) -> None:
         """Phase 5: trust between commissioner and provider."""
@@ -325,7 +327,8 @@ class Provider(mesa.Agent):
         if not m.mech_trust:
             return
         build = R.provider_trust_build(m.signals.control, m.regime.alliance)
-        loss = self.sanction + self.staff_caught + self.lost_tender
+        loss = R.provider_trust_loss(self.sanction, self.staff_caught, self.staff_neglect_found,
+                                     self.lost_tender)
         self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
             self.trust_cp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
         self.lost_tender = 0.0
@@ -345,18 +348,26 @@ class Commissioner(mesa.Agent):
         s = m.rp
         for p in m.providers:
             p.sanction = R.sanction(self.target, p.reported_share, s.target_pressure)
+        mean_reported = ordered_sum(p.reported_share for p in m.providers) / len(m.providers)
         if s.target_ratchet > 0 and R.ratchet_due(m.steps):
-            mean_reported = ordered_sum(p.reported_share for p in m.providers) / len(m.providers)
             self.target = R.ratcheted_target(self.target, s.target_ratchet, mean_reported)
-        # Escalated learning: workers notice recurring barriers in reflective practice (it takes
-        # learning and time), pass them up through trusting relationships; stewards act.
+        # Barriers: workers see what a barrier does to the people they help (and hear it where
+        # people co-produce); it is acted on where learning is escalated through reflective
+        # practice and trust to stewards, or where a performance review traces a shortfall to it.
         connection = R.escalation_connection(m.mech_learning, s.reflection_time,
                                              ordered_sum(p.trust_cp for p in m.providers),
                                              len(m.providers))
+        action = R.barrier_action(s.stewardship, connection,
+                                  R.review_strength(s.target_pressure, m.alpha, mean_reported),
+                                  m.mech_learning)
+        evidence = [0.0] * R.N_BARRIERS
+        for person in m.people:
+            seen = R.barrier_seen(person.help, s.coproduction)
+            for j in person.exposure:
+                evidence[j] += seen
         for j in range(R.N_BARRIERS):
-            escalation = m.exposed_share[j] * connection
             self.barriers[j] = R.clip01(self.barriers[j] + R.barrier_change(
-                self.barriers[j], escalation, s.stewardship, m.mech_barriers))
+                self.barriers[j], evidence[j] / len(m.people), action, m.mech_barriers))
 
     def retender(self) -> int | None:
         """Phase 6: on a tender month, the provider with the worst reported score withdraws and a

@@ -110,9 +110,6 @@ class CommissioningModel(mesa.Model):
             person.worker = worker
             worker.caseload.append(person)
             self.people.append(person)
-        self.exposed_share = [
-            sum(1 for p in self.people if j in p.exposure) / s.n_people for j in range(R.N_BARRIERS)
-        ]
         self.commissioner = Commissioner(self, s.target_level)
         enter_regime(self, s, reset_target=False)  # the regime in force: self.regime, rp, signals
 
