@@ -331,12 +331,34 @@ def learning_signal(fit, noise, alpha, gaming):
 
 # --- 9. Neglect versus complexity -----------------------------------------------------------------
 
-def neglect_detection(audited, peer_accountability, reflection_time, alliance, pressure, alpha):
-    """Monthly chance that a neglecting worker is found: by an audit, by peers in reflective
-    practice (accountability for learning, stronger across an alliance's partners), or by poor
-    numbers on an attributable target (seed 002: neglect is not complexity)."""
-    peers = peer_accountability * clip01(reflection_time / 0.1) * (0.15 + 0.05 * alliance)
-    return 0.5 * audited + peers + 0.03 * pressure * (1.0 - alpha)
+def audit_finds_neglect(audited, complexity):
+    """Chance that an audit this month finds a knave's neglect: it samples
+    :data:`AUDIT_CASES` of the caseload's records and visits, and a neglected case shows against the
+    record standard with chance :data:`NEGLECT_SHOWS_TO_AUDIT`, halved at complexity 1 (in complex
+    lives what should have been done is unclear, so a thin record proves less)."""
+    missed = 1.0 - NEGLECT_SHOWS_TO_AUDIT * (1.0 - 0.5 * complexity)
+    return audited * (1.0 - missed * missed * missed)
+
+
+def peers_find_neglect(peer_accountability, reflection_time, alliance, complexity):
+    """Chance that peers find a knave's neglect this month: the cases a worker brings to
+    reflective practice (:data:`PEER_CASES` a month with full time for it, 0.1 of the week, more
+    across an alliance's partners, as far as peers hold each other to account), each recognised as
+    neglect with chance :data:`NEGLECT_SHOWS_TO_PEERS`, which falls only by a quarter at
+    complexity 1 (peers discuss the person's story, not a record against a standard)."""
+    shared = peer_accountability * PEER_CASES * clip01(reflection_time / 0.1) * (1.0 + alliance / 3.0)
+    return clip01(NEGLECT_SHOWS_TO_PEERS * (1.0 - 0.25 * complexity) * shared)
+
+
+def neglect_detection(audited, peer_accountability, reflection_time, alliance, pressure, alpha,
+                      complexity):
+    """Monthly chance that a neglecting worker is found by any of three independent routes: an
+    audit (:func:`audit_finds_neglect`), peers (:func:`peers_find_neglect`) or poor numbers on an
+    attributable target (seed 002: neglect is not complexity)."""
+    audit = audit_finds_neglect(audited, complexity)
+    peers = peers_find_neglect(peer_accountability, reflection_time, alliance, complexity)
+    numbers = 0.03 * pressure * (1.0 - alpha)
+    return 1.0 - (1.0 - audit) * (1.0 - peers) * (1.0 - numbers)
 
 
 # --- 6. Barriers and failure demand ---------------------------------------------------------------
@@ -378,6 +400,10 @@ def failure_demand_change(fd, effort, fit, wellbeing_drop, on):
 
 # --- The fixed numbers of a month's rules, each written once (both engines read them here) ------
 
+AUDIT_CASES = 3  # cases an audit samples (records checked and visits made)
+NEGLECT_SHOWS_TO_AUDIT = 0.25  # chance a neglected case shows against the record standard (simple world)
+PEER_CASES = 2.0  # cases a worker brings to a month of full reflective practice
+NEGLECT_SHOWS_TO_PEERS = 0.1  # chance peers recognise neglect in a case they discuss (simple world)
 HELP_SEEN = 0.02  # help at which a worker sees half of what a barrier does (about a month's typical help)
 LEARNING_EFFORT_MIN = 0.05  # a person gets less effort than this: nothing is learnt from them
 RATCHET_MONTHS = 12  # the commissioner ratchets the target once a year

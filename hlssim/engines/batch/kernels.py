@@ -295,7 +295,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
         found = False
         if knave[r, w] and mech_neglect:
             p_find = R.neglect_detection(audited[w], peer_accountability, reflection_time,
-                                         alliance, pressure, alpha)
+                                         alliance, pressure, alpha, pm.complexity)
             found = draws[u_detect + w] < p_find
         neglect_found[r, w] = found
 

@@ -255,7 +255,7 @@ class Worker(mesa.Agent):
         self.neglect_found = False
         if self.knave and m.mech_neglect:
             p_find = R.neglect_detection(audited, s.peer_accountability, s.reflection_time, s.alliance,
-                                         m.signals.pressure, m.alpha)
+                                         m.signals.pressure, m.alpha, m.complexity)
             self.neglect_found = d.u_detect[self.idx] < p_find
 
     def case_iter(self):
