@@ -70,9 +70,10 @@ METRICS: tuple[Metric, ...] = (
            "fully parked)."),
     Metric("motivation_mean", "Intrinsic motivation", 0, 1, "Mean intrinsic motivation of workers."),
     Metric("stress_mean", "Stress", 0, 1, "Mean stress of workers."),
-    Metric("turnover_rate", "Staff turnover (monthly)", 0, 1,
-           "Share of posts whose holder left, was managed out or was not kept when a contract "
-           "moved, this month."),
+    Metric("turnover_rate", "Staff turnover (monthly)", 0, 2,
+           "People who left a post this month (left, were managed out, or were not kept when a "
+           "contract moved) per post; above 1 only when a post refilled this month is refilled "
+           "again at a tender the same month."),
     Metric("trust_commissioner_provider", "Trust: commissioner and providers", 0, 1,
            "Mean trust between the commissioner and each provider."),
     Metric("trust_manager_worker", "Trust: managers and workers", 0, 1,
