@@ -53,7 +53,7 @@ import numpy as np
 
 from hlssim.engines.registry import ENGINES
 from hlssim.errors import ScenarioError, SpecError
-from hlssim.experiments.expect import parse_expectations
+from hlssim.experiments.expect_parse import parse_expectations
 from hlssim.experiments.spec_fields import (
     CASE_SEP,
     DEFAULT_ENGINE,

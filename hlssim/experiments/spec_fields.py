@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from hlssim.errors import SpecError
-from hlssim.experiments.expect import check_expectations
+from hlssim.experiments.expect_parse import check_expectations
 from hlssim.model.parameters import PARAMETERS
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
