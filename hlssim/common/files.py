@@ -29,6 +29,20 @@ def check_table_path(path: str | Path) -> Path:
     return path
 
 
+def utf8_text(path: str | Path, source: str, error: type[Exception] = HlssimError) -> str | None:
+    """The file's text if it is UTF-8; one-line ``error`` if it is not. None if it cannot be read
+    at all (missing, a folder...): the caller's reader reports that in its own words."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise error(f"{source}: not UTF-8 text (byte {err.start} is 0x{data[err.start]:02x}); "
+                    "expected a text file saved as UTF-8") from None
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
     path = Path(path)

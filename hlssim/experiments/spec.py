@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from hlssim.common.files import utf8_text
 from hlssim.engines.registry import ENGINES
 from hlssim.errors import ScenarioError, SpecError
 from hlssim.experiments.expect_parse import parse_expectations
@@ -92,12 +93,16 @@ def load_spec(path: str | Path, smoke: bool = False) -> ExperimentSpec:
     """Read and validate a spec file; with ``smoke``, return its small version."""
     path = Path(path)
     source = f"spec '{path}'"
+    text = utf8_text(path, source, SpecError)
     data = read_toml(path, source, SpecError)
     if "model" in data:  # a user's own model: its path is relative to the spec file's folder
         from hlssim.experiments.model_spec import resolve_model_path
 
         data = resolve_model_path(data, path)
-    spec = parse_spec(data, source=source, name=path.stem)
+    spec = dataclasses.replace(parse_spec(data, source=source, name=path.stem), text=text)
+    if smoke and not spec.smoke:
+        raise SpecError(f"{source}: smoke: missing; --smoke (or --quick) needs a [smoke] section "
+                        "saying how to make the spec small (see experiments/README.md)")
     return spec.for_smoke() if smoke else spec
 
 

@@ -158,6 +158,7 @@ class ExperimentSpec:
     model_sha256: str | None = None  # its content, part of the digest
     compare: Factor | None = None  # a ``preset`` factor crossed with every sampled point
     expectations: tuple = ()  # validated [[expect]] tables (expect.py); not part of the digest
+    text: str | None = None  # the spec file as written (comments too), for the manifest; not digested
 
     @property
     def factor_names(self) -> tuple[str, ...]:
