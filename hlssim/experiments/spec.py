@@ -68,6 +68,7 @@ from hlssim.experiments.spec_fields import (
     Output,
     bool_field,
     check_sampler,
+    check_steps,
     distinct_levels,
     int_field,
     no_unknown,
@@ -116,11 +117,11 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         return parse_model_spec(data, source, name)
     no_unknown(data, _TOP_KEYS, source, "")
     sampler = data.get("sampler", "grid")
-    if sampler not in SAMPLERS:
+    if not isinstance(sampler, str) or sampler not in SAMPLERS:
         raise SpecError(f"{source}: sampler: {shown(sampler)} is not allowed; expected one of "
                         f"{', '.join(SAMPLERS)}")
     engine = data.get("engine", DEFAULT_ENGINE)
-    if engine not in ENGINES:
+    if not isinstance(engine, str) or engine not in ENGINES:
         raise SpecError(f"{source}: engine: {shown(engine)} is not allowed; expected one of "
                         f"{', '.join(sorted(ENGINES))}")
     base_raw = table_field(data.get("base", {}), source, "base")
@@ -167,6 +168,8 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         smoke=smoke, source=source, compare=compare,
     )
     check_sampler(spec, source)
+    if "outputs" in data:
+        check_steps(spec, source, ("mean_last",))
     if "expect" in data:
         spec = dataclasses.replace(spec, expectations=parse_expectations(data["expect"], spec, source))
     if smoke:
@@ -201,6 +204,10 @@ def _check_preset(value: Any, source: str, field: str) -> str:
 
 def _param(name: str, source: str, field: str) -> Param:
     param = PARAMETERS.get(name)
+    if param is None and name in _TOP_KEYS:
+        raise SpecError(f"{source}: {field}: unknown parameter; '{name}' is a top-level setting: "
+                        "move it above the first [table] (in TOML every key after [table] belongs "
+                        "to that table)")
     if param is None:
         raise SpecError(f"{source}: {field}: unknown parameter; see 'hlssim params' for the "
                         f"{len(PARAMETERS)} allowed names")

@@ -46,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hlssim.common.files import write_atomic, write_text
+from hlssim.common.files import check_folder, write_atomic, write_text
 from hlssim.errors import HlssimError
 from hlssim.experiments.fingerprint import model_fingerprint
 from hlssim.experiments.provenance import part_metadata
@@ -87,12 +87,7 @@ class ResultStore:
         if out.exists() and not out.is_dir():
             raise HlssimError(f"--out '{out}': exists and is not a folder")
         if not out.exists():
-            blocker = next((p for p in out.parents if p.exists()), None)
-            if blocker is not None and not blocker.is_dir():
-                raise HlssimError(f"--out '{out}': cannot be made, '{blocker}' is a file; "
-                                  "expected a folder path")
-            if blocker is not None and not os.access(blocker, os.W_OK | os.X_OK):
-                raise HlssimError(f"--out '{out}': cannot be made, '{blocker}' is not writable")
+            check_folder(out)  # can be made (and is not, yet)
             return None
         if not os.access(out, os.W_OK | os.X_OK):
             raise HlssimError(f"--out '{out}': is not writable")

@@ -52,6 +52,13 @@ def first_compile_notice(args) -> None:
               "once; later runs start at once)", file=sys.stderr, flush=True)
 
 
+def error_line(err: BaseException) -> str:
+    """The one line a bad input ends with: a value that holds a line break (``--set 'x=0\n1'``)
+    shows it escaped, so the message stays one line whatever was typed."""
+    text = str(err).replace("\r", "\\r").replace("\n", "\\n")
+    return f"hlssim: error: {text}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``hlssim`` command; return its exit code (2 for bad input, with one line on stderr)."""
     parser = build_parser()
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         first_compile_notice(args)
         return args.func(args)
     except HlssimError as err:
-        print(f"hlssim: error: {err}", file=sys.stderr)
+        print(error_line(err), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("hlssim: interrupted; no partial output was written", file=sys.stderr)

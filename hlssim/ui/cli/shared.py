@@ -6,7 +6,9 @@ import argparse
 import sys
 import time
 
+from hlssim.common.files import utf8_text
 from hlssim.engines.registry import DEFAULT_ENGINE, ENGINES
+from hlssim.errors import ScenarioError
 from hlssim.model.scenario import Scenario, parse_assignments
 
 EXIT_USAGE = 2
@@ -25,6 +27,7 @@ def scenario_from_args(args, **extra) -> Scenario:
     overrides = parse_assignments(args.set or [])
     overrides.update({k: v for k, v in extra.items() if v is not None})
     if getattr(args, "scenario", None):
+        utf8_text(args.scenario, f"scenario file '{args.scenario}'", ScenarioError)
         return Scenario.from_toml(args.scenario, **overrides)
     return Scenario.from_preset(args.preset, **overrides)
 

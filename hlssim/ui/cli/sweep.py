@@ -27,7 +27,7 @@ def register(sub) -> None:
 
 def cmd_sweep(args) -> int:
     """Run an experiment spec; everything that can fail is checked before the first run."""
-    from hlssim.experiments.spec import load_spec
+    from hlssim.experiments.spec import DEFAULT_OUTPUTS, load_spec
     from hlssim.experiments.sweep import prepare, sweep
 
     if args.workers is not None and args.workers < 0:
@@ -45,6 +45,10 @@ def cmd_sweep(args) -> int:
         from hlssim.stockflow.user_model import open_model
 
         print(f"model {spec.model}: {status(open_model(spec.model), dict(spec.base))}", file=sys.stderr)
+    defaults = {f"{metric}:{stat}" for metric, stat in DEFAULT_OUTPUTS.items()}
+    if spec.model is None and {o.name for o in spec.outputs} == defaults:
+        print("note: the spec names no [outputs]; keeping every public metric's mean over the last "
+              "12 months (see experiments/README.md to choose)", file=sys.stderr)
     start = time.perf_counter()
     try:
         manifest = sweep(spec, args.out, workers=0 if args.scheduler else workers,
