@@ -19,6 +19,10 @@ interval evenly), so a categorical factor such as ``preset`` is handled like any
   and ``ST`` the mean variance across its levels with every other factor fixed, both over the
   total variance. The 95% intervals come from resampling each point's replications.
 
+Every set of indices is checked (:mod:`.reliability`: first-order indices summing above 1,
+intervals wider than the index, a shuffled-output noise floor) and a warning added to the notes
+when it cannot be believed.
+
 With a ``compare`` list (the same sampled points under each regime) the indices are given per
 regime and for the paired difference HLS minus NPM (see :mod:`hlssim.experiments.analysis.discovery`).
 
@@ -41,6 +45,7 @@ import pandas as pd
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.analysis.discovery import regime_pairs
+from hlssim.experiments.analysis.reliability import null_floor, warnings_for
 from hlssim.experiments.design import unit_sample
 from hlssim.experiments.spec import ExperimentSpec
 
@@ -165,7 +170,7 @@ def _subsets(spec: ExperimentSpec, points: pd.DataFrame, rows: np.ndarray) -> li
     return subsets
 
 
-def _salib(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list[tuple[str, str, float, float]]:
+def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list[tuple[str, str, float, float]]:
     """(factor, index, value, conf) from SALib for one vector of sample values."""
     names = [f.name for f in spec.factors]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
@@ -239,8 +244,11 @@ def sensitivity(spec: ExperimentSpec, means: pd.DataFrame, rows: pd.DataFrame,
             if np.ptp(y) == 0:
                 notes.append(f"{output} ({subset.label}): the same at every point; no indices.")
                 continue
-            for factor, index, value, conf in _salib(spec, unit, y):
+            found = salib_indices(spec, unit, y)
+            for factor, index, value, conf in found:
                 table.append((output, subset.label, method, factor, index, value, conf))
+            floor = null_floor(lambda z: salib_indices(spec, unit, z), y, spec.root_seed)
+            notes += warnings_for(output, subset.label, found, floor)
     return pd.DataFrame(table, columns=INDEX_COLUMNS), notes
 
 
@@ -287,4 +295,5 @@ def _grid_table(spec: ExperimentSpec, points: pd.DataFrame, rows: pd.DataFrame, 
                 for name, v, b in (("S1", s1[0, i], b1[:, i]), ("ST", st[0, i], bt[:, i])):
                     conf = 1.96 * float(np.nanstd(b, ddof=1)) if len(per_point[0]) > 1 else math.nan
                     table.append((output, label, "grid", f.name, name, float(v), conf))
+            notes += warnings_for(output, label, [r[3:] for r in table[-2 * len(factors):]])
     return pd.DataFrame(table, columns=INDEX_COLUMNS), notes
