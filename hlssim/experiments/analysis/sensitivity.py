@@ -53,6 +53,8 @@ from hlssim.experiments.spec import ExperimentSpec
 MIN_RBD_POINTS = 64
 #: Bootstrap resamples (SALib's and the grid's).
 RESAMPLES = 500
+#: Bootstrap resamples in each run of the null (shuffled-output) check: only its values are used.
+NULL_RESAMPLES = 20
 #: Columns of the indices table.
 INDEX_COLUMNS = ("output", "subset", "method", "factor", "index", "value", "conf")
 
@@ -170,8 +172,10 @@ def _subsets(spec: ExperimentSpec, points: pd.DataFrame, rows: np.ndarray) -> li
     return subsets
 
 
-def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list[tuple[str, str, float, float]]:
-    """(factor, index, value, conf) from SALib for one vector of sample values."""
+def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray, resamples: int = RESAMPLES,
+                  ) -> list[tuple[str, str, float, float]]:
+    """(factor, index, value, conf) from SALib for one vector of sample values (``resamples``:
+    bootstrap draws for ``conf``; the null check needs none to speak of)."""
     names = [f.name for f in spec.factors]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     seed = spec.root_seed
@@ -179,13 +183,13 @@ def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list
     if spec.sampler == "sobol":
         from SALib.analyze import sobol
 
-        r = sobol.analyze(problem, y, calc_second_order=True, num_resamples=RESAMPLES, seed=seed)
+        r = sobol.analyze(problem, y, calc_second_order=True, num_resamples=resamples, seed=seed)
         for i, name in enumerate(names):
             out += [(name, "S1", r["S1"][i], r["S1_conf"][i]), (name, "ST", r["ST"][i], r["ST_conf"][i])]
     elif spec.sampler == "morris":
         from SALib.analyze import morris
 
-        r = morris.analyze(problem, unit, y, num_resamples=RESAMPLES, num_levels=spec.morris_levels,
+        r = morris.analyze(problem, unit, y, num_resamples=resamples, num_levels=spec.morris_levels,
                            seed=seed)
         for i, name in enumerate(names):
             out += [(name, "mu_star", r["mu_star"][i], r["mu_star_conf"][i]),
@@ -193,7 +197,7 @@ def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list
     else:
         from SALib.analyze import rbd_fast
 
-        r = rbd_fast.analyze(problem, unit, y, num_resamples=RESAMPLES, seed=seed)
+        r = rbd_fast.analyze(problem, unit, y, num_resamples=resamples, seed=seed)
         for i, name in enumerate(names):
             out.append((name, "S1", r["S1"][i], r["S1_conf"][i]))
     return [(f, k, float(v), float(c)) for f, k, v, c in out]
@@ -247,7 +251,7 @@ def sensitivity(spec: ExperimentSpec, means: pd.DataFrame, rows: pd.DataFrame,
             found = salib_indices(spec, unit, y)
             for factor, index, value, conf in found:
                 table.append((output, subset.label, method, factor, index, value, conf))
-            floor = null_floor(lambda z: salib_indices(spec, unit, z), y, spec.root_seed)
+            floor = null_floor(lambda z: salib_indices(spec, unit, z, NULL_RESAMPLES), y, spec.root_seed)
             notes += warnings_for(output, subset.label, found, floor)
     return pd.DataFrame(table, columns=INDEX_COLUMNS), notes
 
