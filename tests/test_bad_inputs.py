@@ -11,15 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hlssim.errors import HlssimError
 from hlssim.experiments import expand, load_spec, parse_spec, sweep
 from hlssim.model.parameters import PARAMETERS
-from hlssim.model.scenario import Scenario, parse_assignments
+from hlssim.model.scenario import Scenario
 from hlssim.ui.cli import main
 from hlssim.ui.cli.entry import error_line
+from hlssim.ui.cli.shared import parse_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = """name = "small"
@@ -145,6 +146,11 @@ def test_options_out_of_range_are_one_line(tmp_path, capsys, small, argv, expect
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+def test_an_infinite_whole_number_is_one_line():
+    with pytest.raises(HlssimError, match="factors.n_people: level inf is not allowed"):
+        parse_spec({"factors": {"n_people": [float("inf")]}})
+
+
 def test_spec_mistakes_get_a_hint(tmp_path, capsys):
     mean99 = tmp_path / "mean99.toml"
     mean99.write_text(SMALL.replace('"final"', '"mean_last_99"'))
@@ -265,11 +271,13 @@ def test_any_mangled_spec_file_is_valid_or_refused_in_one_line(tmp_path, edits):
 
 
 @settings(max_examples=300, deadline=None)
+@example(key="n_people", value="inf")  # overflowed Param.coerce's whole-number check
+@example(key="n_approaches", value="-INF")
 @given(key=st.sampled_from(sorted(PARAMETERS)) | st.text(max_size=8),
        value=st.text(max_size=10) | st.integers(-10**9, 10**9).map(str)
        | st.floats(allow_nan=True).map(str))
 def test_any_set_value_is_valid_or_refused_in_one_line(key, value):
-    def build():
-        return Scenario.from_preset("hls", **parse_assignments([f"{key}={value}"]))
+    def build():  # what hlssim run and compare do with --set
+        return Scenario.from_preset("hls", **parse_sets([f"{key}={value}"]))
 
     one_line_error(build)

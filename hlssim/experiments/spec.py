@@ -217,7 +217,7 @@ def _param(name: str, source: str, field: str) -> Param:
 def _coerce(param: Param, value: Any, source: str, field: str, what: str = "") -> Any:
     try:
         return param.coerce(value)
-    except ScenarioError:
+    except (ScenarioError, OverflowError):  # OverflowError: inf for a whole number (Param.coerce)
         raise SpecError(f"{source}: {field}: {what}{shown(value)} is not allowed; expected "
                         f"{param.allowed()}") from None
 

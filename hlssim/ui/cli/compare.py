@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hlssim.errors import HlssimError
-from hlssim.model.scenario import Scenario, parse_assignments
-from hlssim.ui.cli.shared import add_scenario_options, has_tabulate, progress_reporter
+from hlssim.model.scenario import Scenario
+from hlssim.ui.cli.shared import add_scenario_options, has_tabulate, parse_sets, progress_reporter
 
 
 #: The most runs ``compare`` takes in one go (it holds every trajectory in memory, unlike a sweep).
@@ -43,7 +43,7 @@ def cmd_compare(args) -> int:
                           "larger study is a sweep: hlssim sweep, resumable)")
     check_folder(args.out)
     extra = {"complexity": args.complexity, "steps": args.steps}
-    overrides = parse_assignments(args.set or []) | {k: v for k, v in extra.items() if v is not None}
+    overrides = parse_sets(args.set) | {k: v for k, v in extra.items() if v is not None}
     scenarios = {name: Scenario.from_preset(name, **overrides) for name in names}
     out = Path(args.out)
     if out.exists() and not out.is_dir():
