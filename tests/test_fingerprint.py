@@ -200,8 +200,9 @@ def test_check_reuses_its_runs_until_the_model_changes(tmp_path, capsys, spec_pa
     capsys.readouterr()
     assert main(argv) == 0  # the same model: its runs are reused
     assert not stale_lines(capsys.readouterr().err)
-    assert read_manifest(out)["sessions"][-1] | {"started": 0, "finished": 0} == {
-        "started": 0, "finished": 0, "executor": "serial", "runs_resumed": n_runs, "runs_run": 0}
+    session = read_manifest(out)["sessions"][-1]
+    assert {k: session[k] for k in ("executor", "runs_resumed", "runs_run")} == {
+        "executor": "serial", "runs_resumed": n_runs, "runs_run": 0}
 
     plant_other_models_runs(out, model_fingerprint())  # stored runs are believed when the
     assert main(argv) == 1                              # model is the same: the planted fail
@@ -223,7 +224,10 @@ def test_check_reuses_its_runs_until_the_model_changes(tmp_path, capsys, spec_pa
     assert manifest["sessions"][0]["runs_run"] == n_runs
 
 
-def test_sweep_resumes_only_runs_of_the_same_model(tmp_path, capsys, spec_path, monkeypatch):
+def test_sweep_refuses_runs_of_another_model_unless_restarted(tmp_path, capsys, spec_path,
+                                                              monkeypatch):
+    """``hlssim sweep`` never mixes: a folder another model made is refused in one line (exit 2,
+    nothing touched) and ``--restart`` runs everything again."""
     out = tmp_path / "out"
     argv = ["sweep", str(spec_path), "--out", str(out), "--workers", "0"]
     n_runs = load_spec(spec_path).n_runs()
@@ -238,10 +242,22 @@ def test_sweep_resumes_only_runs_of_the_same_model(tmp_path, capsys, spec_path, 
     plant_other_models_runs(out, before)
     changed = "feedfacefeedface"  # the rules changed since the runs were stored
     monkeypatch.setattr(store, "model_fingerprint", lambda: changed)
-    assert main(argv) == 0
+    monkeypatch.setattr("hlssim.experiments.provenance.model_fingerprint", lambda: changed)
+    manifest_text = (out / "manifest.json").read_text()
+    files = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert main(argv) == 2
     err = capsys.readouterr().err
-    assert stale_lines(err) == [f"hlssim: --out '{out}': stored runs were made by a different "
-                                f"model (fingerprint {before}, now {changed}); running them again"]
+    assert err.splitlines() == [
+        f"hlssim: error: --out '{out}': stored runs were made by a different model (fingerprint "
+        f"{before}, now {changed}); expected the same model and presets to resume, or --restart "
+        "to run them all again"]
+    assert (out / "manifest.json").read_text() == manifest_text
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == files
+
+    assert main(argv + ["--restart"]) == 0
+    err = capsys.readouterr().err
+    assert stale_lines(err) == []
+    assert f"hlssim: --out '{out}': starting afresh (--restart); running them again" in err
     assert "resumed:" not in err
     pd.testing.assert_frame_equal(read_results(out), fresh, check_exact=True)
     pd.testing.assert_frame_equal(read_trajectories(out), fresh_paths, check_exact=True)

@@ -110,6 +110,10 @@ def check(paths: Sequence[str | Path], quick: bool = False, out: str | Path = DE
     """Run and judge every spec under ``paths``; bad specs fail before any run starts."""
     files = spec_files(paths)
     specs = load_specs(files, quick, root_seed)
+    if not any(s.expectations for s in specs):
+        shown = ", ".join(str(f) for f in files[:3]) + (", ..." if len(files) > 3 else "")
+        raise HlssimError(f"{shown}: no [[expect]] tables, so nothing to judge; expected a spec "
+                          "with expectations (hlssim sweep runs a spec without them)")
     folders = [out_folder(Path(out), s, seed_suffix=root_seed is not None) for s in specs]
     for spec, folder in zip(specs, folders):
         prepare(spec, folder)  # a folder holding another experiment fails now, not half-way

@@ -51,9 +51,10 @@ from typing import Any
 
 import numpy as np
 
+from hlssim.common.files import utf8_text
 from hlssim.engines.registry import ENGINES
 from hlssim.errors import ScenarioError, SpecError
-from hlssim.experiments.expect import parse_expectations
+from hlssim.experiments.expect_parse import parse_expectations
 from hlssim.experiments.spec_fields import (
     CASE_SEP,
     DEFAULT_ENGINE,
@@ -67,6 +68,7 @@ from hlssim.experiments.spec_fields import (
     Output,
     bool_field,
     check_sampler,
+    check_steps,
     distinct_levels,
     int_field,
     no_unknown,
@@ -92,12 +94,16 @@ def load_spec(path: str | Path, smoke: bool = False) -> ExperimentSpec:
     """Read and validate a spec file; with ``smoke``, return its small version."""
     path = Path(path)
     source = f"spec '{path}'"
+    text = utf8_text(path, source, SpecError)
     data = read_toml(path, source, SpecError)
     if "model" in data:  # a user's own model: its path is relative to the spec file's folder
         from hlssim.experiments.model_spec import resolve_model_path
 
         data = resolve_model_path(data, path)
-    spec = parse_spec(data, source=source, name=path.stem)
+    spec = dataclasses.replace(parse_spec(data, source=source, name=path.stem), text=text)
+    if smoke and not spec.smoke:
+        raise SpecError(f"{source}: smoke: missing; --smoke (or --quick) needs a [smoke] section "
+                        "saying how to make the spec small (see experiments/README.md)")
     return spec.for_smoke() if smoke else spec
 
 
@@ -111,11 +117,11 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         return parse_model_spec(data, source, name)
     no_unknown(data, _TOP_KEYS, source, "")
     sampler = data.get("sampler", "grid")
-    if sampler not in SAMPLERS:
+    if not isinstance(sampler, str) or sampler not in SAMPLERS:
         raise SpecError(f"{source}: sampler: {shown(sampler)} is not allowed; expected one of "
                         f"{', '.join(SAMPLERS)}")
     engine = data.get("engine", DEFAULT_ENGINE)
-    if engine not in ENGINES:
+    if not isinstance(engine, str) or engine not in ENGINES:
         raise SpecError(f"{source}: engine: {shown(engine)} is not allowed; expected one of "
                         f"{', '.join(sorted(ENGINES))}")
     base_raw = table_field(data.get("base", {}), source, "base")
@@ -162,6 +168,8 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec", name: str = "exper
         smoke=smoke, source=source, compare=compare,
     )
     check_sampler(spec, source)
+    if "outputs" in data:
+        check_steps(spec, source, ("mean_last",))
     if "expect" in data:
         spec = dataclasses.replace(spec, expectations=parse_expectations(data["expect"], spec, source))
     if smoke:
@@ -196,6 +204,10 @@ def _check_preset(value: Any, source: str, field: str) -> str:
 
 def _param(name: str, source: str, field: str) -> Param:
     param = PARAMETERS.get(name)
+    if param is None and name in _TOP_KEYS:
+        raise SpecError(f"{source}: {field}: unknown parameter; '{name}' is a top-level setting: "
+                        "move it above the first [table] (in TOML every key after [table] belongs "
+                        "to that table)")
     if param is None:
         raise SpecError(f"{source}: {field}: unknown parameter; see 'hlssim params' for the "
                         f"{len(PARAMETERS)} allowed names")
@@ -205,7 +217,7 @@ def _param(name: str, source: str, field: str) -> Param:
 def _coerce(param: Param, value: Any, source: str, field: str, what: str = "") -> Any:
     try:
         return param.coerce(value)
-    except ScenarioError:
+    except (ScenarioError, OverflowError):  # OverflowError: inf for a whole number (Param.coerce)
         raise SpecError(f"{source}: {field}: {what}{shown(value)} is not allowed; expected "
                         f"{param.allowed()}") from None
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from hlssim.errors import SpecError
-from hlssim.experiments.expect import check_expectations
+from hlssim.experiments.expect_parse import check_expectations
 from hlssim.model.parameters import PARAMETERS
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
@@ -28,9 +28,12 @@ SAMPLERS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_ENGINE = "batch"
 
 
-def check_steps(spec: ExperimentSpec, source: str) -> None:
-    """An ``at_N`` output needs every run to last N steps or more."""
-    wanted = [o for o in spec.outputs if o.stat == "at"]
+def check_steps(spec: ExperimentSpec, source: str, stats: tuple[str, ...] = ("at",)) -> None:
+    """An ``at_N`` output needs every run to last N steps or more. So does a ``mean_last_N`` the
+    spec names (``stats=("mean_last",)``; a mean over more steps than a run has would be stored
+    under a label that says otherwise). A smoke version's or the default outputs' ``mean_last_12``
+    on shorter runs means every step, as documented."""
+    wanted = [o for o in spec.outputs if o.stat in stats]
     if not wanted:
         return
     steps_factor = next((f for f in spec.factors if f.name == "steps"), None)
@@ -40,8 +43,9 @@ def check_steps(spec: ExperimentSpec, source: str) -> None:
         steps = int(spec.base.get("steps", PARAMETERS["steps"].default))
     for out in wanted:
         if out.window > steps:
-            raise SpecError(f"{source}: outputs.{out.metric}: \"at_{out.window}\" is not allowed; "
-                            f"runs last {steps} steps, so expected at_1 to at_{steps}")
+            stat = f"{out.stat}_{out.window}"
+            raise SpecError(f"{source}: outputs.{out.metric}: \"{stat}\" is not allowed; "
+                            f"runs last {steps} steps, so expected {out.stat}_1 to {out.stat}_{steps}")
 
 
 
@@ -158,6 +162,7 @@ class ExperimentSpec:
     model_sha256: str | None = None  # its content, part of the digest
     compare: Factor | None = None  # a ``preset`` factor crossed with every sampled point
     expectations: tuple = ()  # validated [[expect]] tables (expect.py); not part of the digest
+    text: str | None = None  # the spec file as written (comments too), for the manifest; not digested
 
     @property
     def factor_names(self) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from scipy import stats
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.spec import ExperimentSpec, SpecError, parse_spec
-from hlssim.experiments.store import MANIFEST, RESULTS, read_results, stale_model
+from hlssim.experiments.store import MANIFEST, RESULTS, read_results, stale_model, true_status
 
 #: Summary columns of :func:`point_means` (the rest are ``point``, the factors and ``output``).
 MEAN_COLUMNS = ("mean", "sd", "n", "ci_low", "ci_high")
@@ -139,6 +139,9 @@ def load_sweep(folder: str | Path) -> SweepData:
         raise HlssimError(f"{source}: {MANIFEST} cannot be read ({err})") from None
     spec = spec_from_manifest(manifest, source)
     rows = read_results(folder)
+    stored = int(rows["run_id"].nunique())  # the truth, whatever a killed sweep left recorded
+    manifest = manifest | {"counts": dict(manifest.get("counts") or {}, runs_done=stored),
+                           "status": true_status(manifest, stored)}
     stale = stale_model(manifest.get("model_fingerprint"))
     if stale:  # still worth reading, but not as this model's answer
         _warn_once(f"hlssim: warning: {source}: {stale}; run its 'hlssim sweep' (or 'check') "

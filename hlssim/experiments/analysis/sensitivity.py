@@ -19,6 +19,10 @@ interval evenly), so a categorical factor such as ``preset`` is handled like any
   and ``ST`` the mean variance across its levels with every other factor fixed, both over the
   total variance. The 95% intervals come from resampling each point's replications.
 
+Every set of indices is checked (:mod:`.reliability`: first-order indices summing above 1,
+intervals wider than the index, a shuffled-output noise floor) and a warning added to the notes
+when it cannot be believed.
+
 With a ``compare`` list (the same sampled points under each regime) the indices are given per
 regime and for the paired difference HLS minus NPM (see :mod:`hlssim.experiments.analysis.discovery`).
 
@@ -41,6 +45,7 @@ import pandas as pd
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.analysis.discovery import regime_pairs
+from hlssim.experiments.analysis.reliability import null_floor, warnings_for
 from hlssim.experiments.design import unit_sample
 from hlssim.experiments.spec import ExperimentSpec
 
@@ -48,6 +53,8 @@ from hlssim.experiments.spec import ExperimentSpec
 MIN_RBD_POINTS = 64
 #: Bootstrap resamples (SALib's and the grid's).
 RESAMPLES = 500
+#: Bootstrap resamples in each run of the null (shuffled-output) check: only its values are used.
+NULL_RESAMPLES = 20
 #: Columns of the indices table.
 INDEX_COLUMNS = ("output", "subset", "method", "factor", "index", "value", "conf")
 
@@ -165,8 +172,10 @@ def _subsets(spec: ExperimentSpec, points: pd.DataFrame, rows: np.ndarray) -> li
     return subsets
 
 
-def _salib(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list[tuple[str, str, float, float]]:
-    """(factor, index, value, conf) from SALib for one vector of sample values."""
+def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray, resamples: int = RESAMPLES,
+                  ) -> list[tuple[str, str, float, float]]:
+    """(factor, index, value, conf) from SALib for one vector of sample values (``resamples``:
+    bootstrap draws for ``conf``; the null check needs none to speak of)."""
     names = [f.name for f in spec.factors]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     seed = spec.root_seed
@@ -174,13 +183,13 @@ def _salib(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list[tuple[
     if spec.sampler == "sobol":
         from SALib.analyze import sobol
 
-        r = sobol.analyze(problem, y, calc_second_order=True, num_resamples=RESAMPLES, seed=seed)
+        r = sobol.analyze(problem, y, calc_second_order=True, num_resamples=resamples, seed=seed)
         for i, name in enumerate(names):
             out += [(name, "S1", r["S1"][i], r["S1_conf"][i]), (name, "ST", r["ST"][i], r["ST_conf"][i])]
     elif spec.sampler == "morris":
         from SALib.analyze import morris
 
-        r = morris.analyze(problem, unit, y, num_resamples=RESAMPLES, num_levels=spec.morris_levels,
+        r = morris.analyze(problem, unit, y, num_resamples=resamples, num_levels=spec.morris_levels,
                            seed=seed)
         for i, name in enumerate(names):
             out += [(name, "mu_star", r["mu_star"][i], r["mu_star_conf"][i]),
@@ -188,7 +197,7 @@ def _salib(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray) -> list[tuple[
     else:
         from SALib.analyze import rbd_fast
 
-        r = rbd_fast.analyze(problem, unit, y, num_resamples=RESAMPLES, seed=seed)
+        r = rbd_fast.analyze(problem, unit, y, num_resamples=resamples, seed=seed)
         for i, name in enumerate(names):
             out.append((name, "S1", r["S1"][i], r["S1_conf"][i]))
     return [(f, k, float(v), float(c)) for f, k, v, c in out]
@@ -239,8 +248,11 @@ def sensitivity(spec: ExperimentSpec, means: pd.DataFrame, rows: pd.DataFrame,
             if np.ptp(y) == 0:
                 notes.append(f"{output} ({subset.label}): the same at every point; no indices.")
                 continue
-            for factor, index, value, conf in _salib(spec, unit, y):
+            found = salib_indices(spec, unit, y)
+            for factor, index, value, conf in found:
                 table.append((output, subset.label, method, factor, index, value, conf))
+            floor = null_floor(lambda z: salib_indices(spec, unit, z, NULL_RESAMPLES), y, spec.root_seed)
+            notes += warnings_for(output, subset.label, found, floor)
     return pd.DataFrame(table, columns=INDEX_COLUMNS), notes
 
 
@@ -287,4 +299,5 @@ def _grid_table(spec: ExperimentSpec, points: pd.DataFrame, rows: pd.DataFrame, 
                 for name, v, b in (("S1", s1[0, i], b1[:, i]), ("ST", st[0, i], bt[:, i])):
                     conf = 1.96 * float(np.nanstd(b, ddof=1)) if len(per_point[0]) > 1 else math.nan
                     table.append((output, label, "grid", f.name, name, float(v), conf))
+            notes += warnings_for(output, label, [r[3:] for r in table[-2 * len(factors):]])
     return pd.DataFrame(table, columns=INDEX_COLUMNS), notes

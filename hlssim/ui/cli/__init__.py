@@ -1,7 +1,7 @@
 """The ``hlssim`` command line: a package of thin commands, one module each.
 
 Each command module (``run``, ``compare``, ``sweep``, ``check``, ``validate``, ``calibrate``,
-``analyze``, ``diagram``, ``inspect_model``, ``listing``) declares its arguments in ``register(sub)``
+``analyze``, ``verify``, ``diagram``, ``inspect_model``, ``listing``) declares its arguments in ``register(sub)``
 and turns them into a call of a typed library function; ``entry`` builds the parser and turns
 ``HlssimError`` into one line on stderr and exit code 2.
 

@@ -27,6 +27,7 @@ def register(sub) -> None:
 
 def cmd_check(args) -> int:
     """The ``hlssim check`` command ."""
+    from hlssim.common.files import check_folder, check_parent
     from hlssim.experiments.check import check, stability, verdict_table, write_junit
 
     if args.workers < 0:
@@ -36,6 +37,9 @@ def cmd_check(args) -> int:
     if args.workers and args.scheduler:
         raise HlssimError("--workers and --scheduler: expected one or the other (a scheduler brings "
                           "its workers)")
+    check_folder(args.out)
+    if args.junit:
+        check_parent(args.junit, "--junit")
     if args.stability:
         table, stable = stability(args.specs, list(range(1, args.stability + 1)), args.quick,
                                   args.out, args.workers, args.scheduler)

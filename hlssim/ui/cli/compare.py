@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from hlssim.errors import HlssimError
-from hlssim.model.scenario import Scenario, parse_assignments
-from hlssim.ui.cli.shared import add_scenario_options, has_tabulate, progress_reporter
+from hlssim.model.scenario import Scenario
+from hlssim.ui.cli.shared import add_scenario_options, has_tabulate, parse_sets, progress_reporter
+
+
+#: The most runs ``compare`` takes in one go (it holds every trajectory in memory, unlike a sweep).
+MAX_COMPARE_RUNS = 100_000
 
 
 def register(sub) -> None:
@@ -24,7 +28,7 @@ def register(sub) -> None:
 
 def cmd_compare(args) -> int:
     """Compare presets over replications: tables, two figures and summary.md with the gap."""
-    from hlssim.common.files import write_table, write_text
+    from hlssim.common.files import check_folder, write_table, write_text
     from hlssim.experiments.comparison import compare, difference, summary_wide
     from hlssim.figures.report_figures import summary_figure, trajectories_figure
 
@@ -33,8 +37,13 @@ def cmd_compare(args) -> int:
         raise HlssimError(f"--presets '{args.presets}': expected distinct preset names separated by commas")
     if args.reps < 2:
         raise HlssimError(f"--reps {args.reps}: expected at least 2 replications for an interval")
+    if args.reps * len(names) > MAX_COMPARE_RUNS:
+        raise HlssimError(f"--reps {args.reps}: {args.reps * len(names)} runs is not allowed; expected "
+                          f"at most {MAX_COMPARE_RUNS // len(names)} replications per regime (a "
+                          "larger study is a sweep: hlssim sweep, resumable)")
+    check_folder(args.out)
     extra = {"complexity": args.complexity, "steps": args.steps}
-    overrides = parse_assignments(args.set or []) | {k: v for k, v in extra.items() if v is not None}
+    overrides = parse_sets(args.set) | {k: v for k, v in extra.items() if v is not None}
     scenarios = {name: Scenario.from_preset(name, **overrides) for name in names}
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -31,6 +31,8 @@ def cmd_diagram(args) -> int:
         raise HlssimError(f"--out '{out}': expected a file name ending .png")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise HlssimError(f"--out '{out}': folder '{out.parent}' does not exist")
+    if args.show < 0:
+        raise HlssimError(f"--show {args.show}: expected 0 or more loops to print")
     if args.max_length is not None and args.max_length < 1:
         raise HlssimError(f"--max-length {args.max_length}: expected at least 1 link")
     path = model_path(args.model)

@@ -13,12 +13,12 @@ import sys
 from hlssim import __version__
 from hlssim.errors import HlssimError
 from hlssim.ui.cli import (analyze, calibrate, check, compare, diagram, effects, inspect_model, listing,
-                           run, sweep, validate)
+                           run, sweep, validate, verify)
 from hlssim.ui.cli.shared import EXIT_BROKEN_PIPE, EXIT_USAGE, CliParser
 
 #: The commands in the order ``hlssim --help`` lists them.
-COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, analyze, diagram, inspect_model,
-            listing)
+COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, analyze, verify, diagram,
+            inspect_model, listing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Commands that run the agent model on the batch engine (unless told otherwise).
 RUNS_THE_BATCH_ENGINE = ("cmd_run", "cmd_compare", "cmd_sweep", "cmd_check", "cmd_validate",
-                          "cmd_calibrate")
+                          "cmd_calibrate", "cmd_verify", "cmd_reproduce")
 
 
 def first_compile_notice(args) -> None:
@@ -52,6 +52,13 @@ def first_compile_notice(args) -> None:
               "once; later runs start at once)", file=sys.stderr, flush=True)
 
 
+def error_line(err: BaseException) -> str:
+    """The one line a bad input ends with: a value that holds a line break (``--set 'x=0\n1'``)
+    shows it escaped, so the message stays one line whatever was typed."""
+    text = str(err).replace("\r", "\\r").replace("\n", "\\n")
+    return f"hlssim: error: {text}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``hlssim`` command; return its exit code (2 for bad input, with one line on stderr)."""
     parser = build_parser()
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         first_compile_notice(args)
         return args.func(args)
     except HlssimError as err:
-        print(f"hlssim: error: {err}", file=sys.stderr)
+        print(error_line(err), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("hlssim: interrupted; no partial output was written", file=sys.stderr)

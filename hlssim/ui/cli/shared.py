@@ -6,7 +6,10 @@ import argparse
 import sys
 import time
 
+from hlssim.common.files import utf8_text
 from hlssim.engines.registry import DEFAULT_ENGINE, ENGINES
+from hlssim.errors import ScenarioError
+from hlssim.model.parameters import PARAMETERS
 from hlssim.model.scenario import Scenario, parse_assignments
 
 EXIT_USAGE = 2
@@ -20,11 +23,26 @@ class CliParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"hlssim: error: {message} (see '{self.prog} --help')\n")
 
 
+def parse_sets(items) -> dict:
+    """``--set KEY=VALUE`` items as parameter values, each checked now: one ScenarioError line
+    for any bad value, including one a parameter's own check does not expect (``n_people=inf``
+    overflows the whole-number conversion in ``Param.coerce``)."""
+    overrides = parse_assignments(items or [])
+    for key, value in overrides.items():
+        try:
+            PARAMETERS[key].coerce(value)
+        except (OverflowError, ValueError):
+            raise ScenarioError(f"parameter '{key}': {value} is not allowed; expected "
+                                f"{PARAMETERS[key].allowed()}") from None
+    return overrides
+
+
 def scenario_from_args(args, **extra) -> Scenario:
     """The scenario named by --preset or --scenario, with --set and ``extra`` applied."""
-    overrides = parse_assignments(args.set or [])
+    overrides = parse_sets(args.set)
     overrides.update({k: v for k, v in extra.items() if v is not None})
     if getattr(args, "scenario", None):
+        utf8_text(args.scenario, f"scenario file '{args.scenario}'", ScenarioError)
         return Scenario.from_toml(args.scenario, **overrides)
     return Scenario.from_preset(args.preset, **overrides)
 

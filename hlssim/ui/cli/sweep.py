@@ -19,12 +19,15 @@ def register(sub) -> None:
     sw_p.add_argument("--scheduler", metavar="ADDR", default=None,
                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     sw_p.add_argument("--smoke", action="store_true", help="the spec's small [smoke] version (for CI)")
+    sw_p.add_argument("--restart", action="store_true",
+                      help="delete what the folder stores and run everything again (needed to "
+                           "reuse a folder whose runs another model or spec made)")
     sw_p.set_defaults(func=cmd_sweep)
 
 
 def cmd_sweep(args) -> int:
     """Run an experiment spec; everything that can fail is checked before the first run."""
-    from hlssim.experiments.spec import load_spec
+    from hlssim.experiments.spec import DEFAULT_OUTPUTS, load_spec
     from hlssim.experiments.sweep import prepare, sweep
 
     if args.workers is not None and args.workers < 0:
@@ -33,7 +36,7 @@ def cmd_sweep(args) -> int:
         raise HlssimError("--workers and --scheduler: expected one or the other (a scheduler brings its workers)")
     workers = args.workers if args.workers is not None else min(4, os.cpu_count() or 1)
     spec = load_spec(args.spec, smoke=args.smoke)
-    design, _ = prepare(spec, args.out)  # bad spec or --out: one line, exit 2, nothing written
+    design, _ = prepare(spec, args.out, args.restart, "refuse")  # bad spec/--out: one line, exit 2
     where = args.scheduler or (f"{workers} local worker(s)" if workers else "serially")
     print(f"sweep {spec.name}{' (smoke)' if spec.is_smoke else ''}: {len(design.points)} points x "
           f"{spec.replications} replications = {len(design.runs)} runs, {where}", file=sys.stderr)
@@ -42,18 +45,20 @@ def cmd_sweep(args) -> int:
         from hlssim.stockflow.user_model import open_model
 
         print(f"model {spec.model}: {status(open_model(spec.model), dict(spec.base))}", file=sys.stderr)
+    defaults = {f"{metric}:{stat}" for metric, stat in DEFAULT_OUTPUTS.items()}
+    if spec.model is None and {o.name for o in spec.outputs} == defaults:
+        print("note: the spec names no [outputs]; keeping every public metric's mean over the last "
+              "12 months (see experiments/README.md to choose)", file=sys.stderr)
     start = time.perf_counter()
     try:
         manifest = sweep(spec, args.out, workers=0 if args.scheduler else workers,
-                         scheduler=args.scheduler, progress=True)
+                         scheduler=args.scheduler, progress=True, on_stale="refuse",
+                         restart=args.restart)
     except KeyboardInterrupt:
-        print(f"hlssim: interrupted; finished runs are kept in {args.out}/; run the same command "
-              "to resume", file=sys.stderr)
+        print(f"hlssim: interrupted; finished runs are kept in {args.out}/ (marked interrupted); "
+              "run the same command to resume", file=sys.stderr)
         return 130
     counts = manifest["counts"]
-    resumed = manifest["sessions"][-1]["runs_resumed"]
-    if resumed:
-        print(f"resumed: {resumed} runs were already stored", file=sys.stderr)
     print(f"{counts['runs_done']}/{counts['runs']} runs stored ({counts['rows']} rows, "
           f"{counts['parts']} parts) in {args.out}/results/, manifest {args.out}/manifest.json; "
           f"{time.perf_counter() - start:.1f} s")
