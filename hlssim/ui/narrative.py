@@ -35,10 +35,10 @@ from hlssim.ui.wording import (  # noqa: F401 (Contrast, contrast re-exported)
     Labels,
     change,
     contrast,
-    decimals_adding_up,
     interval,
     money,
     noise,
+    pair,
     num,
     pct,
     points,
@@ -77,13 +77,12 @@ def _wellbeing(wb: Contrast, name: Labels, years: float | None,
                trajectories: pd.DataFrame | None) -> str:
     when = f"After {years:g} years" if years else "At the end"
     a, b = name(wb.first), name(wb.second)
-    d = decimals_adding_up(wb.mean_first, wb.mean_second)  # the figures add up as printed
-    text = (f"{when}, true wellbeing (0 to 1) averaged {num(wb.mean_first, d)} under {a} and "
-            f"{num(wb.mean_second, d)} under {b}. ")
+    first, second, diff = pair(wb.mean_first, wb.mean_second)  # figures that add up as printed
+    text = (f"{when}, true wellbeing (0 to 1) averaged {first} under {a} and {second} under {b}. ")
     if wb.mean_first > 0:
         rel = 100 * wb.diff / wb.mean_first
         direction = "higher" if wb.diff > 0 else "lower"
-        text += (f"{b} was {num(abs(wb.diff), d)} {direction} ({abs(rel):.0f}% {direction}; "
+        text += (f"{b} was {diff.lstrip('-')} {direction} ({abs(rel):.0f}% {direction}; "
                  f"{interval(wb)} across {wb.n} runs of each). ")
     text += noise(wb)
     start_a = _start_values(trajectories, wb.first, wb.metric)
@@ -96,9 +95,10 @@ def _wellbeing(wb: Contrast, name: Labels, years: float | None,
 
 def _worst_off(p10: Contrast, wb: Contrast, name: Labels) -> str:
     a, b = name(p10.first), name(p10.second)
-    d = decimals_adding_up(p10.mean_first, p10.mean_second)
-    text = (f"The worst-off tenth of people ended at {num(p10.mean_first, d)} under {a} and "
-            f"{num(p10.mean_second, d)} under {b}: a difference of {signed(p10.diff, d)} for {b} "
+    first, second, diff = pair(p10.mean_first, p10.mean_second)
+    diff = diff if diff.startswith("-") or float(diff) == 0 else f"+{diff}"
+    text = (f"The worst-off tenth of people ended at {first} under {a} and "
+            f"{second} under {b}: a difference of {diff} for {b} "
             f"({interval(p10)}). ")
     if p10.clear and wb.clear and p10.higher != wb.higher:
         text += (f"So the regime that did better on average, {name(wb.higher)}, left the "

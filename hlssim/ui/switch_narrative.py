@@ -167,8 +167,8 @@ def _per_run(path: pd.Series, other: pd.Series | None, switch_step: int, lasting
         level_step = first_lasting(after >= other.reindex(after.index) - tolerance, lasting)
         level = None if level_step is None else level_step - switch_step
     back = None if shape.recovered_step is None else shape.recovered_step - switch_step
-    if not shape.dipped:
-        return float("nan"), None, 0.0, level, shape.before
+    if not shape.dipped:  # no dip: nothing to come back from (counted in no dip estimate)
+        return float("nan"), None, None, level, shape.before
     return shape.before - shape.low, shape.low_step - switch_step, back, level, shape.before
 
 
@@ -218,11 +218,17 @@ def recoveries(trajectories: pd.DataFrame, switched: str, switch_step: int,
     return out
 
 
-def _months_estimate(e: Estimate) -> str:
+def _months_estimate(e: Estimate, remaining: int) -> str:
+    """'19 months (95% interval 12 to 26)', the interval kept within the run."""
     text = f"{e.mean:.0f} months"
     if np.isfinite(e.low):
-        text += f" (95% interval {max(e.low, 0):.0f} to {e.high:.0f})"
+        text += f" (95% interval {max(e.low, 0):.0f} to {min(e.high, remaining):.0f})"
     return text
+
+
+def _when(months_after: float) -> str:
+    return ("right at the switch" if round(months_after) == 0
+            else f"about {months_after:.0f} months after the switch")
 
 
 def _in_runs(e: Estimate) -> str:
@@ -238,17 +244,19 @@ def recovery_sentence(r: Recovery, target_label: str | None = None) -> str:
     if dipped == 0:
         text = f"**{what}** did not dip after the switch in any run"
     else:
-        share = "every run" if dipped == r.runs else f"{dipped} of {r.runs} runs"
+        share = "every run" if dipped == r.depth.runs else f"{dipped} of {r.depth.runs} runs"
         depth = f"by {num(r.depth.mean)} on average"
         if np.isfinite(r.depth.low):
             depth += f" (95% interval {num(max(r.depth.low, 0))} to {num(r.depth.high)})"
-        text = (f"**{what}** dipped first in {share}, {depth}, at its lowest about "
-                f"{r.low_after.mean:.0f} months after the switch")
+        text = f"**{what}** dipped first in {share}, {depth}, at its lowest {_when(r.low_after.mean)}"
         back = r.back_after
         if back.count == 0:
             text += f"; it was not back to its pre-switch level within the run ({months(r.remaining)})"
         else:
-            text += f"; back to its pre-switch level after {_months_estimate(back)}{_in_runs(back)}"
+            back_runs = "" if back.count == dipped else (
+                f" in {back.count} of the {dipped} runs that dipped; in the others not within the run")
+            text += (f"; back to its pre-switch level after {_months_estimate(back, r.remaining)}"
+                     f"{back_runs}")
     if r.level_after is not None and target_label:
         lv = r.level_after
         if lv.count == 0:
@@ -256,7 +264,8 @@ def recovery_sentence(r: Recovery, target_label: str | None = None) -> str:
         elif lv.mean == 0 and lv.count == lv.runs:
             text += f"; level with {target_label} from the switch on"
         else:
-            text += f"; level with {target_label} after {_months_estimate(lv)}{_in_runs(lv)}"
+            text += (f"; level with {target_label} after {_months_estimate(lv, r.remaining)}"
+                     f"{_in_runs(lv)}")
     return text + "."
 
 

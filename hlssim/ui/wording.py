@@ -100,6 +100,21 @@ def decimals_adding_up(a: float, b: float, most: int = 4) -> int:
     return most
 
 
+def pair(a: float, b: float) -> tuple[str, str, str]:
+    """Two means and their difference ``b - a`` as printed figures that add up: two decimals when
+    the rounded figures agree, else three, and if even three do not, the difference printed is
+    that of the printed means (off from the exact one by under 0.001).
+
+    >>> pair(0.40, 0.60), pair(0.7249, 0.6951), pair(0.5235, 0.5760)
+    (('0.40', '0.60', '0.20'), ('0.725', '0.695', '-0.030'), ('0.523', '0.576', '0.053'))
+    """
+    d = decimals_adding_up(a, b, most=3)
+    diff = b - a
+    if abs((round(b, d) - round(a, d)) - round(diff, d)) >= 0.5 * 10 ** -d:
+        diff = round(b, d) - round(a, d)
+    return num(a, d), num(b, d), num(diff, d)
+
+
 def bound(x: float, clear: bool, decimals: int = 2, most: int = 4) -> str:
     """An interval bound; when the interval excludes zero (``clear``) the bound gets as many
     decimals as it takes not to print as zero, so "clearly" never sits beside "0.00".
