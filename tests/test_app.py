@@ -57,7 +57,7 @@ def test_the_embedded_default_opens_on_the_first_case():
 @pytest.mark.parametrize("case", [*load_cases(), "custom"])
 def test_every_case_runs(case):
     at = start()
-    at.selectbox(key="case").set_value(case).run()
+    at.radio(key="case").set_value(case).run()
     assert_shown(at)
     if case != "custom":
         title = load_cases()[case].title
@@ -69,7 +69,7 @@ def test_every_case_runs(case):
 def test_every_preset_runs_as_a_chosen_regime():
     presets = list(preset_names())
     at = start()
-    at.selectbox(key="case").set_value("custom").run()
+    at.radio(key="case").set_value("custom").run()
     for first, second in zip(presets[0::2], presets[1::2]):
         at.selectbox(key="custom:0").set_value(first)
         at.selectbox(key="custom:1").set_value(second)
@@ -82,16 +82,16 @@ def test_every_preset_runs_as_a_chosen_regime():
 def test_choosing_a_situation_sets_every_control_to_its_values():
     """Issue 21 item 2: no setting of the previous situation stays behind (only runs and seed)."""
     at = start()
-    at.selectbox(key="case").set_value("simple_service").run()
+    at.radio(key="case").set_value("simple_service").run()
     assert at.slider(key="shared:complexity").value == pytest.approx(0.1)
     assert at.session_state["shared:n_people"] == 200  # the explorer's size, not the test's 40
     at.slider(key="shared:knave_share").set_value(1.0).run()
     at.slider(key="regime:0:target_pressure").set_value(0.0).run()
-    at.selectbox(key="case").set_value("gateshead").run()
-    at.selectbox(key="case").set_value("simple_service").run()
+    at.radio(key="case").set_value("gateshead").run()
+    at.radio(key="case").set_value("simple_service").run()
     assert at.slider(key="shared:knave_share").value == pytest.approx(0.1)
     assert at.slider(key="regime:0:target_pressure").value > 0
-    at.selectbox(key="case").set_value("gateshead").run()
+    at.radio(key="case").set_value("gateshead").run()
     assert at.slider(key="shared:complexity").value == pytest.approx(0.85)
     assert at.slider(key="regime:0:target_pressure").value == pytest.approx(0.8)
     assert at.slider(key="run:reps").value == 2  # the run settings are the user's
@@ -111,7 +111,7 @@ def test_a_changed_setting_is_named_under_the_situation_and_can_be_undone():
 def test_the_link_reproduces_the_view():
     """The query parameters written on one visit, opened in a new session, give the same page."""
     at = start()
-    at.selectbox(key="case").set_value("gateshead").run()
+    at.radio(key="case").set_value("gateshead").run()
     at.slider(key="shared:complexity").set_value(0.95).run()
     at.slider(key="regime:1:reflection_time").set_value(0.2).run()
     at.slider(key="run:reps").set_value(3).run()
@@ -123,7 +123,7 @@ def test_the_link_reproduces_the_view():
         fresh.query_params[key] = value
     fresh.run()
     assert_shown(fresh)
-    assert fresh.selectbox(key="case").value == "gateshead"
+    assert fresh.radio(key="case").value == "gateshead"
     assert fresh.slider(key="shared:complexity").value == pytest.approx(0.95)
     assert fresh.slider(key="regime:1:reflection_time").value == pytest.approx(0.2)
     assert summary(fresh) == summary(at)
@@ -193,7 +193,7 @@ def test_switch_page_and_back():
 @pytest.mark.parametrize("case", list(load_cases()))
 def test_the_switch_page_uses_the_situation_s_two_regimes(case):
     at = start()
-    at.selectbox(key="case").set_value(case).run()
+    at.radio(key="case").set_value(case).run()
     at.button(key="goto:switch").click().run()
     assert_shown(at)
     first, second = (r.label for r in load_cases()[case].regimes)
@@ -207,7 +207,7 @@ def test_the_switch_page_uses_the_situation_s_two_regimes(case):
 
 def test_settings_survive_a_visit_to_another_page():
     at = start()
-    at.selectbox(key="case").set_value("gateshead").run()
+    at.radio(key="case").set_value("gateshead").run()
     at.slider(key="regime:0:target_pressure").set_value(1.0).run()
     at.toggle(key="advanced").set_value(True).run()
     at.checkbox(key="shared:mech_trust").uncheck().run()
@@ -215,7 +215,7 @@ def test_settings_survive_a_visit_to_another_page():
     at.button(key="goto:about").click().run()
     at.button(key="goto:compare").click().run()
     assert_shown(at)
-    assert at.selectbox(key="case").value == "gateshead"
+    assert at.radio(key="case").value == "gateshead"
     assert at.slider(key="regime:0:target_pressure").value == 1.0
     assert at.checkbox(key="shared:mech_trust").value is False
     assert summary(at) == before

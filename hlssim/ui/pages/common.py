@@ -29,7 +29,7 @@ from hlssim.model.scenario import Scenario, preset_names
 
 #: Width of one chart panel on a wide screen, in pixels; on a narrower one a panel takes the
 #: whole width, and panels wrap onto as many rows as the screen needs.
-PANEL_WIDTH = 330
+PANEL_WIDTH = 265
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def sidebar() -> dict:
     cases = all_cases()
     with boxes["case"]:
         st.header("Your situation")
-        st.selectbox("Pick a situation like yours", [*cases, CUSTOM], key="case",
+        st.radio("Pick a situation like yours", [*cases, CUSTOM], key="case",
                      on_change=apply_case, persist_state=PERSIST,
                      format_func=lambda n: "Choose two ways of commissioning yourself"
                      if n == CUSTOM else cases[n].title)
@@ -165,7 +165,7 @@ def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, 
     by_measure = dict(tuple(data.groupby("measure", sort=False)))
     from hlssim.figures.explorer_charts import LABELS
 
-    with st.container(horizontal=True, gap="medium", key=f"{key}:panels"):
+    with st.container(horizontal=True, gap="small", key=f"{key}:panels"):
         for metric in metrics:
             panel = by_measure.get(LABELS.get(metric, metric))
             if panel is None:

@@ -60,11 +60,11 @@ def compare_page() -> None:
     first, second = (r.key for r in case.regimes)
     labels = {r.key: r.label for r in case.regimes}
     st.title("Target-driven or learning-led commissioning?")
-    st.markdown(f"### {case.title}\n{case.description}")
+    st.markdown(f"### {case.title}")
+    with st.expander("What this situation is, and where it comes from"):
+        st.markdown(case.description)
+        st.markdown("\n".join(f"- {plain_source(s)}" for s in case.sources))
     changes_note(case)
-    if case.sources:
-        with st.expander("Where this situation comes from"):
-            st.markdown("\n".join(f"- {plain_source(s)}" for s in case.sources))
     reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
     try:
         scenarios = case_scenarios(case, st.session_state)
@@ -78,9 +78,14 @@ def compare_page() -> None:
     story = compare_story(comparison.finals, first, second, labels, years,
                           comparison.trajectories, inputs)
     why = why_text(explanation, labels)
-    st.markdown(f"### What happened\n#### {story[0]}")
+    st.markdown(f"### What happened: {story[0]}")
     st.caption(run_note(reps))
     st.markdown("\n\n".join(story[1:3]))  # wellbeing and the worst-off
+    st.markdown("### Over time")
+    st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Every axis starts at "
+               "zero. Wellbeing, trust, motivation and stress run from 0 to 1; shares are "
+               "fractions; costs are in £ thousand a month.")
+    charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare")
     st.markdown("### Why")
     st.markdown("\n\n".join(why))
     with st.expander("What each mechanism did to the gap (table)"):
@@ -90,11 +95,6 @@ def compare_page() -> None:
         st.caption("Contribution: how much the gap in true wellbeing shrinks when that mechanism "
                    "is switched off in both ways of commissioning, over the same runs; a "
                    "negative contribution worked against the side that came out ahead.")
-    st.markdown("### Over time")
-    st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Every axis starts at "
-               "zero. Wellbeing, trust, motivation and stress run from 0 to 1; shares are "
-               "fractions; costs are in £ thousand a month.")
-    charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare")
     st.markdown("### The indicator, gaming, staff, trust and cost")
     st.markdown("\n\n".join(story[3:]))
 
