@@ -256,3 +256,16 @@ def test_an_upload_over_the_limit_is_refused(tmp_path):
         unpack_sweep(b"x" * (2 * 2**20), 1, tmp_path)
     with pytest.raises(HlssimError, match="not a zip"):
         unpack_sweep(b"not a zip", 1, tmp_path)
+
+
+def test_hlssim_explain_prints_the_same_decomposition(capsys):
+    from hlssim.ui.cli import main
+
+    assert main(["explain", "--case", "gateshead", "--reps", "3", "--set", "n_people=60",
+                 "--set", "n_workers=4", "--set", "steps=36"]) == 0
+    out = capsys.readouterr().out
+    assert "mechanism switched off" in out and "every mechanism off: gap left" in out
+    assert "Why " in out or "Neither regime" in out
+    assert "**" not in out  # plain text in a terminal
+    assert main(["explain", "--case", "nowhere"]) == 2
+    assert "--case 'nowhere'" in capsys.readouterr().err

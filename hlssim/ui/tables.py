@@ -1,7 +1,8 @@
 """The explorer's tables and downloads, in plain words beside the code names.
 
 - :func:`final_table`: each measure's final-year mean [95% interval] under each regime and their
-  difference, printed in the measure's own unit (money as £, not "£k 0.319"), with intervals
+  difference (a measure the same in every run, set by the regime's settings, is shown so, with no
+  interval), printed in the measure's own unit (money as £, not "£k 0.319"), with intervals
   kept within the measure's range and "clearly" only where the interval excludes zero.
 - :func:`runs_csv` and :func:`summary_csv`: the downloads. Each column is headed by its plain
   name with the model's code name in brackets, so a spreadsheet reads without a glossary and a
@@ -49,11 +50,22 @@ def final_table(comparison: Comparison, first: str, second: str, labels: Mapping
     rows = []
     for metric in metrics:
         row = {"measure": METRIC_LABELS.get(metric, metric)}
+        fixed = []
         for regime, label in ((first, name_a), (second, name_b)):
             s = summary.loc[(regime, metric)]
+            if bool(s.get("fixed", False)):  # the same in every run: set by the settings
+                fixed.append(label)
+                row[label] = f"{value_text(metric, s['mean'])} (set by its settings)"
+                continue
             row[label] = (f"{value_text(metric, s['mean'])} [{value_text(metric, clip(metric, s['ci_low']))}"
                           f", {value_text(metric, clip(metric, s['ci_high']))}]")
         c = contrast(comparison.finals, metric, first, second)
+        if len(fixed) == 2:
+            row[f"{name_b} minus {name_a}"] = (f"{'+' if c.diff >= 0 else '-'}"
+                                               f"{value_text(metric, abs(c.diff))}")
+            row["clear of the noise?"] = "set by the regimes' settings, not a result"
+            rows.append(row)
+            continue
         if metric in MONEY:
             diff = f"{'+' if c.diff >= 0 else '-'}{money(abs(c.diff))}"
             span = f"[{money(c.low)}, {money(c.high)}]" if np.isfinite(c.low) else ""
@@ -71,7 +83,7 @@ def plain_header(code: str) -> str:
     words = {"regime": "Regime [regime]", "rep": "Run [rep]", "step": "Month [step]",
              "metric": "Measure code [metric]", "mean": "Mean [mean]",
              "ci_low": "95% interval low [ci_low]", "ci_high": "95% interval high [ci_high]",
-             "n": "Runs [n]", "regime_label": "Regime in words [regime_label]",
+             "n": "Runs [n]", "fixed": "Same in every run, set by the settings [fixed]", "regime_label": "Regime in words [regime_label]",
              "measure": "Measure [measure]"}
     if code in METRIC_LABELS:
         return f"{METRIC_LABELS[code]} [{code}]"
