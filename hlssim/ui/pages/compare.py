@@ -69,7 +69,6 @@ def compare_page() -> None:
     try:
         scenarios = case_scenarios(case, st.session_state)
         comparison = simulate(scenarios, reps, seed)
-        explanation = explain_gap(scenarios, reps, seed)
     except HlssimError as err:
         show_error(err)
         return
@@ -77,7 +76,6 @@ def compare_page() -> None:
     inputs = {k: dict(s.items()) for k, s in scenarios.items()}
     story = compare_story(comparison.finals, first, second, labels, years,
                           comparison.trajectories, inputs)
-    why = why_text(explanation, labels)
     st.markdown(f"### What happened: {story[0]}")
     st.caption(run_note(reps))
     st.markdown("\n\n".join(story[1:3]))  # wellbeing and the worst-off
@@ -86,6 +84,10 @@ def compare_page() -> None:
                "zero. Wellbeing, trust, motivation and stress run from 0 to 1; shares are "
                "fractions; costs are in £ thousand a month.")
     charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare")
+    # after the chart: the page shows the headline and the chart first, then works out why
+    # (about 20 more runs, each mechanism off in turn: most of a redraw's time)
+    explanation = explain_gap(scenarios, reps, seed)
+    why = why_text(explanation, labels)
     st.markdown("### Why")
     st.markdown("\n\n".join(why))
     with st.expander("What each mechanism did to the gap (table)"):
