@@ -57,7 +57,7 @@ def test_the_embedded_default_opens_on_the_first_case():
 @pytest.mark.parametrize("case", [*load_cases(), "custom"])
 def test_every_case_runs(case):
     at = start()
-    at.selectbox(key="case").set_value(case).run()
+    at.radio(key="case").set_value(case).run()
     assert_shown(at)
     if case != "custom":
         title = load_cases()[case].title
@@ -69,7 +69,7 @@ def test_every_case_runs(case):
 def test_every_preset_runs_as_a_chosen_regime():
     presets = list(preset_names())
     at = start()
-    at.selectbox(key="case").set_value("custom").run()
+    at.radio(key="case").set_value("custom").run()
     for first, second in zip(presets[0::2], presets[1::2]):
         at.selectbox(key="custom:0").set_value(first)
         at.selectbox(key="custom:1").set_value(second)
@@ -79,14 +79,65 @@ def test_every_preset_runs_as_a_chosen_regime():
         assert f"**{preset_label(first)}**" in text and f"**{preset_label(second)}**" in text
 
 
-def test_a_case_sets_its_world_and_keeps_the_users_other_settings():
+def test_choosing_a_situation_sets_every_control_to_its_values():
+    """Issue 21 item 2: no setting of the previous situation stays behind (only runs and seed)."""
     at = start()
-    at.selectbox(key="case").set_value("simple_service").run()
+    at.radio(key="case").set_value("simple_service").run()
     assert at.slider(key="shared:complexity").value == pytest.approx(0.1)
-    assert at.session_state["shared:n_people"] == 40
-    at.selectbox(key="case").set_value("gateshead").run()
+    assert at.session_state["shared:n_people"] == 200  # the explorer's size, not the test's 40
+    at.slider(key="shared:knave_share").set_value(1.0).run()
+    at.slider(key="regime:0:target_pressure").set_value(0.0).run()
+    at.radio(key="case").set_value("gateshead").run()
+    at.radio(key="case").set_value("simple_service").run()
+    assert at.slider(key="shared:knave_share").value == pytest.approx(0.1)
+    assert at.slider(key="regime:0:target_pressure").value > 0
+    at.radio(key="case").set_value("gateshead").run()
     assert at.slider(key="shared:complexity").value == pytest.approx(0.85)
     assert at.slider(key="regime:0:target_pressure").value == pytest.approx(0.8)
+    assert at.slider(key="run:reps").value == 2  # the run settings are the user's
+
+
+def test_a_changed_setting_is_named_under_the_situation_and_can_be_undone():
+    at = start(small=False)
+    assert not any("You have changed" in m.value for m in at.markdown)
+    at.slider(key="shared:knave_share").set_value(1.0).run()
+    note = next(m.value for m in at.markdown if "You have changed" in m.value)
+    assert "Share of self-interested staff: **1.00** (the situation: 0.10)" in note
+    at.button(key="compare:reset").click().run()
+    assert at.slider(key="shared:knave_share").value == pytest.approx(0.1)
+    assert not any("You have changed" in m.value for m in at.markdown)
+
+
+def test_the_link_reproduces_the_view():
+    """The query parameters written on one visit, opened in a new session, give the same page."""
+    at = start()
+    at.radio(key="case").set_value("gateshead").run()
+    at.slider(key="shared:complexity").set_value(0.95).run()
+    at.slider(key="regime:1:reflection_time").set_value(0.2).run()
+    at.slider(key="run:reps").set_value(3).run()
+    link = dict(at.query_params)
+    assert link["case"] == "gateshead" and link["shared:complexity"] == "0.95"
+    assert "shared:knave_share" not in link  # only what differs from the situation
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    for key, value in link.items():
+        fresh.query_params[key] = value
+    fresh.run()
+    assert_shown(fresh)
+    assert fresh.radio(key="case").value == "gateshead"
+    assert fresh.slider(key="shared:complexity").value == pytest.approx(0.95)
+    assert fresh.slider(key="regime:1:reflection_time").value == pytest.approx(0.2)
+    assert summary(fresh) == summary(at)
+
+
+def test_a_bad_link_is_named_not_obeyed():
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"case": "gateshead", "shared:complexity": "7", "shared:nope": "1",
+                       "run:reps": "2"}.items():
+        fresh.query_params[key] = value
+    fresh.run()
+    assert_shown(fresh)
+    assert fresh.slider(key="shared:complexity").value == pytest.approx(0.85)
+    assert "2 setting(s)" in fresh.warning[0].value
 
 
 def test_changing_a_control_changes_the_results_shown():
@@ -109,7 +160,8 @@ def test_any_other_measure_can_be_drawn():
     at.selectbox(key="compare:other").set_value("neglect_share").run()
     assert_shown(at)
     assert len(at.get("vega_lite_chart")) == charts + 1
-    assert "knave" in " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)
+    assert "self-interested" in captions and "knave" not in captions
 
 
 def test_replications_reach_the_summary():
@@ -127,20 +179,35 @@ def test_switch_page_and_back():
     assert at.title[0].value == "Switch regime at year N"
     text = summary(at)
     assert "Before the switch at year 2.5" in text  # year 4 by default; the run here is 3 years
+    assert "In the 6 months after the switch, trust" in text  # not "the first year"
     at.slider(key="switch:year").set_value(1.0).run()
     assert_shown(at)
     assert "Before the switch at year 1" in summary(at) and summary(at) != text
-    at.selectbox(key="switch:target").set_value("alliance").run()
-    assert_shown(at)
-    assert "**Switch to Alliance contract (HLS) at year 1**" in summary(at)
+    assert "In the first year after the switch, trust" in summary(at)
+    assert "**True wellbeing (mean)**" in summary(at)  # the recovery of each measure
     at.button(key="goto:compare").click().run()
     assert_shown(at)
     assert at.title[0].value == "Target-driven or learning-led commissioning?"
 
 
+@pytest.mark.parametrize("case", list(load_cases()))
+def test_the_switch_page_uses_the_situation_s_two_regimes(case):
+    at = start()
+    at.radio(key="case").set_value(case).run()
+    at.button(key="goto:switch").click().run()
+    assert_shown(at)
+    first, second = (r.label for r in load_cases()[case].regimes)
+    assert f"**{first} throughout**" in summary(at)
+    assert f"**Switch to {second} at year " in summary(at)
+    at.radio(key="switch:reverse").set_value(True).run()
+    assert_shown(at)
+    assert f"**{second} throughout**" in summary(at)
+    assert f"**Switch to {first} at year " in summary(at)
+
+
 def test_settings_survive_a_visit_to_another_page():
     at = start()
-    at.selectbox(key="case").set_value("gateshead").run()
+    at.radio(key="case").set_value("gateshead").run()
     at.slider(key="regime:0:target_pressure").set_value(1.0).run()
     at.toggle(key="advanced").set_value(True).run()
     at.checkbox(key="shared:mech_trust").uncheck().run()
@@ -148,7 +215,7 @@ def test_settings_survive_a_visit_to_another_page():
     at.button(key="goto:about").click().run()
     at.button(key="goto:compare").click().run()
     assert_shown(at)
-    assert at.selectbox(key="case").value == "gateshead"
+    assert at.radio(key="case").value == "gateshead"
     assert at.slider(key="regime:0:target_pressure").value == 1.0
     assert at.checkbox(key="shared:mech_trust").value is False
     assert summary(at) == before
@@ -159,7 +226,13 @@ def test_about_page():
     at.button(key="goto:about").click().run()
     assert not at.exception
     assert at.title[0].value == "How the model works"
-    assert len(at.dataframe) == 2  # the measures and the settings
+    assert len(at.dataframe) == 1  # the measures, in plain words
+    text = "\n".join(m.value for m in at.markdown)
+    assert "### Glossary" in text
+    at.button(key="goto:modellers").click().run()
+    assert not at.exception
+    assert at.title[0].value == "For modellers"
+    assert len(at.dataframe) == 2  # the measures and the settings, with their code names
 
 
 def test_bad_input_shows_a_friendly_message_not_a_traceback():
@@ -182,9 +255,7 @@ def test_bad_input_on_the_switch_page():
     assert not at.exception
     assert "Frontline workers" in at.error[0].value
     at.number_input(key="shared:n_workers").set_value(4).run()
-    at.selectbox(key="switch:target").set_value(at.selectbox(key="switch:start").value).run()
-    assert not at.exception
-    assert "other than the one the run starts with" in at.error[0].value
+    assert_shown(at)
 
 
 def test_a_run_too_short_for_a_switch_says_so():
@@ -198,7 +269,8 @@ def test_a_run_too_short_for_a_switch_says_so():
 
 #: How a user reaches each page from the first one: the buttons to click, in order.
 ROUTES = {"compare": [], "switch": ["goto:switch"], "about": ["goto:about"],
-          "loops": ["goto:about", "goto:loops"], "sweep": ["goto:about", "goto:sweep"]}
+          "loops": ["goto:about", "goto:loops"], "modellers": ["goto:about", "goto:modellers"],
+          "sweep": ["goto:about", "goto:modellers", "goto:sweep"]}
 
 
 def visit(page: str, **state) -> AppTest:
@@ -224,20 +296,32 @@ def test_every_page_runs(page):
     assert at.title
 
 
-def test_loops_page_shows_the_diagram_and_the_named_loops():
+def test_loops_page_shows_each_main_loop_as_a_circle_in_plain_words():
     from hlssim.stockflow.loops import loop_names
 
     at = visit("loops")
     assert not at.exception and not at.error
     assert at.title[0].value == "The feedback loops"
-    assert len(at.image) == 1
-    assert at.get("download_button")[0].proto.label == "Diagram (PNG)"
-    text = "\n".join(m.value for m in at.markdown)
     names = loop_names()
-    assert len(names) >= 5
+    assert 5 <= len(names) <= 9
+    assert len(at.image) == len(names)  # one small circle each; no full diagram by default
+    text = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
     for name in names:
         assert f"**{name.name[:1].upper() + name.name[1:]}** (" in text
+    assert "drives gaming inside the service" in text and "holds gaming back" in text
+    for code in ("political_response", "trust_mw", "_"):
+        assert code not in text, code
     assert "**Reinforcing.**" in text and "**Balancing.**" in text
+
+
+def test_loops_page_full_diagram_on_request():
+    at = visit("loops")
+    at.toggle(key="loops:full").set_value(True).run()
+    assert not at.exception and not at.error
+    assert any(len(i.proto.imgs) and "feedback loops" in i.proto.imgs[0].caption for i in at.image)
+    assert at.get("download_button")[0].proto.label == "Diagram (PNG)"
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Path:" in "\n".join(c.value for c in at.caption) and text
 
 
 def test_loops_page_draws_a_users_own_model():
@@ -245,11 +329,12 @@ def test_loops_page_draws_a_users_own_model():
     one clear message, not a traceback."""
     sir = Path(APP).parent / "tests" / "sd_test_models" / "SIR"
     at = visit("loops")
+    at.toggle(key="loops:full").set_value(True).run()
     at.text_input(key="loops:model").input(str(sir / "SIR.mdl")).run()
     assert not at.exception and not at.error
-    assert len(at.image) == 1
-    assert "SIR.mdl: 5 variables, 7 links, 3 feedback loops (1 reinforcing, 2 balancing" in \
-        at.image[0].proto.imgs[0].caption
+    captions = [i.proto.imgs[0].caption for i in at.image if i.proto.imgs[0].caption]
+    assert any("SIR.mdl: 5 variables, 7 links, 3 feedback loops (1 reinforcing, 2 balancing" in c
+               for c in captions), captions
     assert any("names no loops" in i.value for i in at.info)
     for bad, words in ((sir / "nope.mdl", "no such file"), (sir / "SIR.xmile", ".mdl files only")):
         at.text_input(key="loops:model").input(str(bad)).run()

@@ -142,13 +142,13 @@ def wait_for(driver, condition, timeout: float):
 
 
 def chart_drawn(driver) -> bool:
-    """The main chart is on the page with a drawn canvas (or SVG) of real size."""
+    """A panel of the main chart is on the page with a drawn canvas (or SVG) of real size."""
     from selenium.webdriver.common.by import By
 
     for chart in driver.find_elements(By.CSS_SELECTOR, CHART):
         for surface in chart.find_elements(By.CSS_SELECTOR, "canvas, svg"):
             size = surface.size
-            if size["width"] > 300 and size["height"] > 200:
+            if size["width"] > 200 and size["height"] > 150:
                 return True
     return False
 
@@ -180,6 +180,7 @@ def assert_not_blank_and_charted(image) -> None:
 
 
 def test_compare_page_renders_chart_and_summary(browser, server):
+    browser.set_window_size(1600, 2000)
     browser.get(server)
     wait_for(browser, lambda d: "What happened" in page_text(d) and "From 5 runs" in page_text(d),
              120)
@@ -194,6 +195,7 @@ def test_compare_page_renders_chart_and_summary(browser, server):
 
 
 def test_switch_page_renders(browser, server):
+    browser.set_window_size(1600, 2000)
     browser.get(f"{server}/switch")
     wait_for(browser, lambda d: "Before the switch at year" in page_text(d)
              and "From 5 runs" in page_text(d), 120)
@@ -206,9 +208,11 @@ def test_switch_page_renders(browser, server):
 def test_downloads_give_the_data_and_the_figure(browser, server):
     from PIL import Image
 
+    browser.set_window_size(1600, 2000)
     browser.get(server)
     wait_for(browser, lambda d: "From 5 runs" in page_text(d), 120)
-    labels = ("Every run, month by month (CSV)", "Final-year summary (CSV)", "Figure (PNG)")
+    labels = ("Every run, month by month (CSV)", "Final-year summary (CSV)", "Figure (PNG)",
+              "One-page brief for a meeting (PNG)")
 
     # Streamlit may replace a button's element while the page settles, so each click finds the
     # button afresh by its text, in the page, and is retried until one lands.
@@ -218,18 +222,92 @@ def test_downloads_give_the_data_and_the_figure(browser, server):
     for label in labels:
         wait_for(browser, lambda d, label=label: d.execute_script(click, label), 60)
 
+    stem = "hlssim_scottish_borders"
     def finished(_):
         names = {p.name for p in browser.downloads.iterdir()}
-        wanted = {"hlssim_scottish_borders_runs.csv", "hlssim_scottish_borders_summary.csv",
-                  "hlssim_scottish_borders.png"}
+        wanted = {f"{stem}_runs.csv", f"{stem}_summary.csv", f"{stem}.png", f"{stem}_brief.png"}
         return wanted <= names and not any(n.endswith(".crdownload") for n in names)
 
     wait_for(browser, finished, 60)
-    runs = (browser.downloads / "hlssim_scottish_borders_runs.csv").read_text().splitlines()
-    assert runs[0].startswith("regime,rep,step,wellbeing_mean,")
+    runs = (browser.downloads / f"{stem}_runs.csv").read_text().splitlines()
+    # plain headers beside the code names
+    assert runs[0].startswith("Regime [regime],Regime in words [regime_label],Run [rep],"
+                              "Month [step],True wellbeing (mean) [wellbeing_mean],")
     assert len(runs) == 1 + 2 * 5 * 120  # two regimes, five runs, 120 months
-    summary = (browser.downloads / "hlssim_scottish_borders_summary.csv").read_text()
-    assert summary.startswith("regime,metric,mean,ci_low,ci_high,n")
-    figure = Image.open(browser.downloads / "hlssim_scottish_borders.png").convert("RGB")
+    summary = (browser.downloads / f"{stem}_summary.csv").read_text()
+    assert summary.startswith("Regime [regime],Regime in words [regime_label],Measure [measure],"
+                              "Measure code [metric],Mean [mean],95% interval low [ci_low],")
+    figure = Image.open(browser.downloads / f"{stem}.png").convert("RGB")
     counts = {colour: n for n, colour in figure.getcolors(maxcolors=1 << 24)}
     assert all(counts.get(colour, 0) > 200 for colour in LINE_COLOURS)
+    brief = Image.open(browser.downloads / f"{stem}_brief.png").convert("RGB")
+    assert brief.height > brief.width  # one portrait page
+    counts = {colour: n for n, colour in brief.getcolors(maxcolors=1 << 24)}
+    assert all(counts.get(colour, 0) > 50 for colour in LINE_COLOURS)
+
+
+# --- the page fits the screen (issue 21) ---------------------------------------------------------
+
+#: The widths every page must fit without scrolling sideways: a small laptop, a meeting-room
+#: screen, and a phone.
+WIDTHS = (1024, 1400, 390)
+#: Each page, and text that shows it has finished drawing.
+PAGES = {"compare": ("", "From 5 runs"), "switch": ("/switch", "Does it dip first"),
+         "loops": ("/loops", "Gaming"), "about": ("/about", "Glossary")}
+
+OVERFLOW = """
+const width = document.documentElement.clientWidth;
+const wide = [];
+const bar = document.querySelector('[data-testid=stSidebar]');
+const barHidden = !bar || bar.getBoundingClientRect().right <= 0;  // collapsed on a phone
+for (const e of document.querySelectorAll(
+        '[data-testid=stVegaLiteChart], [data-testid=stImage], [data-testid=stMarkdownContainer], '
+        + '[data-testid=stDataFrame], [data-testid=stButton], canvas, svg')) {
+    if (barHidden && bar && bar.contains(e)) continue;
+    const box = e.getBoundingClientRect();
+    if (box.width > 0 && (box.right > width + 1 || box.left < -1)) {
+        wide.push(`${e.dataset.testid || e.tagName}: ${Math.round(box.left)}-${Math.round(box.right)}`);
+    }
+}
+return {width: width, scroll: document.documentElement.scrollWidth, wide: wide};
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_fits_the_screen(browser, server, page, width):
+    """No horizontal scrolling, and no chart, image or paragraph reaching past the right edge."""
+    path, ready = PAGES[page]
+    browser.set_window_size(width, 1000)
+    browser.get(server + path)
+    wait_for(browser, lambda d: ready in page_text(d), 120)
+    if page in ("compare", "switch"):
+        wait_for(browser, chart_drawn_any, 60)
+    time.sleep(1.0)  # charts size themselves to their containers after the first paint
+    found = browser.execute_script(OVERFLOW)
+    screenshot(browser, f"browser_{page}_{width}px.png")
+    assert found["scroll"] <= found["width"], f"the page scrolls sideways: {found}"
+    assert not found["wide"], f"cut off at {width} px: {found['wide'][:5]}"
+    if page == "compare" and width >= 1024:
+        # every panel of the main chart is on the page, side by side where there is room
+        charts = browser.execute_script(
+            "return [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]"
+            ".map(e => e.getBoundingClientRect().top)")
+        assert len(charts) == 12 and len(set(round(t) for t in charts)) < 12
+
+
+def chart_drawn_any(driver) -> bool:
+    from selenium.webdriver.common.by import By
+
+    return any(surface.size["width"] > 150 for chart in driver.find_elements(By.CSS_SELECTOR, CHART)
+               for surface in chart.find_elements(By.CSS_SELECTOR, "canvas, svg"))
+
+
+def test_no_deploy_button(browser, server):
+    browser.set_window_size(1400, 1000)
+    browser.get(server)
+    wait_for(browser, lambda d: "From 5 runs" in page_text(d), 120)
+    assert "Deploy" not in page_text(browser)
+    from selenium.webdriver.common.by import By
+
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stAppDeployButton"]')

@@ -12,7 +12,7 @@ from hlssim.model.scenario import preset_names
 
 #: The situations issue #6 asks for: name -> (status quo preset, alternative preset).
 EXPECTED = {
-    "scottish_borders": ("npm_targets", "hls_grant"),
+    "scottish_borders": ("npm_targets", "hls_grant_borders"),  # the preset fitted to its figures
     "plymouth": ("npm_targets", "alliance"),
     "gateshead": ("npm_targets", "hls"),
     "payment_by_results": ("npm_pbr", "hls"),

@@ -61,7 +61,7 @@ def test_a_difference_within_the_noise_is_called_so():
     text = story({"wellbeing_mean": 0.50}, {"wellbeing_mean": 0.51}, spread=0.1)
     assert text.splitlines()[0] == "Neither regime ended clearly ahead on wellbeing in these runs."
     assert "within the run-to-run noise" in text
-    assert "more replications than 4 would narrow it" in text
+    assert "more runs than 4 would narrow it" in text
 
 
 def test_average_and_worst_off_can_disagree():

@@ -128,10 +128,11 @@ def bands_long(trajectories: pd.DataFrame, regimes: Sequence[str],
     high = [BOUNDS.get(m, (None, None))[1] for m in data["metric"]]
     lower = np.fmax(data["mean"] - half, pd.Series(low, dtype=float).fillna(-np.inf))
     upper = np.fmin(data["mean"] + half, pd.Series(high, dtype=float).fillna(np.inf))
-    return pd.DataFrame({
+    return pd.DataFrame({  # rounded: the browser gets less data and tooltips no long decimals
         "measure": data["metric"].map(lambda m: LABELS.get(m, m)),
         "regime": data["regime"].map(lambda r: labels.get(r, r)),
-        "years": data["step"] / 12.0, "mean": data["mean"], "low": lower, "high": upper})
+        "years": (data["step"] / 12.0).round(4), "mean": data["mean"].round(4),
+        "low": np.round(lower, 4), "high": np.round(upper, 4)})
 
 
 def vega_lite_spec(regimes: Sequence[str], labels: Mapping[str, str] | None = None,
@@ -191,3 +192,93 @@ def vega_lite_spec(regimes: Sequence[str], labels: Mapping[str, str] | None = No
         "config": {"axis": {"labelFontSize": 13, "titleFontSize": 14},
                    "legend": {"labelFontSize": 16}},
     }
+
+
+# --- one panel per chart, for a page that reflows -------------------------------------------------
+
+#: Okabe-Ito dash patterns for the regimes, in order (solid, dashed, dotted, dash-dot).
+DASHES = ([1, 0], [8, 4], [2, 3], [8, 3, 2, 3])
+
+
+def regime_styles(names: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Each regime's (colour, dash pattern), in order, as every panel and the legend draw them."""
+    return [(OKABE_ITO[k % len(OKABE_ITO)], DASHES[k % len(DASHES)]) for k in range(len(names))]
+
+
+def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None,
+               events: Sequence[Mapping] = (), height: int = 170) -> dict:
+    """A Vega-Lite spec of one measure over time: each regime's mean and 95% band.
+
+    One chart per measure lets the page lay panels out in rows that wrap to the screen's width
+    (a faceted chart has a fixed width and is cut off on a narrow screen). The spec's width is
+    the container's. The y axis starts at zero (and the title says if it does not, e.g. for a
+    measure that goes below zero), so that 0.52 against 0.59 does not look dramatic. ``names``
+    are the regimes' plain labels as in the data's ``regime`` column; ``events`` are points to
+    mark (dicts with ``years``, ``value`` and ``event``), e.g. the low after a switch.
+    """
+    styles = regime_styles(names)
+    colour = {"field": "regime", "type": "nominal", "legend": None,
+              "scale": {"domain": list(names), "range": [c for c, _ in styles]}}
+    dash = {"field": "regime", "type": "nominal", "legend": None,
+            "scale": {"domain": list(names), "range": [d for _, d in styles]}}
+    low, _ = BOUNDS.get(metric, (0, None))
+    y_title = None if (low or 0) >= 0 else "(axis includes values below zero)"
+    x = {"field": "years", "type": "quantitative", "title": "years",
+         "axis": {"tickMinStep": 1}}
+    tip = [{"field": "regime", "type": "nominal", "title": "regime"},
+           {"field": "years", "type": "quantitative", "format": ".1f", "title": "year"},
+           {"field": "mean", "type": "quantitative", "format": ".2f", "title": "mean"},
+           {"field": "low", "type": "quantitative", "format": ".2f", "title": "95% low"},
+           {"field": "high", "type": "quantitative", "format": ".2f", "title": "95% high"}]
+    layers: list[dict] = [
+        {"mark": {"type": "area", "opacity": 0.18},
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": y_title,
+                                    "scale": {"zero": True}},
+                      "y2": {"field": "high"}, "color": colour, "tooltip": tip}},
+        {"mark": {"type": "line", "strokeWidth": 3},
+         "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"},
+                      "color": colour, "strokeDash": dash, "tooltip": tip}},
+    ]
+    if switch_step:
+        layers.append({"data": {"values": [{"switch": switch_step / 12.0}]},
+                       "mark": {"type": "rule", "color": "#444444", "strokeDash": [4, 4],
+                                "strokeWidth": 2},
+                       "encoding": {"x": {"field": "switch", "type": "quantitative"}}})
+    if events:
+        layers.append({"data": {"values": [dict(e) for e in events]},
+                       "mark": {"type": "point", "filled": True, "size": 110, "color": "#000000",
+                                "shape": "diamond"},
+                       "encoding": {"x": {"field": "years", "type": "quantitative"},
+                                    "y": {"field": "value", "type": "quantitative"},
+                                    "tooltip": [{"field": "event", "type": "nominal",
+                                                 "title": "what"},
+                                                {"field": "years", "type": "quantitative",
+                                                 "format": ".1f", "title": "year"}]}})
+    return {
+        "width": "container", "height": height,
+        "title": {"text": LABELS.get(metric, metric), "fontSize": 15, "anchor": "start",
+                  "limit": 0},
+        "layer": layers,
+        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 12},
+                   "view": {"stroke": None}},
+    }
+
+
+def legend_svg(names: Sequence[str], switch: str | None = None) -> str:
+    """The regimes' legend as inline SVG lines with their labels (HTML), shown once above the
+    panels; each regime in its colour and dash, so it reads without colour too."""
+    items = []
+    for name, (colour, dash) in zip(names, regime_styles(names)):
+        pattern = " ".join(str(d) for d in dash)
+        items.append(
+            f'<span style="display:inline-flex;align-items:center;margin-right:1.5em;'
+            f'white-space:nowrap"><svg width="46" height="12" aria-hidden="true">'
+            f'<line x1="2" y1="6" x2="44" y2="6" stroke="{colour}" stroke-width="4" '
+            f'stroke-dasharray="{pattern}"/></svg>&nbsp;{name}</span>')
+    if switch:
+        items.append('<span style="display:inline-flex;align-items:center;white-space:nowrap">'
+                     '<svg width="20" height="16" aria-hidden="true"><line x1="10" y1="0" x2="10" '
+                     'y2="16" stroke="#444444" stroke-width="2" stroke-dasharray="4 4"/></svg>'
+                     f'&nbsp;{switch}</span>')
+    return ('<div style="display:flex;flex-wrap:wrap;row-gap:0.3em;font-size:1.05rem">'
+            + "".join(items) + "</div>")

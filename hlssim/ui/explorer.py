@@ -10,7 +10,7 @@
   summaries of :func:`hlssim.experiments.comparison.compare`, so the app can cache each regime's runs and re-run
   only what changed.
 - Turning a :class:`~hlssim.errors.ScenarioError` into a sentence for the page
-  (:func:`friendly_error`), and the final-year table (:func:`final_table`).
+  (:func:`friendly_error`); the final-year table is :func:`hlssim.ui.tables.final_table`.
 
 Widget keys: ``shared:NAME`` for a parameter every regime shares (the world, the mechanism
 switches, the calibration) and ``regime:I:NAME`` for regime ``I`` (0 or 1) of the case.
@@ -87,12 +87,25 @@ def fastest_engine() -> str:
 
 # --- widgets ------------------------------------------------------------------------------------
 
+#: Labels the explorer shows instead of the declared ones, where the declared label carries the
+#: literature's jargon ("knaves"); the declaration keeps it for modellers.
+PAGE_LABELS: Mapping[str, str] = {
+    "knave_share": "Share of self-interested staff",
+    "mech_neglect": "Neglect by self-interested staff",
+}
+
+
+def plain_label(param: Param) -> str:
+    """The label a commissioner sees for ``param``."""
+    return PAGE_LABELS.get(param.name, param.label)
+
+
 def label_with_unit(param: Param) -> str:
     """The parameter's plain label, with its unit unless the label already says it."""
-    unit = param.unit
-    if not unit or unit.rstrip("s").lower() in param.label.lower():
-        return param.label
-    return f"{param.label} ({unit})"
+    unit, label = param.unit, plain_label(param)
+    if not unit or unit.rstrip("s").lower() in label.lower():
+        return label
+    return f"{label} ({unit})"
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ def regime_key(index: int, name: str) -> str:
 # --- settings and scenarios ---------------------------------------------------------------------
 
 def case_settings(case: Case) -> dict[str, Any]:
-    """Every widget value the explorer starts from for ``case``, by widget key.
+    """Every parameter widget's value the explorer starts from for ``case``, by widget key.
 
     Shared parameters take the case's world, then :data:`APP_DEFAULTS`, then their defaults;
     each regime's parameters take its preset and the case's overrides.
@@ -186,6 +199,12 @@ class SwitchDesign:
     switched: str
     target: str
     switch_step: int
+    #: True when the new regime's settings in the case differ from its preset's, which the
+    #: model's switch brings in (see :func:`case_switch`).
+    target_changed: bool = False
+    #: The standard preset the switch brings in when the case's new regime cannot be switched to
+    #: itself (see :func:`switchable`), else None.
+    switched_to_nearest: str | None = None
 
 
 def switch_scenarios(start: str, target: str, switch_year: float, world: Mapping[str, Any],
@@ -215,6 +234,68 @@ def switch_scenarios(start: str, target: str, switch_year: float, world: Mapping
                   switched: f"Switch to {target_label} at year {switch_year:g}",
                   other: f"{target_label} throughout"}
     return SwitchDesign(scenarios, labels_out, stay, switched, other, step)
+
+
+def case_switch(case: Case, settings: Mapping[str, Any], switch_year: float,
+                reverse: bool = False) -> SwitchDesign:
+    """The switch design for a case's own two regimes: its first regime (with the settings in
+    ``settings``, e.g. the conventional grant scheme's) switching to its second at
+    ``switch_year``, or the other way round with ``reverse``. The model's switch brings in the new
+    regime's preset settings, so the "new regime all along" run uses those same preset settings,
+    and :attr:`SwitchDesign.target_changed` says whether they differ from the case's (the page
+    says so). Raises ScenarioError on a bad value.
+    """
+    scenarios = case_scenarios(case, settings)
+    order = list(case.regimes)[::-1] if reverse else list(case.regimes)
+    start, target = order
+    world = shared_values(settings)
+    step = round(12 * switch_year)
+    steps = scenarios[start.key]["steps"]
+    if not 0 < step < steps:
+        raise ScenarioError(f"parameter 'switch_step': year {switch_year:g} is not allowed; "
+                            "expected a year after the start and before the end of the run")
+    if start.preset == target.preset:
+        raise ScenarioError(f"parameter 'switch_to': {target.preset} is not allowed; expected a "
+                            "regime other than the one the run starts with")
+    base = dict(scenarios[start.key].items())
+    stay, switched, other = "stay", "switch", "target"
+    switch_to = switchable(target.preset, world)
+    target_preset = Scenario.from_preset(switch_to, **world)
+    design = {
+        stay: Scenario(base),
+        switched: Scenario(base | {"switch_step": step, "switch_to": switch_to}),
+        other: target_preset,
+    }
+    own = scenarios[target.key]
+    changed = any(own[n] != target_preset[n] for n in REGIME_PARAMETERS
+                  if n not in SWITCH_PARAMETERS)
+    labels = {stay: f"{start.label} throughout",
+              switched: f"Switch to {target.label} at year {switch_year:g}",
+              other: f"{target.label} throughout"}
+    return SwitchDesign(design, labels, stay, switched, other, step, changed,
+                        None if switch_to == target.preset else switch_to)
+
+
+def switchable(preset: str, world: Mapping[str, Any] | None = None) -> str:
+    """``preset`` if the model can switch to it mid-run, else the switchable preset whose regime
+    settings are nearest to it (the sum of absolute differences over the numeric settings).
+
+    The model's switch (``switch_to``) accepts its standard presets only; a fitted preset such as
+    the Borders one is not among them, so a switch to it brings in the nearest standard one, and
+    the page says which.
+    """
+    options = [o for o in PARAMETERS["switch_to"].options or () if o]
+    if preset in options:
+        return preset
+    own = Scenario.from_preset(preset, **dict(world or {}))
+
+    def distance(other: str) -> float:
+        values = Scenario.from_preset(other, **dict(world or {}))
+        return sum(abs(float(own[n]) - float(values[n])) for n in REGIME_PARAMETERS
+                   if n not in SWITCH_PARAMETERS and PARAMETERS[n].kind in (int, float)
+                   and PARAMETERS[n].high and PARAMETERS[n].high <= 1)
+
+    return min(options, key=distance)
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -275,35 +356,11 @@ def friendly_error(error: Exception) -> str:
 
     >>> friendly_error(ScenarioError("parameter 'n_people': 0 is not allowed; expected an "
     ...                              "integer from 10 to 2000000"))
-    "These settings can't be simulated: **People supported** (`n_people`): 0 is not allowed; \
-expected an integer from 10 to 2000000. Change it in the sidebar and the results will come back."
+    "These settings can't be simulated: **People supported**: 0 is not allowed; expected \
+an integer from 10 to 2000000. Change it in the sidebar and the results will come back."
     """
     message = str(error)
     for name, p in PARAMETERS.items():
-        message = message.replace(f"parameter '{name}'", f"**{p.label}** (`{name}`)")
+        message = message.replace(f"parameter '{name}'", f"**{plain_label(p)}**")
     return (f"These settings can't be simulated: {message}. Change it in the sidebar and the "
             "results will come back.")
-
-
-#: Metric labels, for tables and charts.
-METRIC_LABELS: Mapping[str, str] = {m.name: m.label for m in METRICS}
-
-
-def final_table(comparison: Comparison, first: str, second: str, labels: Mapping[str, str],
-                metrics: tuple[str, ...]) -> pd.DataFrame:
-    """Final-year mean [95% interval] per regime and their difference, one row per metric."""
-    from hlssim.ui.narrative import contrast
-
-    name_a, name_b = labels.get(first, first), labels.get(second, second)
-    summary = comparison.summary.set_index(["regime", "metric"])
-    rows = []
-    for metric in metrics:
-        row = {"measure": METRIC_LABELS.get(metric, metric)}
-        for regime, label in ((first, name_a), (second, name_b)):
-            s = summary.loc[(regime, metric)]
-            row[label] = f"{s['mean']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]"
-        c = contrast(comparison.finals, metric, first, second)
-        row[f"{name_b} minus {name_a}"] = f"{c.diff:+.3f} [{c.low:+.3f}, {c.high:+.3f}]"
-        row["clear of the noise?"] = "yes" if c.clear else "no"
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("measure")

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from hlssim.ui.loop_circles import simplify
 from hlssim.stockflow.commissioning import DEFAULT_MODEL, model_path
 from hlssim.stockflow.loops import (
     NamedLoop,
@@ -49,6 +50,7 @@ class Diagram:
     links: int
     kinds: dict[str, int]  # loops found by kind: "R", "B", "?"
     named: tuple[NamedLoop, ...]
+    circles: tuple = ()  # the named loops as small circles (hlssim.ui.loop_circles.Circle)
 
     @property
     def loops(self) -> int:
@@ -64,8 +66,10 @@ def build(model: str | Path = DEFAULT_MODEL, max_length: int | None = None) -> D
     with tempfile.TemporaryDirectory(prefix="hlssim-cld-") as tmp:
         png = draw(graph, loops, Path(tmp) / "cld.png", named=named).read_bytes()
     kinds = Counter(lp.kind for lp in loops)
+    polarity = {(a, b): d.get("polarity", 0) for a, b, d in graph.edges(data=True)}
+    circles = tuple(c for c in (simplify(n, polarity) for n in named) if c is not None)
     return Diagram(path.name, png, graph.number_of_nodes(), graph.number_of_edges(),
-                   {k: kinds.get(k, 0) for k in ("R", "B", "?")}, tuple(named))
+                   {k: kinds.get(k, 0) for k in ("R", "B", "?")}, tuple(named), circles)
 
 
 def loop_words(named: NamedLoop) -> str:

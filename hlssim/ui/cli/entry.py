@@ -12,13 +12,26 @@ import sys
 
 from hlssim import __version__
 from hlssim.errors import HlssimError
-from hlssim.ui.cli import (analyze, calibrate, check, compare, diagram, effects, inspect_model, listing,
-                           run, sweep, validate, verify)
+from hlssim.ui.cli import (
+    analyze,
+    calibrate,
+    check,
+    compare,
+    diagram,
+    effects,
+    explain,
+    inspect_model,
+    listing,
+    run,
+    sweep,
+    validate,
+    verify,
+)
 from hlssim.ui.cli.shared import EXIT_BROKEN_PIPE, EXIT_USAGE, CliParser
 
 #: The commands in the order ``hlssim --help`` lists them.
-COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, analyze, verify, diagram,
-            inspect_model, listing)
+COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, explain, analyze, verify,
+            diagram, inspect_model, listing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Commands that run the agent model on the batch engine (unless told otherwise).
 RUNS_THE_BATCH_ENGINE = ("cmd_run", "cmd_compare", "cmd_sweep", "cmd_check", "cmd_validate",
-                          "cmd_calibrate", "cmd_verify", "cmd_reproduce")
+                          "cmd_calibrate", "cmd_verify", "cmd_reproduce", "cmd_explain")
 
 
 def first_compile_notice(args) -> None:

@@ -1,0 +1,156 @@
+"""Load test of the explorer: N concurrent browser sessions moving sliders; redraw times.
+
+    .venv/bin/python benchmarks/bench_explorer_load.py [--sessions 10] [--moves 6] [--hosted]
+
+Starts ``streamlit run app.py`` on a free local port (hosted mode with ``--hosted``), opens N
+headless Chromium sessions at 1400 x 1000, waits for each first load (timed: first load to the
+summary and the charts), then in every session at once moves the complexity slider one step at a
+time, ``--moves`` times, timing each redraw: from the key press to the summary's text changing
+and the charts drawn again. Prints first-load and redraw medians and 95th percentiles. Issue 21
+asks for a p95 redraw under 2 s with 10 sessions on the project's machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = "true wellbeing (0 to 1) averaged"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(hosted: bool) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = os.environ | ({"HLSSIM_HOSTED": "1"} if hosted else {})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+         "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("streamlit did not start")
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                 f"--user-data-dir={tempfile.mkdtemp(prefix='hlssim-load-')}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+SUMMARY_JS = ("const p = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
+              f".find(e => e.innerText.includes('{SUMMARY}')); return p ? p.innerText : '';")
+DRAWN_JS = ("return [...document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
+            "[data-testid=stVegaLiteChart] svg')].filter(e => e.getBoundingClientRect().width "
+            "> 100).length")
+RUNNING_JS = "return !!document.querySelector('[data-testid=stStatusWidget]')"
+
+
+def wait(driver, test, timeout=120.0, poll=0.02):
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if test():
+            return True
+        time.sleep(poll)
+    return False
+
+
+def session(url: str, moves: int, start: threading.Barrier, loads: list, redraws: list,
+            completes: list, errors: list) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser()
+    try:
+        t0 = time.perf_counter()
+        driver.get(url)
+        ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS)
+                  and driver.execute_script(DRAWN_JS) >= 12)
+        loads.append(time.perf_counter() - t0 if ok else float("inf"))
+        start.wait()
+        for k in range(moves):
+            before = driver.execute_script(SUMMARY_JS)
+            thumb = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]')[0]
+            t0 = time.perf_counter()
+            thumb.send_keys(Keys.RIGHT if k % 2 == 0 else Keys.LEFT)
+            ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS) not in ("", before)
+                      and driver.execute_script(DRAWN_JS) >= 12)
+            redraws.append(time.perf_counter() - t0 if ok else float("inf"))
+            ok = wait(driver, lambda: not driver.execute_script(RUNNING_JS))
+            completes.append(time.perf_counter() - t0 if ok else float("inf"))
+    except Exception as err:  # noqa: BLE001 - a benchmark reports, it does not stop
+        errors.append(repr(err))
+    finally:
+        driver.quit()
+
+
+def p95(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--moves", type=int, default=6)
+    parser.add_argument("--hosted", action="store_true")
+    args = parser.parse_args()
+    process, url = start_server(args.hosted)
+    try:
+        warm = browser()  # the first load of a cold server compiles and fills caches
+        warm.get(url)
+        wait(warm, lambda: warm.execute_script(SUMMARY_JS), timeout=300)
+        warm.quit()
+        loads, redraws, completes, errors = [], [], [], []
+        barrier = threading.Barrier(args.sessions)
+        threads = [threading.Thread(target=session, args=(url, args.moves, barrier, loads,
+                                                          redraws, completes, errors))
+                   for _ in range(args.sessions)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    for err in errors:
+        print("error:", err[:300])
+    print(f"{args.sessions} sessions, {args.moves} slider moves each, on {os.cpu_count()} cores")
+    print(f"first load to summary and charts: median {statistics.median(loads):.2f} s, "
+          f"p95 {p95(loads):.2f} s, max {max(loads):.2f} s")
+    print(f"slider to redraw: median {statistics.median(redraws):.2f} s, p95 {p95(redraws):.2f} s, "
+          f"max {max(redraws):.2f} s over {len(redraws)} redraws (summary and charts redrawn)")
+    print(f"slider to the page complete (the computed why too): median "
+          f"{statistics.median(completes):.2f} s, p95 {p95(completes):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

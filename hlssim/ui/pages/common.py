@@ -1,0 +1,198 @@
+"""What every page of the explorer shares: the sidebar, the simulations (cached), the charts that
+reflow to the screen's width, and the downloads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from hlssim.errors import HlssimError
+from hlssim.experiments.comparison import Comparison
+from hlssim.figures.explorer_charts import bands_long, legend_svg, panel_spec, png_bytes, time_panels
+from hlssim.ui.explain import Explanation, explain
+from hlssim.ui.explorer import (
+    HEADLINE_WORLD,
+    advanced_shared,
+    control,
+    fastest_engine,
+    run_comparison,
+    run_regime,
+    shared_key,
+)
+from hlssim.ui.pages.state import CUSTOM, PERSIST, all_cases, apply_case, server_limits
+from hlssim.ui.tables import runs_csv, summary_csv
+from hlssim.model.cases import preset_label
+from hlssim.model.scenario import Scenario, preset_names
+
+#: Width of one chart panel on a wide screen, in pixels; on a narrower one a panel takes the
+#: whole width, and panels wrap onto as many rows as the screen needs.
+PANEL_WIDTH = 265
+
+
+# --- running ------------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def cached_regime(items: tuple, seed: int, spawn_keys: tuple, engine: str) -> pd.DataFrame:
+    """One regime's replications, cached on its scenario's values, the seeds and the engine.
+
+    A change to one regime's settings re-runs that regime only; going back to earlier settings
+    re-runs nothing.
+    """
+    return run_regime(items, seed, spawn_keys, engine)
+
+
+def simulating_message() -> str:
+    """What the spinner says while a comparison runs: warns of the one-off compile (about half a
+    minute after installing or after a change to the rules) so the wait is not taken for a hang."""
+    if fastest_engine() == "batch":
+        from hlssim.engines.batch.kernels import compiled_on_disk
+
+        if not compiled_on_disk():
+            return ("Preparing the simulation engine for this machine (once, about half a minute), "
+                    "then simulating...")
+    return "Simulating..."
+
+
+def check_size(scenarios: Mapping[str, Scenario], reps: int) -> None:
+    """Raise HlssimError if the runs are bigger than this server allows."""
+    lim = server_limits()
+    for scenario in scenarios.values():
+        lim.check(dict(scenario.items()))
+
+
+def simulate(scenarios: Mapping[str, Scenario], reps: int, seed: int,
+             paired: bool = False) -> Comparison:
+    """Run (or fetch from the cache) every regime's replications, and time it for the sidebar."""
+    check_size(scenarios, reps)
+    start = time.perf_counter()
+    with st.spinner(simulating_message()):
+        comparison = run_comparison(scenarios, reps, seed, fastest_engine(), paired,
+                                    runner=cached_regime)
+    st.session_state["_last_seconds"] = time.perf_counter() - start
+    return comparison
+
+
+def explain_gap(scenarios: Mapping[str, Scenario], reps: int, seed: int,
+                metric: str = "wellbeing_mean") -> Explanation:
+    """The gap decomposed by mechanism (:func:`hlssim.ui.explain.explain`), its runs cached."""
+    with st.spinner("Working out why: each mechanism switched off in turn..."):
+        return explain(scenarios, reps, seed, metric, fastest_engine(), runner=cached_regime)
+
+
+def run_note(reps: int) -> str:
+    """The caption over a summary."""
+    return (f"From {reps} runs of each, with different luck; values are means over each run's "
+            "final year. A model for exploring mechanisms, not a forecast.")
+
+
+def show_error(err: HlssimError) -> None:
+    from hlssim.ui.explorer import friendly_error
+
+    st.error(friendly_error(err))
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+def widget(container, name: str, key: str, advanced: bool = False):
+    """Draw the control for parameter ``name`` (generated from its declaration) in ``container``."""
+    spec = control(name, advanced)
+    return getattr(container, spec.widget)(key=key, persist_state=PERSIST, **spec.kwargs)
+
+
+def sidebar() -> dict:
+    """The situation, the world, room for page controls, advanced settings and run settings."""
+    bar = st.sidebar
+    boxes = {name: bar.container() for name in ("case", "world", "page", "advanced", "run")}
+    cases = all_cases()
+    with boxes["case"]:
+        st.header("Your situation")
+        st.radio("Pick a situation like yours", [*cases, CUSTOM], key="case",
+                     on_change=apply_case, persist_state=PERSIST,
+                     format_func=lambda n: "Choose two ways of commissioning yourself"
+                     if n == CUSTOM else cases[n].title)
+        if st.session_state["case"] == CUSTOM:
+            for i, default in enumerate(("npm_targets", "hls")):
+                st.session_state.setdefault(f"custom:{i}", default)
+                st.selectbox(("First" if i == 0 else "Second") + " way of commissioning",
+                             preset_names(), key=f"custom:{i}", format_func=preset_label,
+                             on_change=apply_case, persist_state=PERSIST)
+    with boxes["world"]:
+        st.subheader("The world the service works in")
+        for name in HEADLINE_WORLD:
+            widget(st, name, shared_key(name))
+    with boxes["advanced"]:
+        advanced = st.toggle("Show every setting (advanced)", key="advanced", persist_state=PERSIST,
+                             help="Every other setting of the model: the size of the system, "
+                                  "each mechanism's switch and its calibration, and more of each "
+                                  "regime's levers.")
+        if advanced:
+            titles = {"world": "Size of the system", "mechanism": "Mechanisms (switch off to see "
+                      "what each does)", "calibration": "Calibration (rates and strengths)"}
+            for group, names in advanced_shared().items():
+                with st.expander(titles[group]):
+                    for name in names:
+                        widget(st, name, shared_key(name), advanced=True)
+    with boxes["run"]:
+        st.subheader("Runs")
+        st.slider("How many runs of each (with different luck)", 2, 20, key="run:reps",
+                  persist_state=PERSIST,
+                  help="Each way of commissioning is simulated this many times with different "
+                       "luck; the 95% intervals come from the spread between runs. More runs "
+                       "narrow them and take longer.")
+        st.number_input("Luck (a number that fixes the random events)", min_value=0, step=1,
+                        key="run:seed", persist_state=PERSIST,
+                        help="The same settings and number always give the same results; "
+                             "another number gives other luck.")
+        if "_last_seconds" in st.session_state:
+            st.caption(f"Last simulation took {st.session_state['_last_seconds']:.2f} s.")
+        st.caption("The address in your browser's bar reproduces this view: copy it to share.")
+    return boxes
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, str],
+           metrics: Sequence[str], switch_step: int | None = None,
+           events: Mapping[str, Sequence[Mapping]] | None = None, key: str = "chart") -> None:
+    """One chart per measure in rows that wrap to the screen's width, under one legend."""
+    names = [labels.get(r, r) for r in regimes]
+    switch = f"the switch (year {switch_step / 12:g})" if switch_step else None
+    st.html(legend_svg(names, switch))
+    data = bands_long(comparison.trajectories, regimes, labels, metrics)
+    by_measure = dict(tuple(data.groupby("measure", sort=False)))
+    from hlssim.figures.explorer_charts import LABELS
+
+    with st.container(horizontal=True, gap="small", key=f"{key}:panels"):
+        for metric in metrics:
+            panel = by_measure.get(LABELS.get(metric, metric))
+            if panel is None:
+                continue
+            st.vega_lite_chart(panel, panel_spec(names, metric, switch_step,
+                                                 (events or {}).get(metric, ())),
+                               width=PANEL_WIDTH, theme=None)
+
+
+def downloads(comparison: Comparison, regimes, labels, stem: str, metrics, title: str = "",
+              switch_step: int | None = None, brief=None) -> None:
+    """Buttons for the data (CSV), the figure (PNG) and, when given, the one-page brief (PNG);
+    each file is made only when clicked."""
+    st.markdown("### Download")
+    cols = st.columns(4 if brief else 3)
+    cols[0].download_button(
+        "Every run, month by month (CSV)", lambda: runs_csv(comparison.trajectories, labels),
+        f"{stem}_runs.csv", "text/csv", key=f"download:{stem}:runs", on_click="ignore")
+    cols[1].download_button(
+        "Final-year summary (CSV)", lambda: summary_csv(comparison.summary, labels),
+        f"{stem}_summary.csv", "text/csv", key=f"download:{stem}:summary", on_click="ignore")
+    cols[2].download_button(
+        "Figure (PNG)", lambda: png_bytes(time_panels(comparison.trajectories, regimes, labels,
+                                                      metrics, switch_step=switch_step,
+                                                      title=title)),
+        f"{stem}.png", "image/png", key=f"download:{stem}:png", on_click="ignore")
+    if brief:
+        cols[3].download_button("One-page brief for a meeting (PNG)", brief,
+                                f"{stem}_brief.png", "image/png", key=f"download:{stem}:brief",
+                                on_click="ignore", type="primary")

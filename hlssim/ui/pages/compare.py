@@ -1,0 +1,124 @@
+"""The explorer's first page: two ways of commissioning side by side in the chosen situation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hlssim import METRIC_NAMES, METRICS, PUBLIC_METRICS, HlssimError
+from hlssim.figures.explorer_charts import COMPARE_PANELS
+from hlssim.model.cases import Case
+from hlssim.ui.brief import brief_png
+from hlssim.ui.explain import why_text
+from hlssim.ui.glossary import plain_source, plain_text
+from hlssim.ui.explorer import HEADLINE_REGIME, advanced_regime, case_scenarios, regime_key
+from hlssim.ui.explorer_state import changed_from_situation, show_value
+from hlssim.ui.narrative import compare_story
+from hlssim.ui.pages.common import charts, downloads, explain_gap, run_note, show_error, simulate, widget
+from hlssim.ui.pages.state import SIDEBAR, apply_case, current_case, go, situation_defaults
+from hlssim.ui.tables import final_table
+
+LABELS = {m.name: m.label for m in METRICS}
+DESCRIPTIONS = {m.name: plain_text(m.description) for m in METRICS}
+
+
+def regime_controls(case: Case) -> None:
+    """Each regime's levers, in the sidebar's page box."""
+    advanced = st.session_state.get("advanced", False)
+    with SIDEBAR["page"]:
+        st.subheader("How each way commissions")
+        for i, regime in enumerate(case.regimes):
+            with st.expander(regime.label, expanded=i == 0):
+                for name in HEADLINE_REGIME:
+                    widget(st, name, regime_key(i, name))
+                if advanced:
+                    for name in advanced_regime():
+                        widget(st, name, regime_key(i, name), advanced=True)
+
+
+def changes_note(case: Case) -> None:
+    """Say which settings differ from the situation's, so its description is not misread."""
+    changes = changed_from_situation(situation_defaults(), st.session_state,
+                                     tuple(r.label for r in case.regimes))
+    dropped = st.session_state.pop("_link_dropped", [])
+    if dropped:
+        st.warning(f"The link asked for {len(dropped)} setting(s) this explorer does not have or "
+                   "does not allow; they were left at the situation's values.")
+    if not changes:
+        return
+    listed = "; ".join(f"{c.label}: **{show_value(c.now)}** (the situation: "
+                       f"{show_value(c.situation)})" for c in changes[:6])
+    more = f"; and {len(changes) - 6} more" if len(changes) > 6 else ""
+    box = st.container(border=True)
+    box.markdown(f"**You have changed this situation's settings**, so the description above no "
+                 f"longer fits exactly: {listed}{more}.")
+    box.button("Back to the situation's own settings", key="compare:reset", on_click=apply_case)
+
+
+def compare_page() -> None:
+    case = current_case()
+    regime_controls(case)
+    first, second = (r.key for r in case.regimes)
+    labels = {r.key: r.label for r in case.regimes}
+    st.title("Target-driven or learning-led commissioning?")
+    st.markdown(f"### {case.title}")
+    with st.expander("What this situation is, and where it comes from"):
+        st.markdown(case.description)
+        st.markdown("\n".join(f"- {plain_source(s)}" for s in case.sources))
+    changes_note(case)
+    reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
+    try:
+        scenarios = case_scenarios(case, st.session_state)
+        comparison = simulate(scenarios, reps, seed)
+    except HlssimError as err:
+        show_error(err)
+        return
+    years = scenarios[first]["steps"] / 12
+    inputs = {k: dict(s.items()) for k, s in scenarios.items()}
+    story = compare_story(comparison.finals, first, second, labels, years,
+                          comparison.trajectories, inputs)
+    st.markdown(f"### What happened: {story[0]}")
+    st.caption(run_note(reps))
+    st.markdown("\n\n".join(story[1:3]))  # wellbeing and the worst-off
+    st.markdown("### Over time")
+    st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Every axis starts at "
+               "zero. Wellbeing, trust, motivation and stress run from 0 to 1; shares are "
+               "fractions; costs are in £ thousand a month.")
+    charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare")
+    # after the chart: the page shows the headline and the chart first, then works out why
+    # (about 20 more runs, each mechanism off in turn: most of a redraw's time)
+    explanation = explain_gap(scenarios, reps, seed)
+    why = why_text(explanation, labels)
+    st.markdown("### Why")
+    st.markdown("\n\n".join(why))
+    with st.expander("What each mechanism did to the gap (table)"):
+        table = explanation.table(labels)
+        st.dataframe(table.style.format(precision=3, na_rep=""), width="stretch",
+                     hide_index=True)
+        st.caption("Contribution: how much the gap in true wellbeing shrinks when that mechanism "
+                   "is switched off in both ways of commissioning, over the same runs; a "
+                   "negative contribution worked against the side that came out ahead.")
+    st.markdown("### The indicator, gaming, staff, trust and cost")
+    st.markdown("\n\n".join(story[3:]))
+
+    with st.expander("Final-year numbers, with 95% intervals"):
+        st.dataframe(final_table(comparison, first, second, labels, PUBLIC_METRICS),
+                     width="stretch")
+    with st.expander("Any other measure over time"):
+        metric = st.selectbox("Measure", METRIC_NAMES, index=None, key="compare:other",
+                              placeholder="Choose one of the model's measures",
+                              format_func=lambda m: LABELS[m])
+        if metric:  # drawn only when asked for, to keep every other re-draw quick
+            st.caption(DESCRIPTIONS[metric])
+            charts(comparison, [first, second], labels, (metric,), key="compare:other")
+
+    brief = (lambda: brief_png(case.title, comparison, first, second, labels, story[0], why,
+                               reps))
+    downloads(comparison, [first, second], labels, f"hlssim_{case.name}", COMPARE_PANELS,
+              title=case.title, brief=brief)
+    left, right = st.columns(2)
+    if left.button(f"Watch a switch from {labels[first]} to {labels[second]} part way through",
+                   key="goto:switch"):
+        st.session_state["switch:reverse"] = False
+        go("switch")
+    if right.button("How does the model work?", key="goto:about"):
+        go("about")
