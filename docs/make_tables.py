@@ -144,7 +144,7 @@ def regime_signals_block() -> str:
     """Quantities each preset implies before anything happens (derived by the model's own code)."""
     from hlssim.model import rules as R
     from hlssim.engines.mesa.model import CommissioningModel
-    from hlssim.model.metrics import monthly_cost
+    from hlssim.model.costs import monthly_cost
     from hlssim.model.scenario import Scenario, preset_names
 
     rows = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hlssim.model import rules as R
+from hlssim.model.costs import fixed_monthly_cost, tender_cost
 
 
 def _jit(fn):
@@ -299,7 +300,7 @@ def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, t
     """Every metric of replication ``r`` of state ``st`` (fields :data:`METRIC_FIELDS`) into ``out[r]``, in
     the order of :data:`METRIC_NAMES`. Sums over people add in person order; means over workers,
     providers and barriers are numpy's (:func:`_mean`). ``fixed_cost`` is the month's staff and
-    oversight cost, ``tender_cost`` a tender's (:func:`monthly_cost`); ``counts`` is scratch."""
+    oversight cost, ``tender_cost`` a tender's (:func:`hlssim.model.costs.monthly_cost`); ``counts`` is scratch."""
     # what the loops read, bound once (numba re-reads a named tuple's members inside a loop:
     # a run is about 8% slower without this; a new term may still read pm.<name> directly)
     admin, barriers, culture, direct = (st.admin, st.barriers, st.culture, st.direct)
@@ -431,29 +432,6 @@ def _percentile(values: np.ndarray, q: float) -> np.ndarray:
 def _bunching(values: np.ndarray, line: float, width: float = BUNCHING_WIDTH) -> np.ndarray:
     """Row-wise excess mass just past ``line`` (:func:`_bunching_of`)."""
     return _bunching_rows(np.ascontiguousarray(values, dtype=float), float(line), float(width))
-
-
-def fixed_monthly_cost(scenario, regime) -> float:
-    """Staff and the commissioner's oversight this month (£k): the part of the cost that does not
-    depend on what happened."""
-    s, r = scenario, regime
-    staff = s.n_workers * s.wage_cost
-    oversight = s.n_people * (0.004 + 0.01 * r.target_pressure + 0.012 * r.pbr_share
-                              + 0.01 * r.audit_rate + 0.003 * r.stewardship + 0.002 * r.alliance)
-    return staff + oversight
-
-
-def tender_cost(scenario) -> float:
-    """What running a tender costs (£k)."""
-    s = scenario
-    return 2.0 * s.wage_cost * s.n_workers / s.n_providers
-
-
-def monthly_cost(scenario, regime, leavers, tendered):
-    """Staff, commissioning overhead, recruitment and tendering costs this month (£k)."""
-    recruitment = leavers * scenario.wage_cost
-    return fixed_monthly_cost(scenario, regime) + recruitment + np.where(
-        tendered, tender_cost(scenario), 0.0)
 
 
 def metrics_from_arrays(st: StateArrays, n_case: np.ndarray, scenario, regime,

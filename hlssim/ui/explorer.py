@@ -30,7 +30,6 @@ from hlssim.engines.registry import run_many
 from hlssim.errors import ScenarioError
 from hlssim.experiments.comparison import Comparison, final_values, replicate_seed, summarize
 from hlssim.model.cases import Case
-from hlssim.model.metrics import METRICS
 from hlssim.model.parameters import PARAMETERS, REGIME_PARAMETERS, Param
 from hlssim.model.scenario import Scenario
 

@@ -55,7 +55,8 @@ from scipy.stats import qmc
 from hlssim.common.files import write_text
 from hlssim.common.stats import mean_interval
 from hlssim.errors import HlssimError
-from hlssim.model.metrics import METRIC_NAMES, monthly_cost
+from hlssim.model.costs import monthly_cost
+from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.parameters import PARAMETERS, PRESET_NAMES
 from hlssim.model.scenario import Scenario, load_preset_values, preset_names, presets_dir, read_toml
 

@@ -13,7 +13,7 @@ from collections import namedtuple
 
 from hlssim.model import rules as R
 from hlssim.model.draws import ZIGGURAT
-from hlssim.model.metrics import fixed_monthly_cost, tender_cost
+from hlssim.model.costs import fixed_monthly_cost, tender_cost
 
 #: What never changes in a run: the month's draws (each replication's SFC64 stream, the layout's
 #: runs of one kind, the ziggurat's tables), the structure (caseloads, who works where), the
