@@ -2,9 +2,13 @@
 
 Such a spec has the format of ``spec.py`` with three differences: ``model`` replaces a base preset,
 ``[base]`` and ``[factors]`` name the model's constants (as ``hlssim inspect MODEL`` lists them; the
-model's own name in any case/spacing, or PySD's Python name; ``[base]`` may also set ``FINAL TIME``,
-``TIME STEP`` or ``SAVEPER``), and ``[outputs]`` name its variables, with the usual statistics over
-the model's saved times (``final``, ``mean``, ``mean_last_N``: the last N saved times)::
+model's own name in any case/spacing, or PySD's Python name; a subscripted constant as the whole
+array, ``"Initial value subscript"``, or one element, ``"Initial value subscript[Lemon]"``;
+``[base]`` may also set ``INITIAL TIME``, ``FINAL TIME``, ``TIME STEP`` or ``SAVEPER``), and
+``[outputs]`` name its variables (an array's elements by ``Name[a]``), with the usual statistics over
+the model's saved times (``final``, ``mean``, ``mean_last_N``: the last N saved times) or
+``trajectory`` (every saved time, stored tidy beside the summaries; ``step`` is the saved time's
+index, 0 the initial time)::
 
     model = "../tests/sd_test_models/SIR/SIR.mdl"   # relative to the spec file's folder
     sampler = "sobol"
@@ -18,8 +22,11 @@ the model's saved times (``final``, ``mean``, ``mean_last_N``: the last N saved 
     Recovered = "final"
     Infectious = ["mean", "final"]
 
-The model runs deterministically, so ``replications`` must be 1 (the default) and no ``engine``,
-``compare`` or ``common_random_numbers`` applies. Names are stored as the model writes them, so
+A model without random functions runs deterministically, so ``replications`` must be 1 (the
+default); a model with them (``RANDOM UNIFORM``, ...; ``hlssim inspect`` says "stochastic") may have
+more, each run drawing from its own seed (the run's ``seed`` column, from the spec's
+``root_seed``), so replicates differ and a re-run is bit-identical. No ``engine``, ``compare`` or
+``common_random_numbers`` applies. Names are stored as the model writes them, so
 result columns and outputs read ``Contact Infectivity`` and ``Recovered:final`` whichever spelling
 the spec used. Everything is checked, with the model translated, before any run: an unknown
 constant or variable is one line naming the spec, the field and the closest names.
@@ -88,10 +95,7 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
     if sampler not in SAMPLERS:
         raise SpecError(f"{source}: sampler: {shown(sampler)} is not allowed; expected one of "
                         f"{', '.join(SAMPLERS)}")
-    reps = int_field(data.get("replications", 1), source, "replications", 1)
-    if reps != 1:
-        raise SpecError(f"{source}: replications: {reps} is not allowed with a model; expected 1 "
-                        "(a Vensim/XMILE model runs deterministically here)")
+    reps = replications(model, data.get("replications", 1), source, "replications")
     base = _constants(model, table_field(data.get("base", {}), source, "base"), source, "base",
                       time_settings=True)
     factors_raw = table_field(data.get("factors"), source, "factors", required=True)
@@ -109,7 +113,8 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
         seen[f.name] = key
         factors.append(f)
     factors.sort(key=lambda f: f.name)
-    default_outputs = {v.name: "final" for v in model.variables(["stock"]) if not v.subscripts}
+    default_outputs = ({v.name: "final" for v in model.variables(["stock"]) if not v.is_array and not v.element}
+                       or {v.name: "final" for v in model.variables(["stock"]) if v.element})
     outputs = _outputs(model, table_field(data.get("outputs", default_outputs), source, "outputs"), source)
     smoke = None
     if "smoke" in data:
@@ -120,7 +125,7 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
         factors=tuple(factors), outputs=outputs, base=dict(sorted(base.items())), base_preset=None,
         sampler=sampler, samples=int_field(data["samples"], source, "samples", 1) if "samples" in data else None,
         morris_levels=int_field(data.get("morris_levels", 4), source, "morris_levels", 2),
-        replications=1, engine=MODEL_ENGINE,
+        replications=reps, engine=MODEL_ENGINE,
         root_seed=int_field(data.get("root_seed", 0), source, "root_seed", 0),
         smoke=smoke, source=source, model=str(model.path.resolve()), model_sha256=model.digest,
     )
@@ -128,6 +133,15 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
     if smoke:
         spec.for_smoke()  # a bad [smoke] section fails now, not in CI
     return spec
+
+
+def replications(model: ExternalModel, value: Any, source: str, field: str) -> int:
+    """A model spec's replications: any number for a model that draws random numbers, else 1."""
+    reps = int_field(value, source, field, 1)
+    if reps != 1 and not model.stochastic:
+        raise SpecError(f"{source}: {field}: {reps} is not allowed with model '{model.path.name}'; "
+                        "expected 1 (it has no random functions, so every replicate would be the same)")
+    return reps
 
 
 def _settable(model: ExternalModel, key: str, source: str, field: str) -> Variable:
@@ -200,12 +214,14 @@ def _outputs(model: ExternalModel, table: Mapping[str, Any], source: str) -> tup
             raise SpecError(f"{source}: {field}: {err}") from None
         stats = stats if isinstance(stats, list) else [stats]
         if not stats:
-            raise SpecError(f"{source}: {field}: empty; expected \"final\", \"mean\" or \"mean_last_N\"")
+            raise SpecError(f"{source}: {field}: empty; expected \"final\", \"mean\", \"mean_last_N\" "
+                            "or \"trajectory\"")
         for stat in stats:
             m = STAT.match(stat) if isinstance(stat, str) else None
-            if m is None or stat == "trajectory" or m.group(3):  # at_N: hlssim's months only
+            if m is None or m.group(3):  # at_N: hlssim's months only
                 raise SpecError(f"{source}: {field}: {shown(stat)} is not allowed; expected \"final\", "
-                                "\"mean\" or \"mean_last_N\" (N a whole number of saved times)")
+                                "\"mean\", \"mean_last_N\" (N a whole number of saved times) or "
+                                "\"trajectory\"")
             out = Output(v.name, "mean_last", int(m.group(2))) if m.group(2) else Output(v.name, stat)
             outputs[out.name] = out
     return tuple(outputs[k] for k in sorted(outputs))
@@ -217,9 +233,8 @@ def _smoke(model: ExternalModel, table: Mapping[str, Any], factors: set[str], so
     for key in ("samples", "max_levels"):
         if key in table:
             smoke[key] = int_field(table[key], source, f"smoke.{key}", 1)
-    if "replications" in table and int_field(table["replications"], source, "smoke.replications", 1) != 1:
-        raise SpecError(f"{source}: smoke.replications: {table['replications']} is not allowed with "
-                        "a model; expected 1")
+    if "replications" in table:
+        smoke["replications"] = replications(model, table["replications"], source, "smoke.replications")
     if "base" in table:
         base = _constants(model, table_field(table["base"], source, "smoke.base"), source, "smoke.base",
                           time_settings=True)

@@ -133,14 +133,12 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     trajectories = [o for o in task.outputs if o.is_trajectory]
     paths: list[pd.DataFrame] = []
     n_out = len(summaries)
-    if task.model is not None:  # a user's model: the chunk's points in one batched pass if exact
-        from hlssim.stockflow.user_batch import run_points
-
-        model_tables = run_points(task.model, [item.scenario for item in chunk.items])
+    if task.model is not None:
+        model_tables = user_model_tables(chunk, task.model)
     for j, item in enumerate(chunk.items):
         seeds = [r.seed for r in item.runs]
-        if task.model is not None:  # deterministic: a point's table serves every replicate
-            tables = [model_tables[j]] * len(seeds)
+        if task.model is not None:
+            tables = model_tables[j]
         elif task.engine == "batch":
             tables = per_replication(run_many_metrics(item.scenario, seeds))
         else:
@@ -162,6 +160,17 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     paths_frame = pd.concat(paths, ignore_index=True).astype(types | {"output": "str", "step": "int64",
                                                                        "value": "float64"})
     return ChunkRows(frame, paths_frame)
+
+
+def user_model_tables(chunk: Chunk, model: str) -> list[list[pd.DataFrame]]:
+    """A user's model's tables for a chunk, one list per item, one table per run: a deterministic
+    model's points in one batched pass where exact (a point's table serving every replicate), a
+    stochastic model run once per run, seeded from the run's own seed
+    (:func:`hlssim.stockflow.user_batch.run_points`)."""
+    from hlssim.stockflow.user_batch import run_points
+
+    return run_points(model, [item.scenario for item in chunk.items],
+                      [[r.seed for r in item.runs] for item in chunk.items])
 
 
 def per_replication(values: np.ndarray) -> list[Mapping[str, np.ndarray]]:

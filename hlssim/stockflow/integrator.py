@@ -55,7 +55,7 @@ _ENV = {"_min": np.minimum, "_max": np.maximum, "_abs": np.abs, "_exp": np.exp, 
 def _numpy(expr: str, where: str) -> str:
     """A Vensim expression of the subset as numpy Python."""
     expr = rewrite_if_then_else(expr, lambda cond, a, b: f"_where({cond}, {a}, {b})")
-    for word in set(IDENT.findall(expr)):
+    for word in dict.fromkeys(IDENT.findall(expr)):  # in order of appearance: one reason, every run
         if word.isupper() and word not in _FUNCTIONS and word != "Time" and word not in ("E",):
             raise HlssimError(f"{where}: uses {word}, which the batched integrator does not implement")
     for name, py in _FUNCTIONS.items():

@@ -19,7 +19,7 @@ was batched with (every operation is elementwise over parameter sets).
 >>> models = Path(__file__).parents[2] / "tests/sd_test_models"
 >>> status(open_model(models / "SIR/SIR.mdl"))
 'batched numpy path (hlssim.stockflow.integrator), checked against PySD'
->>> status(open_model(models / "delays/test_delays.mdl"))
+>>> status(open_model(models / "delays/test_delays.mdl")).split("; about")[0]
 'PySD, one run at a time (batched path declined: test_delays.mdl: Delay Time: uses STEP, which the batched integrator does not implement)'
 """
 
@@ -41,7 +41,10 @@ TOLERANCE = 1e-6
 def _engine(model: ExternalModel):
     """``(BatchedSD, "")`` if sd_batch accepts the model, else ``(None, why)``; once per model."""
     if "_batched" not in model.__dict__:
-        if model.path.suffix.lower() != ".mdl":
+        if model.stochastic:
+            model._batched = (None, "it draws random numbers (RANDOM functions), which the batched "
+                              "integrator does not implement")
+        elif model.path.suffix.lower() != ".mdl":
             model._batched = (None, "it reads Vensim .mdl files only")
         else:
             try:
@@ -81,6 +84,8 @@ def _integrate(model: ExternalModel, engine, points: Sequence[Mapping[str, float
         arr = np.asarray(vals, dtype=float)
         params[ident] = np.where(np.isnan(arr), engine.constants[ident], arr)
     control = {CONTROL[vensim_name(name)]: value for name, value in key}
+    if "initial_time" in control:
+        raise HlssimError("INITIAL TIME is set, which the batched integrator does not implement")
     out = engine.run(params, final_time=control.get("final_time"), time_step=control.get("time_step"),
                      return_timestamps=times)
     full = {k: np.full(n, v) for k, v in engine.constants.items()} | params
@@ -126,7 +131,9 @@ def _grid(model: ExternalModel, engine, key: tuple[tuple[str, float], ...]):
 
 
 def run_many(model: ExternalModel, points: Sequence[Mapping[str, float]]) -> list[pd.DataFrame]:
-    """:meth:`ExternalModel.run` of every point (settable names -> numbers), batched where exact."""
+    """:meth:`ExternalModel.run` of every point (settable names -> numbers), batched where exact.
+
+    For a deterministic model; a stochastic one goes through :func:`run_seeded`."""
     engine, _ = _engine(model)
     if engine is None:
         return [model.run(p) for p in points]
@@ -145,46 +152,86 @@ def run_many(model: ExternalModel, points: Sequence[Mapping[str, float]]) -> lis
     return tables  # type: ignore[return-value]
 
 
+def run_seeded(model: ExternalModel, points: Sequence[Mapping[str, float]],
+               seeds: Sequence[Sequence[int]]) -> list[list[pd.DataFrame]]:
+    """Every point's runs, one per seed in ``seeds[i]``: a stochastic model runs once per seed
+    (PySD, its random functions seeded from it); a deterministic one once per point, its table
+    serving every seed."""
+    if not model.stochastic:
+        return [[table] * len(s) for table, s in zip(run_many(model, points), seeds)]
+    return [[model.run(p, seed=seed) for seed in s] for p, s in zip(points, seeds)]
+
+
 def status(model: ExternalModel, values: Mapping[str, float] | None = None) -> str:
-    """Which path many runs of ``model`` take (at the time settings in ``values``), in words."""
+    """Which path many runs of ``model`` take (at the time settings in ``values``), in words;
+    declined: the one reason, and what a run through PySD costs."""
     engine, _ = _engine(model)
     if engine is not None and _grid(model, engine, _time_key(model, values or {})) is not None:
         return "batched numpy path (hlssim.stockflow.integrator), checked against PySD"
-    return f"PySD, one run at a time (batched path declined: {model._batched[1]})"
+    return (f"PySD, one run at a time (batched path declined: {model._batched[1]}); "
+            f"{pysd_cost(model, values or {})}")
 
 
-def run_points(path: str, points: list[Mapping[str, float]]) -> list[pd.DataFrame]:
-    """Run the model at ``path`` at every point (settable names -> numbers): what a sweep's worker
-    calls for a chunk. The batched numpy path where it reproduces PySD, else PySD
-    (:mod:`hlssim.stockflow.user_batch`)."""
-    return run_many(open_model(path), points)
+def pysd_cost(model: ExternalModel, values: Mapping[str, float]) -> str:
+    """What a run through PySD costs, measured once here: per run and per 1000 runs, beside
+    what the batched path costs where it applies (:data:`BATCHED_MS_PER_RUN`)."""
+    import time
+
+    start = time.perf_counter()
+    model.run(dict(values))
+    ms = 1000 * (time.perf_counter() - start)
+    return (f"about {ms:.0f} ms a run (one run timed here; 1000 runs ~{ms:.0f} s on one worker), "
+            f"~{max(1, round(ms / BATCHED_MS_PER_RUN))}x the batched path's ~{BATCHED_MS_PER_RUN:g} ms "
+            "a run")
+
+
+#: What a run of a small model costs on the batched path (SIR at a 1/8-day step, 1536 runs in a
+#: batch, docs/bring_your_own_model.md): the yardstick a declined model's PySD runs are set beside.
+BATCHED_MS_PER_RUN = 1.1
+
+
+def run_points(path: str, points: list[Mapping[str, float]],
+               seeds: Sequence[Sequence[int]] | None = None) -> list[list[pd.DataFrame]]:
+    """Run the model at ``path`` at every point (settable names -> numbers), once per seed of
+    ``seeds[i]`` (default: one run, seed 0): what a sweep's worker calls for a chunk. The batched
+    numpy path where it reproduces PySD, else PySD (:mod:`hlssim.stockflow.user_batch`)."""
+    return run_seeded(open_model(path), points, seeds if seeds is not None else [[0]] * len(points))
 
 
 # --- what `hlssim inspect` prints -----------------------------------------------------------------
 
 def describe(model: ExternalModel, every: bool = False, width: int = 60) -> str:
-    """A readable listing: the time settings, then the constants and stocks (``every``: all)."""
+    """A readable listing: the time settings, whether the model is stochastic, which path sweeps
+    take, then the constants (a subscripted one as its array and each element, all settable) and
+    the stocks (``every``: every variable)."""
     lines = [f"{model.path}"]
     times = {v.name: v for v in model.variables(["time setting"])}
     shown = ", ".join(f"{v.name} {v.value:g}" for v in times.values() if v.value is not None)
     unit = next((v.units for v in times.values() if v.units), "")
     lines.append(f"time: {shown}" + (f" ({unit})" if unit else ""))
+    lines.append("random functions: " + ("yes, stochastic: --seed (in a sweep, each run's seed) drives "
+                                         "them" if model.stochastic else "none, deterministic"))
+    if model.data_files:
+        lines.append("reads: " + ", ".join(f.ref for f in model.data_files) + " (beside the model)")
     lines.append(f"sweeps run it by: {status(model)}")
-    groups = [("constants (settable with --set NAME=VALUE; sweepable)", ["constant"]),
-              ("stocks", ["stock"])]
+    groups = [("constants (settable with --set NAME=VALUE, an array whole or NAME[element]=VALUE; "
+               "sweepable)", ["constant"], True), ("stocks", ["stock"], False)]
     if every:
-        groups += [("other stateful (delays, smooths, ...)", ["stateful"]),
-                   ("auxiliaries", ["auxiliary", "data"]), ("lookups", ["lookup"])]
-    for title, kinds in groups:
-        vs = model.variables(kinds)
+        groups += [("other stateful (delays, smooths, ...)", ["stateful"], False),
+                   ("auxiliaries", ["auxiliary", "data"], False), ("lookups", ["lookup"], False)]
+    for title, kinds, elements in groups:
+        vs = model.variables(kinds, elements=elements)
         if not vs:
             continue
         lines += ["", f"{title}:"]
-        rows = [(v.name + (f"[{','.join(v.subscripts)}]" if v.subscripts else ""),
-                 "" if v.value is None else f"{v.value:g}", v.units, v.range_text(), v.doc) for v in vs]
+        rows = [(("  " if v.element else "") + v.name + (f"[{','.join(v.subscripts)}]" if v.subscripts else ""),
+                 "" if v.value is None else f"{v.value:g}", v.units, v.range_text(),
+                 "" if v.element else v.doc) for v in vs]
         header = ("name", "value", "units", "range", "documentation")
         cols = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
         for r in [header, *rows]:
             doc = r[4] if len(r[4]) <= width else r[4][:width - 3] + "..."
-            lines.append("  " + "  ".join(r[i].ljust(cols[i]) for i in range(4)) + "  " + doc)
+            lines.append(("  " + "  ".join(r[i].ljust(cols[i]) for i in range(4)) + "  " + doc).rstrip())
+    if any(v.is_array for v in model.variables()):
+        lines += ["", "an array's elements are output columns Name[element] (outputs in sweeps, too)"]
     return "\n".join(lines).rstrip()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 
-
-
 def register(sub) -> None:
     """Declare this command's arguments on the ``hlssim`` subparsers."""
     ins_p = sub.add_parser("inspect", help="a Vensim or XMILE model's constants and stocks (units, ranges, docs)")
@@ -26,6 +24,8 @@ def cmd_inspect(args) -> int:
         from hlssim.stockflow.user_batch import status
 
         print(json.dumps({"model": str(model.path), "sha256_16": model.digest, "sweeps": status(model),
+                          "stochastic": model.stochastic,
+                          "data_files": [{"ref": f.ref, "path": str(f.path)} for f in model.data_files],
                           "variables": [v.to_dict() for v in model.variables()]}, indent=2))
     else:
         print(describe(model, every=args.all))

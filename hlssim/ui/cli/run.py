@@ -57,6 +57,8 @@ def cmd_run(args) -> int:
 
 
 def run_user_model(args, out: Path) -> int:
+    """``hlssim run --model``: the model with ``--set`` values (constants, array elements, time
+    settings) and ``--final-time``; a model with random functions draws from ``--seed``."""
     from hlssim.common.files import write_table
     from hlssim.stockflow.user_model import open_model
 
@@ -68,10 +70,11 @@ def run_user_model(args, out: Path) -> int:
     if args.final_time is not None:
         values[model.settable("FINAL TIME").name] = model.check_value(
             model.settable("FINAL TIME"), args.final_time, f"--final-time {args.final_time}")
-    table = model.run(values)
+    table = model.run(values, seed=args.seed)
     write_table(table, out)
     stocks = [v.name for v in model.variables(["stock"]) if v.name in table][:4]
-    print(f"wrote {len(table)} saved times x {table.shape[1] - 2} variables of {model.path.name} to {out}")
+    print(f"wrote {len(table)} saved times x {table.shape[1] - 2} variables of {model.path.name} to {out}"
+          + (f" (stochastic: seed {args.seed})" if model.stochastic else ""))
     if stocks:
         last = table.iloc[-1]
         print(f"at time {last['time']:g}: " + ", ".join(f"{s} {last[s]:.6g}" for s in stocks))
