@@ -100,3 +100,24 @@ def test_a_wrong_engine_would_fail_the_comparison(tmp_path):
     ours, canon = pd.read_csv(out), read_canonical(MODELS / "teacup")
     a, e = ours["Teacup Temperature"].to_numpy(), canon["Teacup Temperature"].to_numpy()
     assert (np.abs(a - e) > ATOL + RTOL * np.abs(a)).sum() > len(a) // 2
+
+
+# --- the wider SDXorg suite (tests/sd_test_models/suite): never below PySD alone -------------------
+
+PYSD_MATCHES = [ln for ln in (MODELS / "suite_pysd_matches.txt").read_text().splitlines()
+                if ln and not ln.startswith("#")]
+
+
+def test_the_recorded_list_covers_vensim_xmile_and_data_files():
+    suffixes = {Path(n).suffix.lower() for n in PYSD_MATCHES}
+    assert {".mdl", ".xmile", ".stmx"} <= suffixes and len(PYSD_MATCHES) >= 200
+    assert any(n.startswith("get_") for n in PYSD_MATCHES)  # models reading Excel files
+
+
+@pytest.mark.parametrize("case", PYSD_MATCHES)
+def test_every_model_pysd_matches_hlssim_matches(case):
+    """``hlssim run --model`` on every suite model that plain PySD's own harness matches
+    (``python tests/sd_conformance.py`` measures both), compared as that harness compares."""
+    import sd_conformance
+
+    assert sd_conformance.hlssim_run(MODELS / "suite" / case) is None
