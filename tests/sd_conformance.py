@@ -17,6 +17,7 @@ the counts (``docs/bring_your_own_model.md`` quotes them)::
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -57,9 +58,10 @@ def load_canonical(model: Path) -> pd.DataFrame:
 
 
 def key(name: str) -> str:
-    from hlssim.stockflow.user_variables import name_key
-
-    return name_key(name)
+    """Vensim's name rule (case, runs of spaces and underscores do not matter), also inside
+    ``[a, b]``; written out here so the harness can check any hlssim, old or new."""
+    name = re.sub(r"[\s_]+", " ", str(name)).strip().lower()
+    return re.sub(r"\s*([\[\],])\s*", r"\1", name)
 
 
 def compare(actual: pd.DataFrame, canon: pd.DataFrame) -> str | None:

@@ -79,7 +79,7 @@ def test_other_models_match_pysd_and_names_may_have_spaces():
 def test_what_it_cannot_do_is_one_clear_error():
     with pytest.raises(HlssimError, match="lookup table"):
         BatchedSD(f"{SHARED}/lookups/test_lookups.mdl")
-    with pytest.raises(HlssimError, match="uses STEP, which the batched integrator does not"):
+    with pytest.raises(HlssimError, match="uses DELAY1I, which the batched integrator does not"):
         BatchedSD(f"{SHARED}/delays/test_delays.mdl")
     teacup = BatchedSD(f"{SHARED}/teacup/teacup.mdl")
     with pytest.raises(HlssimError, match="room_temprature not constants"):

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from hlssim.errors import HlssimError
+from hlssim.stockflow import vensim_functions
 from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.scenario import Scenario
 from hlssim.stockflow.commissioning import (
@@ -46,20 +47,24 @@ from hlssim.stockflow.commissioning import (
 )
 
 _FUNCTIONS = {"MIN": "_min", "MAX": "_max", "ABS": "_abs", "EXP": "_exp", "LN": "_log",
-              "SQRT": "_sqrt"}
-_KEYWORDS = {"INTEG", "IF", "THEN", "ELSE", *_FUNCTIONS}
+              "SQRT": "_sqrt"} | vensim_functions.FUNCTIONS
+_TIME_FUNCTIONS = vensim_functions.TIME_FUNCTIONS
+_KEYWORDS = {"INTEG", "IF", "THEN", "ELSE", *_FUNCTIONS, *_TIME_FUNCTIONS}
 _ENV = {"_min": np.minimum, "_max": np.maximum, "_abs": np.abs, "_exp": np.exp, "_log": np.log,
-        "_sqrt": np.sqrt, "_where": np.where, "np": np}
+        "_sqrt": np.sqrt, "_where": np.where, "np": np} | vensim_functions.ENV
 
 
 def _numpy(expr: str, where: str) -> str:
     """A Vensim expression of the subset as numpy Python."""
     expr = rewrite_if_then_else(expr, lambda cond, a, b: f"_where({cond}, {a}, {b})")
     for word in dict.fromkeys(IDENT.findall(expr)):  # in order of appearance: one reason, every run
-        if word.isupper() and word not in _FUNCTIONS and word != "Time" and word not in ("E",):
+        if word.isupper() and word not in _FUNCTIONS and word not in _TIME_FUNCTIONS and word != "Time" \
+                and word not in ("E",):
             raise HlssimError(f"{where}: uses {word}, which the batched integrator does not implement")
     for name, py in _FUNCTIONS.items():
         expr = re.sub(rf"\b{name}\s*\(", f"{py}(", expr)
+    for name, py in _TIME_FUNCTIONS.items():  # STEP, RAMP, PULSE: the time and time step first
+        expr = re.sub(rf"\b{name}\s*\(", f"{py}(Time, _DT, ", expr)
     return expr.replace("^", "**").replace(":AND:", "&").replace(":OR:", "|").replace("<>", "!=")
 
 
@@ -138,7 +143,7 @@ class BatchedSD:
 
     def _compile(self):
         stocks, aux = list(self.stocks), self.auxiliaries
-        lines = ["def _eval(_S, _P, Time):"]
+        lines = ["def _eval(_S, _P, Time):", "    _DT = _P['_DT']"]
         lines += [f"    {n} = _P[{n!r}]" for n in self.constants]
         lines += [f"    {n} = _S[{i}]" for i, n in enumerate(stocks)]
         lines += [f"    {n} = {self._aux[n]}" for n in aux]
@@ -208,6 +213,7 @@ class BatchedSD:
         start = self.control.get("INITIAL TIME", 0.0)
         stop = self.control.get("FINAL TIME", 100.0) if final_time is None else float(final_time)
         dt = self.control.get("TIME STEP", 1.0) if time_step is None else float(time_step)
+        P["_DT"] = after["_DT"] = dt  # the time functions' time step (vensim_functions)
         saveper = self.control.get("SAVEPER", dt)
         times = (np.arange(start, stop + saveper / 2, saveper) if return_timestamps is None
                  else np.asarray(return_timestamps, dtype=float))

@@ -20,7 +20,7 @@ was batched with (every operation is elementwise over parameter sets).
 >>> status(open_model(models / "SIR/SIR.mdl"))
 'batched numpy path (hlssim.stockflow.integrator), checked against PySD'
 >>> status(open_model(models / "delays/test_delays.mdl")).split("; about")[0]
-'PySD, one run at a time (batched path declined: test_delays.mdl: Delay Time: uses STEP, which the batched integrator does not implement)'
+'PySD, one run at a time (batched path declined: test_delays.mdl: Output Delay1I: uses DELAY1I, which the batched integrator does not implement)'
 """
 
 from __future__ import annotations
@@ -94,14 +94,21 @@ def _integrate(model: ExternalModel, engine, points: Sequence[Mapping[str, float
         data: dict[str, np.ndarray] = {"step": np.arange(len(times), dtype=np.int64), "time": times}
         for col in columns:
             ident = engine.resolve(col)
-            if ident in out:
-                data[col] = out[ident][i]
+            if ident in out:  # (1, times) when no point changes a constant: the same for all
+                data[col] = out[ident][i if out[ident].shape[0] == n else 0]
             elif ident in full:
                 data[col] = np.full(len(times), full[ident][i])
             else:
                 raise HlssimError(f"'{col}' is not among its variables")
         tables.append(pd.DataFrame(data))
     return tables
+
+
+def _batchable(model: ExternalModel, engine, values: Mapping[str, float]) -> bool:
+    """Whether every constant ``values`` sets is a constant the integrator takes as a parameter
+    (PySD also calls a constant expression, ``= 3 * 4``, a constant; the integrator computes it)."""
+    return all(model.settable(name).kind == "time setting"
+               or engine.resolve(model.settable(name).name) in engine.constants for name in values)
 
 
 def _grid(model: ExternalModel, engine, key: tuple[tuple[str, float], ...]):
@@ -143,7 +150,7 @@ def run_many(model: ExternalModel, points: Sequence[Mapping[str, float]]) -> lis
     tables: list[pd.DataFrame | None] = [None] * len(points)
     for key, idx in groups.items():
         grid = _grid(model, engine, key)
-        if grid is None:
+        if grid is None or not all(_batchable(model, engine, points[i]) for i in idx):
             done = [model.run(points[i]) for i in idx]
         else:
             done = _integrate(model, engine, [points[i] for i in idx], key, *grid)
