@@ -29,7 +29,7 @@ def random_points(model: ExternalModel, n: int, seed: int, extra=None) -> list[d
 
 @pytest.mark.parametrize("case,extra", [("teacup/teacup.mdl", None),
                                         ("SIR/SIR.mdl", {"TIME STEP": 0.125, "SAVEPER": 0.5}),
-                                        # functions the batched path now takes (vensim_functions.py)
+                                        # functions the batched path now takes (integrator.vstep, ...)
                                         ("suite/trig/test_trig.mdl", None),  # SIN, COS, TAN, ARC*
                                         ("suite/xidz_zidz/xidz_zidz.mdl", None),  # XIDZ, ZIDZ
                                         ("suite/rounding/test_rounding.mdl", None),  # INTEGER, MODULO

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from hlssim.errors import HlssimError
-from hlssim.stockflow import vensim_functions
 from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.scenario import Scenario
 from hlssim.stockflow.commissioning import (
@@ -46,12 +45,72 @@ from hlssim.stockflow.commissioning import (
     split_args,
 )
 
+# --- Vensim functions beyond arithmetic, as PySD computes them (pysd/py_backend/functions.py, 3.x),
+# elementwise over parameter sets; the time functions take the time and time step first.
+
+#: PySD's tolerance for a zero denominator and for time comparisons (``SMALL_VENSIM``).
+SMALL_VENSIM = 1e-6
+
+
+def vstep(t, dt, value, tstep):
+    """``STEP(value, tstep)``: ``value`` from ``tstep`` on (PySD: ``time + dt/2 > tstep``)."""
+    return value * (t + dt / 2 > tstep)
+
+
+def vramp(t, dt, slope, start, finish=None):
+    """``RAMP(slope, start, finish)``: 0 before ``start``, then rising by ``slope``, flat after ``finish``."""
+    final = t if finish is None else np.minimum(finish, t)
+    return (t + SMALL_VENSIM > start) * slope * (final - start)
+
+
+def vpulse(t, dt, start, width=None):
+    """``PULSE(start, width)``: 1 on ``[start, start + width)``, else 0 (a zero width: half a step)."""
+    width = 0.5 * dt if width is None else width
+    return np.where((start - SMALL_VENSIM <= t) & (t < start + width), 1.0, 0.0)
+
+
+def vzidz(a, b):
+    """``ZIDZ(a, b)``: ``a / b``, or 0 where ``|b| < 1e-6``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.abs(b) < SMALL_VENSIM, 0.0, np.divide(a, b))
+
+
+def vxidz(a, b, x):
+    """``XIDZ(a, b, x)``: ``a / b``, or ``x`` where ``|b| < 1e-6``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.abs(b) < SMALL_VENSIM, x, np.divide(a, b))
+
+
+def vinteger(x):
+    """``INTEGER(x)``: ``x`` truncated toward zero (PySD: ``int(x)``)."""
+    return np.trunc(x)
+
+
+def vmodulo(x, m):
+    """``MODULO(x, m)``: ``x - QUANTUM(x, m)``, the remainder of truncated division (PySD's);
+    ``m <= 0``: 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(m > 0, x - m * np.trunc(np.divide(x, m)), 0.0)
+
+
+#: Vensim name -> the name the compiled code calls (plain functions).
+VENSIM_FUNCTIONS = {"SIN": "_sin", "COS": "_cos", "TAN": "_tan", "ARCSIN": "_arcsin", "ARCCOS": "_arccos",
+             "ARCTAN": "_arctan", "ZIDZ": "_vzidz", "XIDZ": "_vxidz", "INTEGER": "_vinteger",
+             "MODULO": "_vmodulo"}
+#: Vensim name -> the name called with the time and time step first.
+TIME_FUNCTIONS = {"STEP": "_vstep", "RAMP": "_vramp", "PULSE": "_vpulse"}
+#: What the compiled code's namespace needs for both.
+VENSIM_ENV = {"_sin": np.sin, "_cos": np.cos, "_tan": np.tan, "_arcsin": np.arcsin, "_arccos": np.arccos,
+       "_arctan": np.arctan, "_vzidz": vzidz, "_vxidz": vxidz, "_vinteger": vinteger,
+       "_vmodulo": vmodulo, "_vstep": vstep, "_vramp": vramp, "_vpulse": vpulse}
+
+
 _FUNCTIONS = {"MIN": "_min", "MAX": "_max", "ABS": "_abs", "EXP": "_exp", "LN": "_log",
-              "SQRT": "_sqrt"} | vensim_functions.FUNCTIONS
-_TIME_FUNCTIONS = vensim_functions.TIME_FUNCTIONS
+              "SQRT": "_sqrt"} | VENSIM_FUNCTIONS
+_TIME_FUNCTIONS = TIME_FUNCTIONS
 _KEYWORDS = {"INTEG", "IF", "THEN", "ELSE", *_FUNCTIONS, *_TIME_FUNCTIONS}
 _ENV = {"_min": np.minimum, "_max": np.maximum, "_abs": np.abs, "_exp": np.exp, "_log": np.log,
-        "_sqrt": np.sqrt, "_where": np.where, "np": np} | vensim_functions.ENV
+        "_sqrt": np.sqrt, "_where": np.where, "np": np} | VENSIM_ENV
 
 
 def _numpy(expr: str, where: str) -> str:
@@ -213,7 +272,7 @@ class BatchedSD:
         start = self.control.get("INITIAL TIME", 0.0)
         stop = self.control.get("FINAL TIME", 100.0) if final_time is None else float(final_time)
         dt = self.control.get("TIME STEP", 1.0) if time_step is None else float(time_step)
-        P["_DT"] = after["_DT"] = dt  # the time functions' time step (vensim_functions)
+        P["_DT"] = after["_DT"] = dt  # the time functions' time step (vstep, vramp, vpulse)
         saveper = self.control.get("SAVEPER", dt)
         times = (np.arange(start, stop + saveper / 2, saveper) if return_timestamps is None
                  else np.asarray(return_timestamps, dtype=float))

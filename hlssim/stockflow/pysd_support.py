@@ -5,23 +5,31 @@ PySD translates a model file into Python once per content (:func:`translate`, in
 :func:`cache_root`, with the data files the model reads copied beside it); its own code warns
 under pandas 3 (:func:`quiet`). Its ``RANDOM ...`` functions draw from numpy's global generator
 (:func:`seeded`).
+
+A model may read data files (``GET XLS ...``, ``GET DIRECT ...``), which PySD resolves relative to
+the translated ``.py`` file's folder: :func:`data_files` finds them in the model's own text,
+resolved from the model's folder (as Vensim and PySD do; a missing one named by the user's path),
+:func:`translate` copies them beside the model's copy in the cache, and :func:`content_digest`
+keys the cache entry by their content as well as the model's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import posixpath
 import re
 import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hlssim.errors import HlssimError
-from hlssim.stockflow.data_files import DataFile, copy_beside, placed
 
 VENSIM_SUFFIXES = (".mdl",)
 
@@ -164,3 +172,82 @@ def seeded(seed: int | None) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(before)
+
+
+# --- the data files a model reads ------------------------------------------------------------------
+
+#: A Vensim data function and its first argument, the quoted file name (``'?name'`` is a tab
+#: reference to the model's settings, not a file). Vensim allows runs of spaces or underscores in
+#: function names and a line continuation (``\``) between arguments.
+_GET = re.compile(r"GET[\s_]+(?:XLSX?|DIRECT|123|DATA)[\s_]+[A-Z]+\s*\(\s*(?:\\\s*)*'([^'?][^']*)'",
+                  re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file a model reads: as the model names it, and where it is on the user's disk."""
+
+    ref: str  # as written in the model, e.g. "input.xls" or "../data/in.xlsx"
+    path: Path  # the user's file: the model's folder joined with ref
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def up_levels(self) -> int:
+        """How many folders above the model's folder a relative ref reaches (``../x`` -> 1)."""
+        if Path(self.ref).is_absolute():
+            return 0
+        parts = posixpath.normpath(self.ref.replace("\\", "/")).split("/")
+        return sum(1 for p in parts if p == "..")
+
+
+def references(text: str) -> list[str]:
+    """The file names a model's text reads through ``GET ...`` functions, each once, in order."""
+    return list(dict.fromkeys(m.group(1).strip() for m in _GET.finditer(text)))
+
+
+def data_files(model: Path) -> list[DataFile]:
+    """The data files ``model`` reads, resolved from its folder; one line (the user's path) if one
+    is missing."""
+    text = model.read_bytes().decode("utf-8", errors="replace")
+    out = []
+    for ref in references(text):
+        path = Path(posixpath.normpath(str(model.parent / ref.replace("\\", "/"))))
+        if not path.is_file():
+            raise HlssimError(f"model '{model}': reads the data file '{ref}', but '{path}' does not "
+                              "exist; expected it beside the model, where the model names it")
+        out.append(DataFile(ref, path))
+    return out
+
+
+def content_digest(model: Path, files: list[DataFile]) -> str:
+    """The first 16 hex digits of a SHA-256 over the model's bytes and, if it reads data files,
+    each file's name (as the model writes it) and bytes; a model without data files: its own
+    file's digest."""
+    h = hashlib.sha256(model.read_bytes())
+    if not files:
+        return h.hexdigest()[:16]
+    for f in sorted(files, key=lambda f: f.ref):
+        h.update(b"\0" + f.ref.encode() + b"\0")
+        h.update(hashlib.sha256(f.path.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def placed(work: Path, files: list[DataFile]) -> Path:
+    """The folder inside ``work`` where the model's copy goes so that every relative data file
+    (``../data/x.xlsx`` included) lands inside ``work`` at the place the model names."""
+    depth = max((f.up_levels() for f in files), default=0)
+    return work.joinpath(*[f"d{i}" for i in range(depth)]) if depth else work
+
+
+def copy_beside(model_dir: Path, files: list[DataFile]) -> None:
+    """Copy each relative data file to ``model_dir / ref`` (absolute refs are read in place)."""
+    import shutil
+
+    for f in files:
+        if Path(f.ref).is_absolute():
+            continue
+        dest = Path(posixpath.normpath(str(model_dir / f.ref.replace("\\", "/"))))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f.path, dest)
