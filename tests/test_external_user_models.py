@@ -178,3 +178,17 @@ def test_a_sweep_sets_an_array_and_an_element_and_reports_elements(tmp_path):
         got = rows[rows["point"] == point].set_index("output")["value"]
         assert got["Smooth output[Macoun,Lemon]:final"] == direct["Smooth output[Macoun,Lemon]"].iloc[-1]
         assert got["Smooth output[Macoun,Lime]:final"] == direct["Smooth output[Macoun,Lime]"].iloc[-1]
+
+
+def test_the_report_draws_trajectory_envelopes(tmp_path):
+    """Time-series outputs of a user's model are plotted as envelopes in the report: a figure per
+    trajectory output (a band per design point over its replications); no section without them."""
+    from hlssim.experiments.analysis.report import report
+
+    sweep(noisy_spec(), tmp_path / "s")
+    text = report(tmp_path / "s").read_text()
+    assert "## Trajectories" in text and "Teacup Temperature over time" in text
+    figure = tmp_path / "s" / "report" / "figures" / "Teacup-Temperature-trajectory.png"
+    assert figure.stat().st_size > 0
+    sweep(noisy_spec(outputs={"Teacup Temperature": "final"}), tmp_path / "f")
+    assert "## Trajectories" not in report(tmp_path / "f").read_text()

@@ -107,3 +107,47 @@ def summary_figure(summary: pd.DataFrame, path: str | Path,
         fig.suptitle(title, fontsize=14)
     fig.tight_layout()
     return save_figure(fig, Path(path))
+
+
+#: Design points drawn in one envelope figure at most (the first ones, in point order).
+ENVELOPE_POINTS = 8
+
+
+def envelope_figure(rows: pd.DataFrame, output: str, factors: Sequence[str], path: Path,
+                    title: str = "") -> Path:
+    """One output's trajectories over time, a line and a band per design point: the mean over
+    the point's replications at each saved step, and the 5th to 95th percentile over them (with
+    fewer than five replications, their range). ``rows`` are a sweep's trajectory rows
+    (``point``, ``replicate``, ``step``, ``value`` and the factors' columns) for ``output``."""
+    fig, ax = plt.subplots(figsize=(8.0, 4.6), dpi=110)
+    try:
+        points = sorted(rows["point"].unique())[:ENVELOPE_POINTS]
+        for k, point in enumerate(points):
+            part = rows[rows["point"] == point]
+            wide = part.pivot_table(index="step", columns="replicate", values="value",
+                                    aggfunc="first").sort_index()
+            steps = wide.index.to_numpy()
+            values = wide.to_numpy(float)
+            colour = OKABE_ITO[k % len(OKABE_ITO)]
+            first = part.iloc[0]
+            label = ", ".join(f"{f}={first[f]:g}" if isinstance(first[f], (int, float, np.number))
+                              else f"{f}={first[f]}" for f in factors) or f"point {point}"
+            n = values.shape[1]
+            low, high = ((np.percentile(values, 5, axis=1), np.percentile(values, 95, axis=1))
+                         if n >= 5 else (values.min(axis=1), values.max(axis=1)))
+            ax.plot(steps, values.mean(axis=1), color=colour, lw=2.2,
+                    label=f"{label} ({n} run{'s' if n != 1 else ''})")
+            if n > 1:
+                ax.fill_between(steps, low, high, color=colour, alpha=0.18, lw=0)
+        ax.set_xlabel("saved time step")
+        ax.set_ylabel(output)
+        shown = f"first {len(points)} of {rows['point'].nunique()} design points" if (
+            rows["point"].nunique() > len(points)) else "every design point"
+        ax.set_title(title or f"{output}: mean and 5-95% band over replications ({shown})",
+                     fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)

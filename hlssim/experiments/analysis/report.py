@@ -258,7 +258,7 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
                   "below use the runs stored so far."), ""]
     lines += ["## Design", "", design_table(data), "",
               (("Each run is `hlssim run --model MODEL --set NAME=VALUE ...` with the run's factor "
-                "values (a stock-flow model draws nothing at random: no seed). " if _own_model(data)
+                "values (and, for a model with random functions, `--seed SEED`). " if _own_model(data)
                 else "Each run's seed is stored with its rows: `hlssim run --seed SEED --set "
                 "NAME=VALUE ...` with the run's factor values repeats it alone. ")
                + "The rows are in `results/` (Parquet; `pandas.read_parquet(\"results\")` reads "
@@ -272,7 +272,29 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
         fig = output_figure(data, output, figures / f"{safe_name(output)}.png")
         lines += [f"### {output}", "", f"{describe_output(output, _own_model(data))}.", "",
                   f"![{output}]({_rel(fig, out)})", "", _markdown(output_table(data, output)), ""]
+    lines += _trajectories_section(data, out, figures)
     lines += _analysis_section(analysis, out, data.folder)
     return write_text("\n".join(lines).rstrip() + "\n", out / "report.md")
+
+
+def _trajectories_section(data: SweepData, out: Path, figures: Path) -> list[str]:
+    """A figure per output stored over time (``"trajectory"`` outputs): each design point's mean
+    path and its envelope over replications; nothing when the sweep stored none."""
+    from hlssim.experiments.store import TRAJECTORIES, read_trajectories
+    from hlssim.figures.report_figures import envelope_figure
+
+    if not any((data.folder / TRAJECTORIES).glob("part-*.parquet")):
+        return []
+    rows = read_trajectories(data.folder)
+    lines = ["## Trajectories", "",
+             "Each output stored over time: for each design point the mean over its replications "
+             "at each saved step (line) and the 5th to 95th percentile over them (band; with "
+             "fewer than five replications, their range). The rows are in `trajectories/`.", ""]
+    for output in rows["output"].unique():
+        name = str(output).removesuffix(":trajectory")
+        fig = envelope_figure(rows[rows["output"] == output], name, data.factor_columns,
+                              figures / f"{safe_name(name)}-trajectory.png")
+        lines += [f"### {name} over time", "", f"![{name} over time]({_rel(fig, out)})", ""]
+    return lines
 
 
