@@ -192,3 +192,12 @@ def test_the_report_draws_trajectory_envelopes(tmp_path):
     assert figure.stat().st_size > 0
     sweep(noisy_spec(outputs={"Teacup Temperature": "final"}), tmp_path / "f")
     assert "## Trajectories" not in report(tmp_path / "f").read_text()
+
+
+def test_a_spec_of_trajectories_only_is_refused_in_one_line():
+    """A run is marked done by its summary rows: a user-model spec that asks only for
+    trajectories is refused before anything runs (it crashed in the store before)."""
+    from hlssim.errors import SpecError
+
+    with pytest.raises(SpecError, match="only trajectories; expected at least one"):
+        noisy_spec(outputs={"Teacup Temperature": "trajectory"})

@@ -224,6 +224,9 @@ def _outputs(model: ExternalModel, table: Mapping[str, Any], source: str) -> tup
                                 "\"trajectory\"")
             out = Output(v.name, "mean_last", int(m.group(2))) if m.group(2) else Output(v.name, stat)
             outputs[out.name] = out
+    if all(o.is_trajectory for o in outputs.values()):
+        raise SpecError(f"{source}: outputs: only trajectories; expected at least one \"final\", "
+                        "\"mean\" or \"mean_last_N\" too (a run's summary rows mark it done)")
     return tuple(outputs[k] for k in sorted(outputs))
 
 

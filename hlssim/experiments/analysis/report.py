@@ -258,7 +258,7 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
                   "below use the runs stored so far."), ""]
     lines += ["## Design", "", design_table(data), "",
               (("Each run is `hlssim run --model MODEL --set NAME=VALUE ...` with the run's factor "
-                "values (and, for a model with random functions, `--seed SEED`). " if _own_model(data)
+                "values (a model with random functions also takes the run's stored seed). " if _own_model(data)
                 else "Each run's seed is stored with its rows: `hlssim run --seed SEED --set "
                 "NAME=VALUE ...` with the run's factor values repeats it alone. ")
                + "The rows are in `results/` (Parquet; `pandas.read_parquet(\"results\")` reads "
