@@ -39,6 +39,8 @@ DEFAULT_COMPLEXITIES = (0.2, 0.8)
 #: How many times its half-width a change must be to count.
 THRESHOLD = 2.0
 FINAL_YEAR = 12
+#: A half-width this small relative to the values is rounding, not spread over replications.
+NO_SPREAD = 1e-9
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,10 @@ def parameter_effects(names: Sequence[str] | None = None, presets: Sequence[str]
                     m_hi, c2, d = mean_interval(hi)
                     half = max(b - m_lo, d - m_hi)
                     effect = m_hi - m_lo
-                    fixed = half == 0.0
+                    # no spread but rounding in the last bits (a setting averaged over months)
+                    fixed = half <= NO_SPREAD * max(1.0, abs(m_lo), abs(m_hi))
+                    if fixed:
+                        half = 0.0
                     ratio = abs(effect) / half if half > 0 else (np.inf if effect != 0 else 0.0)
                     rows.append({"parameter": p.name, "group": p.group, "preset": preset,
                                  "complexity": c, "low": level.low, "high": level.high,

@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--presets", default="npm_targets,hls", help="regime presets (default "
                    "npm_targets,hls)")
     p.add_argument("--complexities", default="0.2,0.8", help="complexities (default 0.2,0.8)")
-    p.add_argument("--reps", type=int, default=20, help="replications per cell (default 20)")
+    p.add_argument("--reps", type=int, default=None,
+                   help="replications per cell (default 20; 5 with --quick)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--quick", action="store_true", help="5 replications of a small 3-year run")
     p.add_argument("--out", metavar="FILE.md", help="write the table as Markdown here")
@@ -59,7 +60,7 @@ def cmd_effects(args) -> int:
     if any(not 0 <= c <= 1 for c in complexities):
         raise HlssimError(f"--complexities '{args.complexities}': expected numbers from 0 to 1")
     out, csv = _folder_exists(args.out, "--out"), _folder_exists(args.csv, "--csv")
-    reps = QUICK["reps"] if args.quick else args.reps
+    reps = args.reps if args.reps is not None else (QUICK["reps"] if args.quick else 20)
     overrides = QUICK["overrides"] if args.quick else None
     effects = parameter_effects(_list(args.params, "params") if args.params else None,
                                 _list(args.presets, "presets"), complexities, reps, args.seed,
