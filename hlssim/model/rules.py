@@ -283,27 +283,67 @@ def turnover_probability(stress, motivation, base_turnover, on):
 
 # --- 4. Trust -------------------------------------------------------------------------------------
 
-def person_trust_drivers(effort, park, gaming):
-    """Time in relationship builds a person's trust; being parked and gamed around erodes it."""
+def person_trust_drivers(effort, park, gaming, fit):
+    """Time in relationship builds a person's trust; being parked and gamed around erodes it, and
+    so does help that does not fit what matters to them (a promise of help not kept)."""
     capped = min(1.0, effort) if isinstance(effort, float) else np.minimum(1.0, effort)
-    return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming
+    return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming + MISFIT_TRUST_LOSS * (1.0 - fit)
 
 
-def manager_trust_build(control, reflection_time):
-    """Managers and workers build trust where control is light and there is time to reflect."""
-    return (1.0 - control) * (0.5 + 0.5 * clip01(reflection_time / 0.1))
+def life_lift(factor_total, base):
+    """How far a person's life stands above where their own resilience would hold it without help
+    (their mean life factor less their baseline): the difference a service makes, as a learning
+    review or a supervision hears it in people's stories. Negative where people fall back."""
+    return factor_total / N_FACTORS - base
 
 
-def provider_trust_build(control, alliance):
-    """Commissioner and providers build trust where control is light, faster in an alliance."""
-    return (1.0 - control) * (0.5 + 0.5 * alliance)
+def target_met(target, reported_share):
+    """How fully reports meet the target (1 at or over it, 0 at 0.2 short): the good news a
+    report carries (a shortfall is the bad news, counted as a sanction)."""
+    return 1.0 - clip01((target - reported_share) / 0.2)
 
 
-def provider_trust_loss(sanction, staff_caught, staff_neglect_found, lost_tender):
+def supervision_sight(reflection_time):
+    """How much of a worker's caseload their manager sees in supervision and reflective practice
+    (all of it with 0.1 of the week for reflection)."""
+    return clip01(reflection_time / 0.1)
+
+
+def review_sight(reflection_time, stewardship):
+    """How much of a provider's people's lives the commissioner sees in learning reviews: they
+    draw on the provider's reflective practice, and a steward takes part in them."""
+    return clip01(reflection_time / 0.1) * (0.5 + 0.5 * stewardship)
+
+
+def results_seen(sight, lift, attention, met):
+    """The good and bad news one side sees of the other's results this month (each in [0, 1]):
+    people's lives as far as they are seen (``sight``), a mean ``lift`` (:func:`life_lift`) of
+    :data:`LIFT_SEEN` reading as plainly good and its negative as plainly bad; and reports as far
+    as they are attended to (``attention``: the pressure on them) meeting the target (``met``,
+    :func:`target_met`). Gamed reports read as good news: that is how gaming fools."""
+    good = clip01(sight * clip01(lift / LIFT_SEEN) + attention * met)
+    bad = sight * clip01(-lift / LIFT_SEEN)
+    return good, bad
+
+
+def manager_trust_build(control, reflection_time, good):
+    """Managers and workers build trust through honest dealing and time together (light control,
+    time to reflect) on good news of the worker's results (``good``, :func:`results_seen`)."""
+    return (1.0 - control) * (0.5 + 0.5 * clip01(reflection_time / 0.1)) * good
+
+
+def provider_trust_build(control, alliance, good):
+    """Commissioner and providers build trust through honest dealing (light control, faster in an
+    alliance) on good news of the provider's results (``good``, :func:`results_seen`)."""
+    return (1.0 - control) * (0.5 + 0.5 * alliance) * good
+
+
+def provider_trust_loss(sanction, staff_caught, staff_neglect_found, lost_tender, bad):
     """What erodes the commissioner's trust in a provider this month, in every regime: a sanction
     for a reported shortfall, staff caught misreporting, a knave's neglect found (by an audit or by
-    peers: a broken commitment to the people served) and competition at a tender."""
-    return sanction + staff_caught + staff_neglect_found + lost_tender
+    peers: a broken commitment to the people served), competition at a tender, and bad news of
+    people's lives seen in learning reviews (``bad``, :func:`results_seen`)."""
+    return sanction + staff_caught + staff_neglect_found + lost_tender + bad
 
 
 def trust_change(t, build, loss, build_rate, loss_rate):
@@ -404,6 +444,8 @@ AUDIT_CASES = 3  # cases an audit samples (records checked and visits made)
 NEGLECT_SHOWS_TO_AUDIT = 0.25  # chance a neglected case shows against the record standard (simple world)
 PEER_CASES = 2.0  # cases a worker brings to a month of full reflective practice
 NEGLECT_SHOWS_TO_PEERS = 0.1  # chance peers recognise neglect in a case they discuss (simple world)
+LIFT_SEEN = 0.1  # a lift in people's lives read as plainly good news (a tenth of a life factor's scale)
+MISFIT_TRUST_LOSS = 0.3  # a person's trust loss from help that does not fit at all
 HELP_SEEN = 0.02  # help at which a worker sees half of what a barrier does (about a month's typical help)
 LEARNING_EFFORT_MIN = 0.05  # a person gets less effort than this: nothing is learnt from them
 RATCHET_MONTHS = 12  # the commissioner ratchets the target once a year
@@ -446,9 +488,11 @@ def escalation_connection(mech_learning, reflection_time, trust_total, n_provide
     return mech_learning * clip01(reflection_time / 0.1) * (0.5 + 0.5 * trust_total / n_providers)
 
 
-def manager_trust_loss(sanctioned, caught, control):
-    """What erodes a worker's trust in their manager this month."""
-    return sanctioned + caught + 0.2 * control
+def manager_trust_loss(sanctioned, caught, control, bad):
+    """What erodes a worker's trust with their manager this month: sanctions passed down, being
+    caught misreporting, control, and bad news of the caseload's lives seen in supervision
+    (``bad``, :func:`results_seen`)."""
+    return sanctioned + caught + 0.2 * control + bad
 
 
 def tender_score(reported_share, noise):

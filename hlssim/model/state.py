@@ -120,6 +120,8 @@ FIELDS: tuple[Field, ...] = (
        on_hire=True),
     _f("caught", "worker", float, 0.0, "1 if caught misreporting this month", on_hire=True),
     _f("futility", "worker", float, 0.0, "share of effort that did not fit", on_hire=True),
+    _f("caseload_lift", "worker", float, 0.0,
+       "the caseload's mean life lift this month (rules.life_lift)"),
     _f("neglect_found", "worker", bool, False, "a knave's neglect found this month",
        on_hire=True),
     _f("last_reported_share", "worker", float, 0.0, "share of the caseload reported last month",
@@ -144,6 +146,7 @@ FIELDS: tuple[Field, ...] = (
     _f("staff_neglect_found", "provider", float, 0.0,
        "1 if a knave's neglect was found among its staff this month"),
     _f("lost_tender", "provider", float, 0.0, "trust lost to competition this month"),
+    _f("lives_lift", "provider", float, 0.0, "its people's mean life lift this month"),
     # --- the commissioner (MODEL.md 3, 6) ---------------------------------------------------------
     _f("target", "commissioner", float, TARGET_LEVEL, "the target share above the line"),
     _f("barriers", "commissioner", float, 1.0, "strength of each system barrier, 0-1",

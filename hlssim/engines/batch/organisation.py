@@ -55,14 +55,17 @@ def aggregate(r, st, wd):
         st.reported_share[r, p] = 0.0
         st.staff_caught[r, p] = 0.0
         st.staff_neglect_found[r, p] = 0.0
+        st.lives_lift[r, p] = 0.0
     for w in range(wd.provider_of.shape[0]):
         p = wd.provider_of[w]
         st.reported_share[r, p] += float(st.reported[r, w])
+        st.lives_lift[r, p] += st.caseload_lift[r, w] * wd.n_case[w]
         st.staff_caught[r, p] = max(st.staff_caught[r, p], st.caught[r, w])
         if st.neglect_found[r, w]:
             st.staff_neglect_found[r, p] = 1.0
     for p in range(P):
         st.reported_share[r, p] = st.reported_share[r, p] / wd.provider_people[p]
+        st.lives_lift[r, p] = st.lives_lift[r, p] / wd.provider_people[p]
 
 
 @register_jitable
@@ -102,7 +105,8 @@ def oversee(r, month, st, pm, wd):
 def adapt(r, st, pm, lv, wd):
     """Workers and providers adapt (:meth:`Worker.adapt`, :meth:`Provider.adapt`): motivation
     crowded in or out, stress, and trust with managers and with the commissioner."""
-    build = R.manager_trust_build(lv.control, pm.reflection_time)
+    sight_mw = R.supervision_sight(pm.reflection_time)
+    sight_cp = R.review_sight(pm.reflection_time, pm.stewardship)
     for w in range(wd.provider_of.shape[0]):
         st.sanctioned[r, w] = st.sanction[r, wd.provider_of[w]]
         if pm.mech_crowding:
@@ -117,15 +121,20 @@ def adapt(r, st, pm, lv, wd):
         st.stress[r, w] = R.clip01(R.relax(st.stress[r, w], settle, R.STRESS_ADJUSTMENT))
         if pm.mech_trust:
             t = st.trust_mw[r, w]
-            loss = R.manager_trust_loss(st.sanctioned[r, w], st.caught[r, w], lv.control)
+            good, bad = R.results_seen(sight_mw, st.caseload_lift[r, w], lv.pressure,
+                                       R.target_met(st.target[r], st.last_reported_share[r, w]))
+            build = R.manager_trust_build(lv.control, pm.reflection_time, good)
+            loss = R.manager_trust_loss(st.sanctioned[r, w], st.caught[r, w], lv.control, bad)
             st.trust_mw[r, w] = R.clip01(t + R.trust_change(t, build, loss, pm.trust_build_rate,
                                                          pm.trust_loss_rate))
     if pm.mech_trust:
-        build_p = R.provider_trust_build(lv.control, pm.alliance)
         for p in range(st.trust_cp.shape[1]):
             t = st.trust_cp[r, p]
+            good, bad = R.results_seen(sight_cp, st.lives_lift[r, p], lv.pressure,
+                                       R.target_met(st.target[r], st.reported_share[r, p]))
+            build_p = R.provider_trust_build(lv.control, pm.alliance, good)
             loss = R.provider_trust_loss(st.sanction[r, p], st.staff_caught[r, p],
-                                         st.staff_neglect_found[r, p], st.lost_tender[r, p])
+                                         st.staff_neglect_found[r, p], st.lost_tender[r, p], bad)
             st.trust_cp[r, p] = R.clip01(t + R.trust_change(t, build_p, loss, pm.trust_build_rate,
                                                          pm.trust_loss_rate))
             st.lost_tender[r, p] = 0.0
