@@ -459,17 +459,26 @@ def test_managers_trust_tempers_gaming(p, alpha, m, audit, pair, gmax):
 
 
 @PROPERTY
-@given(floats(0.0, 0.5), unit, unit, unit, ordered())
-def test_admin_share_adds_reporting_claims_and_audit(load, tp, pbr, audit, pair):
-    """2 / 8 (admin_share): the baseline load with no targets, PbR or audit; strictly more with
-    each of targets, PbR and audits; never more than the baseline plus 0.26 of the week."""
+@given(floats(0.0, 30.0), floats(0.0, 12.0), unit, unit, st.booleans(), st.booleans(),
+       floats(0.0, 0.3), ordered(), ordered(0.0, 30.0))
+def test_admin_time_is_the_sum_of_the_activities_held(ind, per_year, pbr, reported, audited,
+                                                      tendered, reflection, pair, ind_pair):
+    """2 / 8 (admin_time): case records alone when nothing is reported, claimed, audited, bid or
+    written up; strictly more with each indicator reported, each report a year, each claim, an
+    audit, a bid and reflective practice; never more than most_admin_time."""
+    a, t = float(audited), float(tendered)
     x1, x2 = pair
-    assert R.admin_share(load, 0.0, 0.0, 0.0) == load
-    a = R.admin_share(load, tp, pbr, audit)
-    assert load <= a <= load + 0.26 + 1e-12
-    assert R.admin_share(load, x1, pbr, audit) < R.admin_share(load, x2, pbr, audit)
-    assert R.admin_share(load, tp, x1, audit) < R.admin_share(load, tp, x2, audit)
-    assert R.admin_share(load, tp, pbr, x1) < R.admin_share(load, tp, pbr, x2)
+    i1, i2 = ind_pair
+    assert R.admin_time(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0) == R.RECORD_TIME
+    t0 = R.admin_time(ind, per_year, pbr, reported, a, t, reflection)
+    assert R.RECORD_TIME <= t0 <= R.most_admin_time(ind, per_year, pbr, reflection) + 1e-12
+    y = max(per_year, 0.5)
+    assert R.admin_time(i1, y, pbr, reported, a, t, reflection) < R.admin_time(i2, y, pbr, reported, a, t, reflection)
+    p = max(pbr, 0.05)
+    assert R.admin_time(ind, per_year, p, x1, a, t, reflection) < R.admin_time(ind, per_year, p, x2, a, t, reflection)
+    assert R.admin_time(ind, per_year, pbr, reported, 0.0, t, reflection) < R.admin_time(ind, per_year, pbr, reported, 1.0, t, reflection)
+    assert R.admin_time(ind, per_year, pbr, reported, a, 0.0, reflection) < R.admin_time(ind, per_year, pbr, reported, a, 1.0, reflection)
+    assert R.admin_time(ind, per_year, pbr, reported, a, t, 0.0) < R.admin_time(ind, per_year, pbr, reported, a, t, 0.1)
 
 
 @PROPERTY

@@ -185,9 +185,23 @@ def gaming_intensity(pressure, alpha, motivation, audit_rate, trust_mw, gaming_m
     )
 
 
-def admin_share(admin_load, target_pressure, pbr_share, audit_rate):
-    """Worker time on reporting, claims and audit preparation (MODEL.md 8)."""
-    return admin_load + 0.06 * target_pressure + 0.1 * pbr_share + 0.1 * audit_rate
+def admin_time(indicators, reports_per_year, pbr_share, reported_share, audited, tendered,
+               reflection_time):
+    """A worker's share of the month on administration (MODEL.md 8): the sum of the activities
+    the model holds, each with its time cost. Case records (every regime keeps them); each
+    indicator reported, as often as the regime asks; claims for last month's outcomes reported
+    over the line, with evidence in proportion to the pay riding on them (``pbr_share``);
+    preparing for an audit drawn last month (``audited``, 0 or 1); writing a bid in the month
+    after a tender is called (``tendered``, 0 or 1); writing up reflective practice and learning
+    reviews. Audits, tenders and claims vary from month to month and run to run."""
+    return (RECORD_TIME + REPORT_TIME * indicators * reports_per_year / 12.0
+            + CLAIM_TIME * pbr_share * reported_share + AUDIT_PREP_TIME * audited
+            + BID_TIME * tendered + REVIEW_NOTE_TIME * clip01(reflection_time / 0.1))
+
+
+def most_admin_time(indicators, reports_per_year, pbr_share, reflection_time):
+    """The most :func:`admin_time` can take in a month (everything claimed, audited, a bid)."""
+    return admin_time(indicators, reports_per_year, pbr_share, 1.0, 1.0, 1.0, reflection_time)
 
 
 def gaming_time(gaming, substitution_on, misreport_on):
@@ -444,6 +458,12 @@ AUDIT_CASES = 3  # cases an audit samples (records checked and visits made)
 NEGLECT_SHOWS_TO_AUDIT = 0.25  # chance a neglected case shows against the record standard (simple world)
 PEER_CASES = 2.0  # cases a worker brings to a month of full reflective practice
 NEGLECT_SHOWS_TO_PEERS = 0.1  # chance peers recognise neglect in a case they discuss (simple world)
+RECORD_TIME = 0.02  # share of a worker's month keeping case records (every regime)
+REPORT_TIME = 0.008  # ... reporting one indicator once
+CLAIM_TIME = 0.15  # ... claiming a whole caseload's outcomes with all pay riding on them
+AUDIT_PREP_TIME = 0.1  # ... preparing for an audit (files pulled, records brought up to date)
+BID_TIME = 0.1  # ... writing a bid when the contract is re-tendered
+REVIEW_NOTE_TIME = 0.01  # ... writing up a month of full reflective practice (0.1 of the week)
 LIFT_SEEN = 0.1  # a lift in people's lives read as plainly good news (a tenth of a life factor's scale)
 MISFIT_TRUST_LOSS = 0.3  # a person's trust loss from help that does not fit at all
 HELP_SEEN = 0.02  # help at which a worker sees half of what a barrier does (about a month's typical help)

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hlssim.errors import ScenarioError
+from hlssim.model import rules as R
 from hlssim.model.parameters import PARAMETERS, PRESET_NAMES, REGIME_PARAMETERS, defaults
 
 
@@ -120,11 +121,13 @@ def _check_consistency(v: Mapping[str, Any]) -> None:
             f"parameter 'n_workers': {v['n_workers']} is not allowed; expected at most "
             f"n_people ({v['n_people']})"
         )
-    busy = v["admin_load"] + v["reflection_time"] + v["collaboration_time"]
+    busy = (R.most_admin_time(v["indicators"], v["reports_per_year"], v["pbr_share"],
+                              v["reflection_time"]) + v["reflection_time"] + v["collaboration_time"])
     if busy > 0.8:
         raise ScenarioError(
-            f"parameter 'reflection_time': admin_load + reflection_time + collaboration_time = "
-            f"{busy:g} is not allowed; expected at most 0.8 so some time is left for direct work"
+            f"parameter 'indicators': the most admin time (indicators x reports_per_year, claims, "
+            f"an audit, a bid) + reflection_time + collaboration_time = {busy:g} is not allowed; "
+            "expected at most 0.8 so some time is left for direct work"
         )
     if bool(v["switch_step"]) != bool(v["switch_to"]):
         raise ScenarioError(

@@ -124,6 +124,8 @@ FIELDS: tuple[Field, ...] = (
        "the caseload's mean life lift this month (rules.life_lift)"),
     _f("neglect_found", "worker", bool, False, "a knave's neglect found this month",
        on_hire=True),
+    _f("audited", "worker", bool, False, "audited this month (prepared for next month)",
+       on_hire=True),
     _f("last_reported_share", "worker", float, 0.0, "share of the caseload reported last month",
        on_hire=True),
     _f("fd_sum", "worker", float, 0.0, "the caseload's failure demand this month",

@@ -13,7 +13,7 @@ A calibration problem is a TOML file (``experiments/calibration/*.toml``)::
     root_seed = 2026
 
     [free]                          # the parameters fitted, each with its prior range
-    admin_load = [0.0, 0.08]
+    indicators = [0.0, 4.0]
 
     [[target]]
     name = "recipients' target-monitoring time up to 90% lower"

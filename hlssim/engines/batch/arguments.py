@@ -25,7 +25,7 @@ World = namedtuple("World", [
 
 #: What the regime in force means this month, worked out once per regime (MODEL.md 3-5).
 Levers = namedtuple("Levers", [
-    "pressure", "control", "autonomy", "pool_rate", "admin_share", "learning_step",
+    "pressure", "control", "autonomy", "pool_rate", "learning_step",
     "case_discussion", "fixed_cost"])
 
 
@@ -50,8 +50,6 @@ def levers_of(model) -> Levers:
     return Levers(
         pressure=float(sig.pressure), control=float(sig.control), autonomy=float(sig.autonomy),
         pool_rate=float(sig.pool_rate),
-        admin_share=float(R.admin_share(rp.admin_load, rp.target_pressure, rp.pbr_share,
-                                        rp.audit_rate)),
         learning_step=float(R.learning_step_size(model.sp.learning_rate, rp.reflection_time)
                             * model.mech_learning),
         case_discussion=float(R.case_discussion_rate(sig.pool_rate, model.mech_learning)),

@@ -307,6 +307,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
                                          alliance, pressure, alpha, pm.complexity)
             found = draws[u_detect + w] < p_find
         neglect_found[r, w] = found
+        st.audited[r, w] = audited[w]
 
 
 # --- the phases over workers and providers, one replication at a time -------------------------

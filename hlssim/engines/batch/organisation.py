@@ -25,7 +25,10 @@ def plan_workers(r, st, pm, lv, wd, allocating_on):
         g = R.gaming_intensity(lv.pressure, wd.alpha, st.motivation[r, w], pm.audit_rate, st.trust_mw[r, w],
                                pm.gaming_max) * st.culture[r, wd.provider_of[w]]
         substitution, misreport_time = R.gaming_time(g, pm.mech_substitution, pm.mech_misreport)
-        d = max(0.0, 1.0 - lv.admin_share - pm.reflection_time - pm.collaboration_time - substitution
+        admin = R.admin_time(pm.indicators, pm.reports_per_year, pm.pbr_share,
+                             st.last_reported_share[r, w], 1.0 if st.audited[r, w] else 0.0,
+                             1.0 if st.tendered[r] else 0.0, pm.reflection_time)
+        d = max(0.0, 1.0 - admin - pm.reflection_time - pm.collaboration_time - substitution
                 - misreport_time)
         e = R.effort_level(st.motivation[r, w], lv.pressure, wd.alpha, pm.focus_gain, pm.mech_focus)
         if pm.mech_neglect and st.knave[r, w]:
@@ -36,7 +39,7 @@ def plan_workers(r, st, pm, lv, wd, allocating_on):
             e = e * (1.0 - held)
         alloc = g if allocating_on else 0.0
         st.gaming[r, w] = g
-        st.admin[r, w] = lv.admin_share
+        st.admin[r, w] = admin
         st.direct[r, w] = d
         st.withheld[r, w] = held
         st.gaming_time[r, w] = substitution + misreport_time + d * (alloc + held)
@@ -204,6 +207,7 @@ def hire(r, w, st, pm, wd, u_knave, u_motivation):
     st.futility[r, w] = 0.0
     st.last_reported_share[r, w] = 0.0
     st.neglect_found[r, w] = False
+    st.audited[r, w] = False
     restart_relationships(r, w, st, R.RESTART_TRUST_WP)
 
 

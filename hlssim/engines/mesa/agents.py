@@ -132,7 +132,9 @@ class Worker(mesa.Agent):
         gaming = R.gaming_intensity(sig.pressure, m.alpha, self.motivation, s.audit_rate,
                                     self.trust_mw, m.sp.gaming_max) * self.provider.culture
         self.gaming = gaming
-        admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
+        admin = R.admin_time(s.indicators, s.reports_per_year, s.pbr_share, self.last_reported_share,
+                             1.0 if self.audited else 0.0, 1.0 if m.tendered else 0.0,
+                             s.reflection_time)
         substitution, misreport_time = R.gaming_time(gaming, m.mech_substitution, m.mech_misreport)
         direct = max(0.0, 1.0 - admin - s.reflection_time - s.collaboration_time
                      - substitution - misreport_time)
@@ -246,6 +248,7 @@ class Worker(mesa.Agent):
                 build, loss = R.person_trust_drivers(p.effort, p.park, gaming, p.fit)
                 p.trust_wp = R.clip01(p.trust_wp + R.trust_change(
                     p.trust_wp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
+        self.audited = audited
         self.caught = 1.0 if (audited and misreported > 0) else 0.0
         if audited:
             misreported = 0
