@@ -83,3 +83,18 @@ def test_rounding_in_a_setting_is_not_taken_for_spread():
     assert compare_sides(lo, lo + 0.05) == (pytest.approx(0.05), 0.0, True)
     effect, half, fixed = compare_sides(lo + np.array([0, 0.01, 0, 0, 0]), lo)
     assert not fixed and half > 0
+
+
+def test_a_range_whose_ends_mean_the_same_is_tested_over_its_plausible_span():
+    """retender_interval's allowed range runs from 0 to 1200 months, and both ends mean "never"
+    in a 120-month run (the effect was exactly 0 everywhere): it is tested yearly against
+    five-yearly, and then it moves the model (fails if levels ignores Param.span)."""
+    from hlssim.model.parameters import PARAMETERS
+    from hlssim.validation.effects import levels
+
+    level = levels(PARAMETERS["retender_interval"])
+    assert (level.low, level.high) == (12, 60)
+    e = parameter_effects(["retender_interval"], presets=("npm_targets",), complexities=(0.8,),
+                          reps=8, overrides={"n_people": 200, "n_workers": 10, "n_providers": 4,
+                                             "steps": 72})
+    assert verdicts(e).set_index("parameter").loc["retender_interval", "earns"]

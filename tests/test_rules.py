@@ -1221,3 +1221,31 @@ def test_coproduction_moves_belief_toward_certainty_never_past_it(belief):
 
 def test_misreports_just_clear_the_line():
     assert 0.0 < R.misreported_value(0.5) - 0.5 <= 0.02
+
+
+@PROPERTY
+@given(unit, unit, ordered(), ordered())
+def test_threshold_allocation_pays_more_under_payment_by_results(g, pbr, pair, g_pair):
+    """2 (threshold_allocation): the gaming intensity without payment by results; strictly more
+    with more of the contract paid per person over the line (where there is gaming and room);
+    strictly more with more gaming; never more than all the effort."""
+    assert R.threshold_allocation(g, 0.0) == g
+    assert 0.0 <= R.threshold_allocation(g, pbr) <= 1.0
+    x1, x2 = pair
+    gg = min(max(g, 0.01), 0.3)
+    assert R.threshold_allocation(gg, x1) < R.threshold_allocation(gg, x2)
+    g1, g2 = g_pair
+    assert R.threshold_allocation(g1 * 0.3, pbr) < R.threshold_allocation(g2 * 0.3, pbr)
+
+
+@PROPERTY
+@given(unit, unit, unit, ordered(0.0, 0.1))
+def test_ratchet_holdback_grows_with_the_surplus_over_the_target(g, reported, target, surplus):
+    """2 (ratchet_holdback): nothing held back at or under the target; strictly more the further
+    reports run above it, up to 0.1 (for a gamer); all the gaming intensity beyond."""
+    assert R.ratchet_holdback(g, min(reported, target), target) == 0.0
+    assert 0.0 <= R.ratchet_holdback(g, reported, target) <= g
+    s1, s2 = surplus
+    gg = max(g, 0.01)
+    assert R.ratchet_holdback(gg, 0.4 + s1, 0.4) < R.ratchet_holdback(gg, 0.4 + s2, 0.4)
+    assert R.ratchet_holdback(g, 0.9, 0.4) == g

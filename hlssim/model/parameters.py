@@ -32,6 +32,9 @@ class Param:
     high: float | None = None
     unit: str = ""
     options: tuple[str, ...] | None = None  # for str parameters; None means free text
+    #: the plausible span one-at-a-time effects use, where the allowed range's ends mean the same
+    #: thing (retender_interval: 0 and 1200 both mean "never" in a run of 120 months)
+    span: tuple[float, float] | None = None
 
     def allowed(self) -> str:
         """Describe the allowed values in words, for error messages and docs."""
@@ -83,8 +86,9 @@ class Param:
         return value
 
 
-def _p(name, kind, default, group, label, help, low=None, high=None, unit="", options=None):
-    return Param(name, kind, default, group, label, help, low, high, unit, options)
+def _p(name, kind, default, group, label, help, low=None, high=None, unit="", options=None,
+       span=None):
+    return Param(name, kind, default, group, label, help, low, high, unit, options, span)
 
 
 def _switch(name: str, label: str, help: str) -> Param:
@@ -117,7 +121,7 @@ _DECLARED: tuple[Param, ...] = (
        0.0, 1.0, "per month"),
     _p("retender_interval", int, 0, "regime", "Months between re-tenders",
        "Competitive re-tendering on reported performance every this many months; 0 for never.",
-       0, 1200, "months"),
+       0, 1200, "months", span=(12, 60)),
     _p("reflection_time", float, 0.05, "regime", "Time for reflective practice",
        "Share of worker time protected for reflection and learning with peers.", 0.0, 0.5,
        "share of time"),

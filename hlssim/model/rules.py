@@ -219,6 +219,22 @@ def need_weight(observed):
     return 1.2 - observed
 
 
+def threshold_allocation(gaming, pbr_share):
+    """Share of a gaming worker's effort allocated by the gamer's rule (people just under the
+    line, none over it) instead of by need: their gaming intensity, up to 2.4 times as much under
+    payment by results, which pays for each person over the line (as parking parks harder,
+    :func:`parking_multiplier`), never more than all of it."""
+    return clip01(gaming * (1.0 + 2.0 * pbr_share))
+
+
+def ratchet_holdback(gaming, reported_share, target):
+    """Share of effort a gaming worker holds back when their reports run above a target that
+    ratchets up with performance (MODEL.md 2, ratchet avoidance; Bevan and Hood 2006): what is not
+    shown cannot be ratcheted, so the further above the target, the more is held back, all of the
+    gaming intensity at 0.1 above it."""
+    return gaming * clip01((reported_share - target) / 0.1)
+
+
 def threshold_weight(observed, line):
     """Effort allocation under threshold gaming: people just under the line, nobody over it."""
     gap = line - observed

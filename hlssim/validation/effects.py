@@ -34,7 +34,7 @@ from hlssim.model.scenario import Scenario, preset_names
 #: is run at fixed complexities).
 NOT_TESTED = ("n_people", "n_workers", "n_providers", "steps", "switch_step", "switch_to",
               "complexity")
-DEFAULT_PRESETS = ("npm_targets", "hls")
+DEFAULT_PRESETS = ("npm_targets", "npm_pbr", "hls")
 DEFAULT_COMPLEXITIES = (0.2, 0.8)
 #: How many times its half-width a change must be to count.
 THRESHOLD = 2.0
@@ -57,10 +57,13 @@ def tested_parameters() -> list[Param]:
 
 
 def levels(p: Param) -> Level:
-    """The ends of ``p``'s declared range (a switch: off and on)."""
+    """The ends of ``p``'s declared range (a switch: off and on), or of its plausible span where
+    the range's ends mean the same (``Param.span``: re-tendering yearly against five-yearly, where
+    0 and 1200 months both mean never)."""
     if p.kind is bool:
         return Level(False, True)
-    return Level(p.kind(p.low), p.kind(p.high))
+    low, high = p.span if p.span else (p.low, p.high)
+    return Level(p.kind(low), p.kind(high))
 
 
 def _final_year(values: np.ndarray, metric: int) -> np.ndarray:

@@ -35,9 +35,9 @@ def plan_workers(r, st, pm, lv, wd, allocating_on):
             e = e * R.NEGLECT_EFFORT
         held = 0.0
         if pm.mech_ratchet and pm.target_ratchet > 0 and st.last_reported_share[r, w] > st.target[r]:
-            held = g * pm.target_ratchet
+            held = R.ratchet_holdback(g, st.last_reported_share[r, w], st.target[r])
             e = e * (1.0 - held)
-        alloc = g if allocating_on else 0.0
+        alloc = R.threshold_allocation(g, pm.pbr_share) if allocating_on else 0.0
         st.gaming[r, w] = g
         st.admin[r, w] = admin
         st.direct[r, w] = d

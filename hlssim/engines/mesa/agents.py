@@ -149,9 +149,10 @@ class Worker(mesa.Agent):
             effort *= R.NEGLECT_EFFORT
         withheld = 0.0
         if m.mech_ratchet and s.target_ratchet > 0 and self.last_reported_share > m.commissioner.target:
-            withheld = gaming * s.target_ratchet
+            withheld = R.ratchet_holdback(gaming, self.last_reported_share, m.commissioner.target)
             effort *= 1.0 - withheld
-        allocating = gaming if (m.mech_threshold or m.mech_creaming) else 0.0
+        allocating = (R.threshold_allocation(gaming, s.pbr_share)
+                      if (m.mech_threshold or m.mech_creaming) else 0.0)
         self.admin = admin
         self.direct = direct
         self.withheld = withheld
