@@ -360,4 +360,5 @@ def months(first, st, pm, lv, wd, at, out):
             for i in range(st.need.shape[1]):
                 st.knows[r, i] = _best_believed(st.belief, r, i) == st.need[r, i]
             M.metrics_row(r, st, wd.n_case, pm.outcome_line, pm.mech_substitution, lv.fixed_cost,
-                          pm.wage_cost, wd.tender_cost, wd.counts, out[:, k])
+                          pm.wage_cost, wd.tender_cost, lv.reports_cost, lv.claim_cost, wd.counts,
+                          out[:, k])
