@@ -238,10 +238,14 @@ def ratchet_holdback(gaming, reported_share, target):
 def threshold_weight(observed, line):
     """Effort allocation under threshold gaming: people just under the line, nobody over it."""
     gap = line - observed
+    # z * z, not z ** 2: Python's ** calls the C library's pow, which is not always correctly
+    # rounded (numba multiplies), so the engines would part in the last bit (a hypothesis case
+    # found it: tests/test_batch.py)
     if isinstance(observed, float):
-        return math.exp(-((gap / 0.08) ** 2)) if gap > 0.0 else 0.02
+        z = gap / 0.08
+        return math.exp(-(z * z)) if gap > 0.0 else 0.02
     # math.exp one value at a time: numpy's exp differs in the last bit from one CPU to another
-    return np.array([math.exp(-((g / 0.08) ** 2)) if g > 0.0 else 0.02
+    return np.array([math.exp(-((g / 0.08) * (g / 0.08))) if g > 0.0 else 0.02
                      for g in np.ravel(gap).tolist()]).reshape(np.shape(gap))
 
 
