@@ -12,6 +12,7 @@ import pytest
 
 from hlssim import PARAMETERS, HlssimError
 from hlssim.model.cases import load_case, load_cases
+from hlssim.ui import explain_runs
 from hlssim.ui.explain import ALL_SWITCHES, MECHANISM_GROUPS, explain, why_text
 from hlssim.ui.explorer import case_scenarios, case_settings, case_switch, switchable
 from hlssim.ui.explorer_state import (
@@ -82,6 +83,20 @@ def test_explain_uses_the_comparison_s_seeds():
     assert ex.gap == pytest.approx(gap)
     again = explain(scenarios, reps=3, seed=5)
     assert again == ex  # one seed, one result
+
+
+def test_the_quick_why_gives_the_comparison_s_numbers_to_the_last_bit():
+    """The explorer's quick path (final-year numbers only, several runs at once) and the path
+    through full comparisons give the same explanation, exactly."""
+    from hlssim.ui.explorer import run_regime
+
+    _, scenarios = small_scenarios("gateshead")
+    quick = explain(scenarios, reps=3, seed=7)
+    assert quick == explain(scenarios, reps=3, seed=7, runner=run_regime)
+    one_thread = explain_runs.variant_gaps([scenarios], 3, 7, "wellbeing_mean", threads=1)[0]
+    many = explain_runs.variant_gaps([scenarios] * 3, 3, 7, "wellbeing_mean", threads=3)
+    assert all(np.array_equal(one_thread, g) for g in many)
+    assert quick.gap == float(one_thread.mean())
 
 
 def test_a_mechanism_switched_off_by_the_user_is_not_decomposed():
