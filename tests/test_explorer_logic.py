@@ -99,6 +99,25 @@ def test_the_quick_why_gives_the_comparison_s_numbers_to_the_last_bit():
     assert quick.gap == float(one_thread.mean())
 
 
+def test_a_contrast_is_the_comparison_s_difference_exactly():
+    """The page's quick contrast gives difference()'s interval and pandas' means, to the bit."""
+    from hlssim.experiments.comparison import difference
+    from hlssim.model.metrics import METRIC_NAMES
+    from hlssim.ui.explorer import run_comparison
+    from hlssim.ui.wording import contrast
+
+    _, scenarios = small_scenarios("gateshead")
+    finals = run_comparison(scenarios, 4, 2).finals
+    first, second = list(scenarios)
+    for metric in METRIC_NAMES:
+        c = contrast(finals, metric, first, second)
+        a = finals.loc[finals["regime"] == first, metric]
+        b = finals.loc[finals["regime"] == second, metric]
+        expected = difference(finals, metric, second, first)
+        assert (c.mean_first, c.mean_second) == (float(a.mean()), float(b.mean())), metric
+        assert np.array_equal([c.diff, c.low, c.high], expected, equal_nan=True), metric
+
+
 def test_a_mechanism_switched_off_by_the_user_is_not_decomposed():
     case, scenarios = small_scenarios("gateshead")
     scenarios = case_scenarios(case, case_settings(case) | SMALL | {"shared:mech_trust": False})
