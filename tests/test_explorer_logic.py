@@ -303,3 +303,42 @@ def test_hlssim_explain_prints_the_same_decomposition(capsys):
     assert "**" not in out  # plain text in a terminal
     assert main(["explain", "--case", "nowhere"]) == 2
     assert "--case 'nowhere'" in capsys.readouterr().err
+
+
+# --- the one-page brief -------------------------------------------------------------------------
+
+def test_the_brief_holds_the_situation_headline_why_and_caveats_on_one_page():
+    """Every part the issue asks of the brief is on it, inside the page, none over another."""
+    import matplotlib.pyplot as plt
+
+    from hlssim.ui.brief import CAVEATS, brief_figure, brief_png, plain
+    from hlssim.ui.explorer import run_comparison
+    from hlssim.ui.narrative import compare_story
+
+    case, scenarios = small_scenarios("gateshead")
+    first, second = list(scenarios)
+    labels = {r.key: r.label for r in case.regimes}
+    comparison = run_comparison(scenarios, 3, 0)
+    story = compare_story(comparison.finals, first, second, labels, 4, comparison.trajectories,
+                          {k: dict(s.items()) for k, s in scenarios.items()})
+    why = why_text(explain(scenarios, 3, 0), labels)
+    fig = brief_figure(case.title, comparison, first, second, labels, story[0], why, 3)
+    fig.canvas.draw()
+    texts = [t for t in fig.texts if t.get_text().strip()]
+    words = " ".join(" ".join(t.get_text().split()) for t in texts)
+    assert case.title in words
+    assert " ".join(plain(story[0]).split()) in words
+    assert f"{labels[second]} minus {labels[first]}" in words and "3 runs of each" in words
+    assert " ".join(plain(why[0]).split()) in words
+    assert all(" ".join(c.split()) in words for c in CAVEATS)
+    page = fig.bbox
+    boxes = [t.get_window_extent() for t in texts] + [
+        ax.get_tightbbox() for ax in fig.axes]
+    for box in boxes:
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
+    plt.close(fig)
+    png = brief_png(case.title, comparison, first, second, labels, story[0], why, 3)
+    assert png.startswith(b"\x89PNG")
