@@ -41,13 +41,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(hosted: bool) -> tuple[subprocess.Popen, str]:
+def start_server(hosted: bool, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` of the checkout at ``root`` (by its own .venv when it is another
+    checkout) on a free port; the process and its address."""
     port = free_port()
     env = os.environ | ({"HLSSIM_HOSTED": "1"} if hosted else {})
+    python = sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+        [python, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
          "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
+         "--server.fileWatcherType", "none"], cwd=root, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
