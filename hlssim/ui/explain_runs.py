@@ -5,8 +5,9 @@ mechanism off), the gap between the two regimes on one measure, run by run: abou
 regime's replications per explanation. Only one number per run is needed (the measure's mean over
 the run's final year), so :func:`variant_gaps` skips what a comparison builds for the page (the
 month-by-month table of every measure, the summary with its intervals of every measure), reads the
-batch engine's array directly, and runs the variants on a few threads at once (the batch engine's
-compiled months release the GIL). The values are those of
+batch engine's array directly, and runs the variants on a few threads (the batch engine's
+compiled months release the GIL), at most :data:`RUNS_AT_ONCE` at a time in the whole process, so
+that a server's explanations leave a core to the pages. The values are those of
 :func:`hlssim.experiments.comparison.final_values` over :func:`hlssim.ui.explorer.run_comparison`'s
 runs, bit for bit: the same seeds, the same final window, the same (pandas) mean.
 """
@@ -14,6 +15,7 @@ runs, bit for bit: the same seeds, the same final window, the same (pandas) mean
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,6 +28,12 @@ from hlssim.model.scenario import Scenario
 
 #: Threads the variants share at most: the machine's cores, up to this many.
 MAX_THREADS = 4
+
+#: How many of the why's runs may compute at once in this process, whichever sessions they serve:
+#: one core fewer than the machine has (at least one). A server's pages are Python, which runs on
+#: one core at a time; without this bound, ten sessions' explanations (each a few runs at once)
+#: would take every core and hold back every page's summary and charts behind them.
+RUNS_AT_ONCE = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) - 1))
 
 
 def default_threads() -> int:
@@ -40,7 +48,9 @@ def final_metric(scenario: Scenario, regime_index: int, reps: int, seed: int,
     from hlssim.engines.registry import run_many_metrics
 
     seeds = [replicate_seed(seed, regime_index, rep) for rep in range(reps)]
-    values = run_many_metrics(scenario, seeds)[:, -FINAL_WINDOW:, METRIC_NAMES.index(metric)]
+    with RUNS_AT_ONCE:
+        values = run_many_metrics(scenario, seeds)
+    values = values[:, -FINAL_WINDOW:, METRIC_NAMES.index(metric)]
     window = values.shape[1]
     # the same grouped mean as final_values, so that the numbers match to the last bit
     table = pd.DataFrame({"rep": np.repeat(np.arange(reps), window), metric: values.ravel()})
