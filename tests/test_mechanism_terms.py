@@ -17,8 +17,9 @@ import numpy as np
 from conftest import small
 
 import hlssim
-from hlssim.model import rules as R
+from hlssim import Scenario
 from hlssim.engines.batch.model import BatchModel
+from hlssim.model import rules as R
 
 SEEDS = list(range(8))
 
@@ -123,3 +124,17 @@ def test_stress_drives_turnover_holding_motivation_fixed():
                             reports_per_year=12), "turnover_rate", window=48)
     stressed, calm = turnover(30), turnover(0)
     assert (stressed > calm).all(), (stressed, calm)
+
+
+def test_funder_monitoring_is_the_sum_of_the_activities_held():
+    """The funder's monitoring is a run metric, the sum of what it does: with no audits and no
+    payment by results it is the reports read, exactly (0.016 £k each; 20 workers x 10 indicators
+    monthly under npm_targets, over 400 people); with audits it varies between runs (audits are
+    drawn), and the HLS grant's is lower. Fails if audits or reports were left out."""
+    npm = Scenario.from_preset("npm_targets", steps=24)
+    quiet = hlssim.run(npm.with_overrides(audit_rate=0.0), seed=1)["funder_monitoring"]
+    assert np.allclose(quiet, 0.016 * 20 * 10 / 400)
+    audited = [hlssim.run(npm, seed=k)["funder_monitoring"].iloc[-12:].mean() for k in range(3)]
+    assert min(audited) > quiet.iloc[0] and len(set(np.round(audited, 12))) > 1
+    grant = hlssim.run(Scenario.from_preset("hls_grant", steps=24), seed=1)["funder_monitoring"]
+    assert grant.mean() < quiet.mean()
