@@ -138,3 +138,21 @@ def test_funder_monitoring_is_the_sum_of_the_activities_held():
     assert min(audited) > quiet.iloc[0] and len(set(np.round(audited, 12))) > 1
     grant = hlssim.run(Scenario.from_preset("hls_grant", steps=24), seed=1)["funder_monitoring"]
     assert grant.mean() < quiet.mean()
+
+
+def test_admin_time_counts_the_audits_held_and_the_claims_filed():
+    """rules.admin_time at model level: audited every month (and no one leaving), a worker spends
+    AUDIT_PREP_TIME more of every month after the first on administration, exactly; paid entirely by results, workers
+    file claims for the people they report over the line, which takes time that a contract
+    without payment by results does not (fails with either term dropped)."""
+    def admin(preset, **overrides):
+        s = small(preset, complexity=0.3, steps=24, retender_interval=0, **overrides)
+        return hlssim.run(s, seed=3)["admin_time_share"].to_numpy()
+
+    # nobody leaves (a new hire has not been audited yet)
+    steady = {"mech_turnover": False, "base_turnover": 0.0, "knave_share": 0.0}
+    audited = admin("hls", audit_rate=1.0, **steady) - admin("hls", audit_rate=0.0, **steady)
+    assert np.allclose(audited[1:], R.AUDIT_PREP_TIME, atol=1e-12)
+    claims = admin("npm_pbr", audit_rate=0.0, pbr_share=1.0) - admin("npm_pbr", audit_rate=0.0,
+                                                                     pbr_share=0.0)
+    assert claims[1:].mean() > 0.3 * R.CLAIM_TIME
