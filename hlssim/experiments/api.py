@@ -85,7 +85,8 @@ def results_frame(folder: str | Path, tidy: bool = False) -> pd.DataFrame:
     rows = read_results(folder)
     compare = data.spec.compare
     k = len(compare.levels) if compare is not None else 1
-    rows.insert(rows.columns.get_loc("replicate"), "sample", rows["point"] // k)
+    if "sample" not in rows.columns:  # a folder an older hlssim wrote
+        rows.insert(rows.columns.get_loc("replicate"), "sample", rows["point"] // k)
     if tidy:
         parts = rows["output"].str.split(":", n=1, expand=True)
         at = rows.columns.get_loc("output") + 1
