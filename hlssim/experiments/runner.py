@@ -285,9 +285,12 @@ def connect(workers: int = 0, scheduler: str | None = None):
                               "the address of a running Dask scheduler, tcp://HOST:PORT") from None
     import dask
 
+    # dashboard_address=None still serves the scheduler's health routes on port 8787, warning
+    # "Port 8787 is already in use" when another cluster has it: a free port instead, no dashboard.
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs={"dashboard_address": ":0"})
     return Client(cluster), cluster
 
 

@@ -8,8 +8,11 @@ and an HLS regime ran at the same values of the other factors, where NPM beats H
     indices.csv       output, subset, method, factor, index, value, conf (95% half-width)
     indices.png       the indices with their intervals, a row of panels per output
     differences.csv   per paired point: the other factors, each regime's mean, HLS - NPM, interval
-    regions.txt       the regions where NPM wins, in words (or why there are none)
+    regions.txt       the regions where NPM wins, in words (or why there are none), tree and PRIM
     regions-HLS-vs-NPM.png
+    prim-HLS-vs-NPM.csv, .png   PRIM's peeling trajectory (coverage, density, box per step) and
+                      the box its coverage/density rule chose (:mod:`.prim`)
+    feature_scores.csv, .png    extra-trees scores of the factors for each output (:mod:`.features`)
     analysis.json     all of the above as data, with the notes and the sweep it was made from
 """
 
@@ -31,7 +34,10 @@ from hlssim.experiments.analysis.discovery import (
     paired_differences,
     plot_regions,
     regime_pairs,
+    with_prim,
 )
+from hlssim.experiments.analysis.features import feature_scores, scores_figure
+from hlssim.experiments.analysis.prim import plot_trajectory
 from hlssim.experiments.analysis.sensitivity import METHOD_NAMES, sensitivity
 from hlssim.experiments.sweepdata import SweepData, load_sweep
 
@@ -51,6 +57,7 @@ class Analysis:
     discoveries: list[Discovery] = field(default_factory=list)
     discovery_notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def method(self) -> str:
@@ -67,6 +74,7 @@ class Analysis:
             "notes": self.notes, "indices": json.loads(self.indices.to_json(orient="records")),
             "outcome": self.outcome, "discovery_notes": self.discovery_notes,
             "discovery": [d.to_dict() for d in self.discoveries],
+            "feature_scores": json.loads(self.scores.to_json(orient="records")) if len(self.scores) else [],
             "files": [p.name for p in self.files],
         }
 
@@ -119,7 +127,7 @@ def discover(data: SweepData, outcome: str | None) -> tuple[list[Discovery], lis
     found = []
     for hls, npm in pairs:
         table = paired_differences(data.means, others, outcome, hls, npm)
-        found.append(find_regions(table, others, hls, npm, outcome))
+        found.append(with_prim(find_regions(table, others, hls, npm, outcome)))
     notes = []
     if spec.sampler != "grid" and not compare and any(len(d.table) == 0 for d in found):
         notes.append(f"With sampler {spec.sampler} and preset as a sampled factor, the regimes "
@@ -138,7 +146,13 @@ def run_analysis(data: SweepData, outputs: list[str] | None = None,
                      f"{data.manifest.get('counts', {}).get('runs_done')} of "
                      f"{data.spec.n_runs()} runs stored.")
     found, dnotes = discover(data, outcome)
-    return Analysis(data, outputs, outcome, indices, notes, found, dnotes)
+    compare = getattr(data.spec, "compare", None)
+    regimes = list(compare.levels) if compare else None
+    factors = [c for c in data.factor_columns if c != "preset"]
+    if regimes is None and "preset" in data.factor_columns:
+        factors = data.factor_columns  # a text factor is skipped; scored over all points
+    scores = feature_scores(data.means, factors, outputs, regimes)
+    return Analysis(data, outputs, outcome, indices, notes, found, dnotes, scores=scores)
 
 
 def analysis_folder(folder: str | Path, out: str | Path | None) -> Path:
@@ -164,10 +178,23 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
                            for d in analysis.discoveries], ignore_index=True)
         files.append(write_atomic(out / "differences.csv", lambda t: diffs.to_csv(t, index=False)))
         for d in analysis.discoveries:  # no plot of a single difference with no factor to vary
+            pair = f"{safe_name(d.hls)}-vs-{safe_name(d.npm)}"
             if any(d.table[f].nunique() > 1 for f in d.factors):
-                path = out / f"regions-{safe_name(d.hls)}-vs-{safe_name(d.npm)}.png"
+                path = out / f"regions-{pair}.png"
                 plot_regions(d, path)
                 files.append(path)
+            if d.prim is not None:
+                trajectory = d.prim.trajectory()
+                files.append(write_atomic(out / f"prim-{pair}.csv",
+                                          lambda t, tr=trajectory: tr.to_csv(t, index=False)))
+                plot_trajectory(d.prim, f"PRIM peeling trajectory: where NPM ({d.npm}) beats HLS "
+                                f"({d.hls}) on {d.outcome}", out / f"prim-{pair}.png")
+                files.append(out / f"prim-{pair}.png")
+    if len(analysis.scores):
+        sc = analysis.scores
+        files.append(write_atomic(out / "feature_scores.csv", lambda t: sc.to_csv(t, index=False)))
+        scores_figure(sc, out / "feature_scores.png")
+        files.append(out / "feature_scores.png")
     text = "\n\n".join([d.summary() for d in analysis.discoveries] + analysis.discovery_notes)
     files.append(write_text(text + "\n", out / "regions.txt"))
     analysis.files = files + [out / "analysis.json"]

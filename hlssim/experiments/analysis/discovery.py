@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,6 +141,16 @@ class Discovery:
     factors: list[str]
     boxes: list[Box] = field(default_factory=list)
     message: str = ""
+    prim: Any = None  # a prim.PrimResult over the same points, when there are enough
+
+    def prim_sentence(self) -> str:
+        """PRIM's chosen box in words, with the rule that chose it ('' if PRIM was not run)."""
+        if self.prim is None:
+            return ""
+        c = self.prim.chosen
+        return (f"PRIM ({len(self.prim.boxes)} peeling steps; chosen: {self.prim.rule}): NPM "
+                f"ahead where {c.condition()}: coverage {c.coverage:.2g}, density "
+                f"{c.density:.2g}, {c.points} of {len(self.table)} points.")
 
     @property
     def wins(self) -> int:
@@ -166,7 +177,7 @@ class Discovery:
         head = (f"{self.outcome}, HLS ({self.hls}) minus NPM ({self.npm}) at {_points(n, 'paired ')}: "
                 f"NPM ahead at {self.wins}" + (f" ({self.sure_wins} with a 95% interval below zero)"
                                                if n else ""))
-        return head + ".\n" + "\n".join(self.sentences())
+        return head + ".\n" + "\n".join(self.sentences() + ([self.prim_sentence()] if self.prim else []))
 
     def to_dict(self) -> dict:
         return {"outcome": self.outcome, "hls": self.hls, "npm": self.npm,
@@ -175,7 +186,10 @@ class Discovery:
                 "rules": self.sentences() if self.boxes else [], "message": self.message,
                 "boxes": [{"bounds": {k: list(v) for k, v in b.bounds.items()}, "points": b.points,
                            "wins": b.wins, "coverage": b.coverage, "density": b.density,
-                           "mean_difference": b.mean_difference} for b in self.boxes]}
+                           "mean_difference": b.mean_difference} for b in self.boxes],
+                "prim": None if self.prim is None else {
+                    "rule": self.prim.rule, "chosen": self.prim_sentence(),
+                    "trajectory": self.prim.trajectory().to_dict(orient="records")}}
 
 
 def _points(n: int, kind: str = "") -> str:
@@ -237,6 +251,25 @@ def find_regions(table: pd.DataFrame, factors: list[str], hls: str, npm: str,
                      f"no region of a depth-{tree.get_depth()} tree holds a majority of NPM wins. "
                      "No region to report.")
     return _with(found, "", boxes)
+
+
+#: Fewer paired points than this get no PRIM (its 5% peels need points to peel).
+PRIM_FROM = 20
+
+
+def with_prim(found: Discovery) -> Discovery:
+    """``found`` with PRIM run on "NPM wins" over its varying numeric factors, if it has at
+    least ``PRIM_FROM`` points, some wins and some losses (else unchanged)."""
+    from hlssim.experiments.analysis.prim import prim
+
+    table = found.table
+    if len(table) < PRIM_FROM or not 0 < found.wins < len(table):
+        return found
+    used = [f for f in found.factors
+            if pd.api.types.is_numeric_dtype(table[f]) and table[f].nunique() > 1]
+    if not used:
+        return found
+    return replace(found, prim=prim(table[used].astype(float), table["npm_wins"].to_numpy()))
 
 
 def _with(found: Discovery, message: str, boxes: list[Box] | None = None) -> Discovery:
