@@ -320,6 +320,9 @@ def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows],
         owned = False
     from distributed import as_completed
 
+    from hlssim.experiments.dask_notices import LOST_TOPIC, watch_workers
+
+    watching = watch_workers(client)
     try:
         futures = [client.submit(run_chunk, chunk, task, pure=False) for chunk in chunks]
         sizes = {f.key: c.n_runs for f, c in zip(futures, chunks)}
@@ -330,6 +333,8 @@ def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows],
                 progress(sizes[future.key])
             future.release()
     finally:
+        if watching:
+            client.unsubscribe_topic(LOST_TOPIC)  # before closing: a closing cluster's workers leave
         if owned:
             client.close()
             if cluster is not None:

@@ -1,0 +1,88 @@
+"""What a sweep on Dask prints: nothing about ports when 8787 is taken, and one line when a
+worker is lost (its runs re-run: the results still equal a serial sweep's)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pandas as pd
+
+from hlssim.experiments import parse_spec, read_results
+from hlssim.experiments.runner import connect, execute, make_chunks, task_for
+from hlssim.experiments.design import expand
+from hlssim.experiments.sweep import sweep
+
+SPEC = {"name": "quiet", "replications": 2, "root_seed": 4,
+        "base": {"n_people": 30, "n_workers": 3, "n_providers": 1, "steps": 6},
+        "factors": {"complexity": {"low": 0, "high": 1, "levels": 6}},
+        "outputs": {"gaming_share": "final"}}
+
+SCRIPT = """
+import sys
+from hlssim.experiments import parse_spec
+from hlssim.experiments.sweep import sweep
+if __name__ == "__main__":
+    sweep(parse_spec({spec!r}), sys.argv[1], workers=2)
+"""
+
+
+def test_a_local_cluster_says_nothing_about_a_busy_port(tmp_path):
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # 8787 is already taken by someone else: the same situation
+    try:
+        script = tmp_path / "s.py"
+        script.write_text(SCRIPT.format(spec=SPEC))
+        done = subprocess.run([sys.executable, str(script), str(tmp_path / "out")],
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        holder.close()
+    assert done.returncode == 0, done.stderr
+    assert "already in use" not in done.stderr and "Hosting the HTTP server" not in done.stderr
+    assert len(read_results(tmp_path / "out")) == 12
+
+
+def test_a_lost_worker_gets_one_line_and_its_runs_are_run_again(tmp_path):
+    spec = parse_spec(SPEC | {"base": SPEC["base"] | {"steps": 60},
+                              "factors": {"complexity": {"low": 0, "high": 1, "levels": 16}}})
+    sweep(spec, tmp_path / "serial")
+    design = expand(spec)
+    client, cluster = connect(2)
+    err = io.StringIO()
+    try:
+        pids = list(client.run(os.getpid).values())
+        rows = []
+        killed = threading.Event()
+
+        def on_chunk(chunk_rows):
+            rows.append(chunk_rows.results)
+            if not killed.is_set():  # the first chunk is back: kill a worker mid-sweep
+                killed.set()
+                os.kill(pids[0], signal.SIGKILL)
+
+        stderr, sys.stderr = sys.stderr, err
+        try:
+            execute(make_chunks(design, chunk_runs=2), task_for(design), on_chunk, client=client)
+            deadline = time.monotonic() + 20
+            while "worker was lost" not in err.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            sys.stderr = stderr
+    finally:
+        client.close()
+        cluster.close()
+    lines = [line for line in err.getvalue().splitlines() if line.strip()]
+    assert len([x for x in lines if "worker was lost" in x]) == 1, lines
+    got = pd.concat(rows).sort_values(["run_id", "output"]).reset_index(drop=True)
+    want = read_results(tmp_path / "serial")
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
