@@ -192,6 +192,9 @@ def main() -> None:
             f"{wall['direct'] / (2 * wall[mode]):.1%} of 2 x direct")
         cpu_s = "-" if mode == "local 2" else f"{used[mode]:.2f}"  # its workers are gone
         print(f"{mode:<16} {wall[mode]:>7.2f} {n / wall[mode]:>7.1f} {cpu_s:>7}  {ratio}")
+    print("CPU time (load-robust; the least of the rounds) of the engine's own 2 processes over "
+          "the sweep's, the throughput ratio when both cores are kept busy: " + ", ".join(
+              f"{m} {used['2 processes'] / used[m]:.1%}" for m in ("local 2 warm", "by hand 2", "by hand 2 quiet")))
     print("CPU overhead of the warm sweeps over the direct runs (this process and the workers; by "
           "hand also the scheduler's process): " + ", ".join(
               f"{m} {used[m] / used['direct'] - 1:+.1%}" for m in ("local 2 warm", "by hand 2", "by hand 2 quiet")))
