@@ -274,10 +274,14 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
         for c, subset in enumerate(subsets):
             ax = axes[r][c]
             s = indices[(indices["output"] == output) & (indices["subset"] == subset)]
+            if s.empty:  # the output was the same at every point: say so, not a blank panel
+                ax.text(0.5, 0.5, "no indices:\nthe same at every point", ha="center",
+                        va="center", transform=ax.transAxes, fontsize=8, color="#444444")
             for k, kind in enumerate(kinds):
                 rows = s[s["index"] == kind].set_index("factor").reindex(factors)
                 ax.barh(y + (k - (len(kinds) - 1) / 2) * h, rows["value"], height=h,
-                        xerr=rows["conf"].fillna(0), color=OKABE_ITO[k], label=kind,
+                        xerr=clipped_errors(rows["value"], rows["conf"], kind),
+                        color=OKABE_ITO[k], label=LABELS.get(kind, kind),
                         error_kw={"ecolor": "#444444", "capsize": 2, "lw": 0.8})
             ax.set_yticks(y, factors, fontsize=8)
             ax.invert_yaxis()
@@ -285,9 +289,38 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
             title = output if len(subsets) == 1 else f"{output}\n{subset}"
             ax.set_title(title, fontsize=9)
             ax.grid(axis="x", alpha=0.3)
-    axes[0][0].legend(fontsize=8, loc="best")
-    fig.suptitle("Sensitivity indices (bars: 95% intervals)", fontsize=11)
-    fig.tight_layout()
+            if r == len(outputs) - 1:
+                ax.set_xlabel("index (S1, ST: share of the output's variance;\nMorris mu*, sigma: "
+                              "the output's units)", fontsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(kinds), frameon=False)
+    fig.suptitle("Sensitivity indices (bars: 95% intervals, clipped at the index's bounds)",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # the legend below the panels, off the data
     return save_figure(fig, path)
+
+
+#: Legend labels of the indices.
+LABELS = {"S1": "S1 (first order)", "ST": "ST (total)", "mu_star": "mu* (Morris)",
+          "sigma": "sigma (Morris)"}
+#: Bounds an index cannot leave: Sobol and RBD-FAST shares in [0, 1], Morris mu* and sigma >= 0.
+BOUNDS = {"S1": (0.0, 1.0), "ST": (0.0, 1.0), "mu_star": (0.0, None), "sigma": (0.0, None)}
+
+
+def clipped_errors(values, confs, kind: str):
+    """Error bar lengths (below, above) of ``values`` +- ``confs``, clipped at the index's
+    bounds, so no interval of a share of variance reaches below 0 or above 1.
+
+    >>> clipped_errors([0.05, 0.9], [0.2, 0.2], "S1").round(2).tolist()
+    [[0.05, 0.2], [0.2, 0.1]]
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    c = np.nan_to_num(np.asarray(confs, dtype=float))
+    low, high = BOUNDS.get(kind, (None, None))
+    below = np.minimum(c, v - low) if low is not None else c
+    above = np.minimum(c, high - v) if high is not None else c
+    return np.vstack([np.clip(np.nan_to_num(below), 0, None), np.clip(np.nan_to_num(above), 0, None)])
 
 
