@@ -102,10 +102,10 @@ def results_frame(folder: str | Path, tidy: bool = False) -> pd.DataFrame:
 
 
 def analyze(folder: str | Path, outputs: list[str] | None = None, outcome: str | None = None,
-            out: str | Path | None = None):
+            out: str | Path | None = None, second_order: bool = False):
     """Sensitivity indices and scenario discovery of a sweep folder (``hlssim analyze``): an
     :class:`~hlssim.experiments.analysis.analyze.Analysis` (``.indices``, ``.notes`` with any
     warnings, ``.discoveries``), its files written to ``out`` (default ``FOLDER/analysis``)."""
     from hlssim.experiments.analysis.analyze import analyze as analyze_folder
 
-    return analyze_folder(folder, outputs, out, outcome)
+    return analyze_folder(folder, outputs, out, outcome, second_order)

@@ -5,7 +5,8 @@ computes the indices its sampler allows (:mod:`hlssim.experiments.analysis.sensi
 and an HLS regime ran at the same values of the other factors, where NPM beats HLS on wellbeing
 (:mod:`hlssim.experiments.analysis.discovery`). Writes into ``DIR/analysis/`` (each file atomically)::
 
-    indices.csv       output, subset, method, factor, index, value, conf (95% half-width)
+    indices.csv       output, subset, method, factor, index, value, conf (95% half-width); with
+                      ``--second-order`` (Sobol) also S2 of each pair, factor ``A & B``
     indices.png       the indices with their intervals, a row of panels per output
     differences.csv   per paired point: the other factors, each regime's mean, HLS - NPM, interval
     regions.txt       the regions where NPM wins, in words (or why there are none), tree and PRIM
@@ -137,10 +138,13 @@ def discover(data: SweepData, outcome: str | None) -> tuple[list[Discovery], lis
 
 
 def run_analysis(data: SweepData, outputs: list[str] | None = None,
-                 outcome: str | None = None) -> Analysis:
-    """Compute everything (nothing is written)."""
+                 outcome: str | None = None, second_order: bool = False) -> Analysis:
+    """Compute everything (nothing is written). ``second_order``: Sobol's S2 of every pair."""
     outputs, outcome = _choose(data, outputs, outcome)
-    indices, notes = sensitivity(data.spec, data.means, data.rows, outputs)
+    if second_order and data.spec.sampler != "sobol":
+        raise HlssimError(f"--second-order: needs a sweep with sampler sobol (its Saltelli design "
+                          f"has the pairs); this one used {data.spec.sampler}")
+    indices, notes = sensitivity(data.spec, data.means, data.rows, outputs, second_order)
     if not data.complete:
         notes.insert(0, f"The sweep is {data.manifest.get('status', 'incomplete')}: "
                      f"{data.manifest.get('counts', {}).get('runs_done')} of "
@@ -215,17 +219,18 @@ def _previous_files(out: Path) -> set[str]:
 
 
 def analyze(folder: str | Path, outputs: list[str] | None = None, out: str | Path | None = None,
-            outcome: str | None = None) -> Analysis:
+            outcome: str | None = None, second_order: bool = False) -> Analysis:
     """Read a sweep folder, analyse it and write the files; see the module docstring."""
     data = load_sweep(folder)
     target = analysis_folder(folder, out)
-    analysis = run_analysis(data, outputs, outcome)
+    analysis = run_analysis(data, outputs, outcome, second_order)
     write_analysis(analysis, target)
     return analysis
 
 
 def indices_table(part: pd.DataFrame) -> pd.DataFrame:
     """One output's indices as a small table: factors down, ``index`` (value ± conf) across."""
+    part = part[part["index"] != "S2"]
     shown = part.assign(cell=[f"{v:.3f}" + ("" if pd.isna(c) else f" ± {c:.3f}")
                               for v, c in zip(part["value"], part["conf"])])
     table = shown.pivot_table(index=["subset", "factor"], columns="index", values="cell",
@@ -245,6 +250,11 @@ def summary_text(analysis: Analysis) -> str:
         part = analysis.indices[analysis.indices["output"] == output]
         if len(part):
             lines += [output, indices_table(part).to_string(), ""]
+            pairs = part[part["index"] == "S2"]
+            if len(pairs):
+                lines += ["  S2 (pairs): " + "; ".join(
+                    f"{f} ({s}) {v:.3f} ± {c:.3f}" for f, s, v, c in
+                    zip(pairs["factor"], pairs["subset"], pairs["value"], pairs["conf"])), ""]
     lines.append("Scenario discovery: where does NPM beat HLS on wellbeing?")
     lines += [d.summary() for d in analysis.discoveries] + analysis.discovery_notes
     if analysis.files:
@@ -261,6 +271,7 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
 
     from hlssim.figures.report_figures import OKABE_ITO, save_figure
 
+    indices = indices[indices["index"] != "S2"]  # pairs: in indices.csv and the summary
     outputs = list(dict.fromkeys(indices["output"]))
     subsets = list(dict.fromkeys(indices["subset"]))
     kinds = [k for k in ("S1", "ST", "mu_star", "sigma") if k in set(indices["index"])]
