@@ -86,3 +86,18 @@ def test_a_lost_worker_gets_one_line_and_its_runs_are_run_again(tmp_path):
     got = pd.concat(rows).sort_values(["run_id", "output"]).reset_index(drop=True)
     want = read_results(tmp_path / "serial")
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_two_sweeps_on_one_cluster_say_nothing(tmp_path):
+    import warnings
+
+    client, cluster = connect(2)
+    try:
+        with warnings.catch_warnings(record=True) as seen:  # the scheduler runs in this process
+            warnings.simplefilter("always")
+            for k in range(2):
+                sweep(parse_spec(SPEC), tmp_path / f"s{k}", scheduler=cluster.scheduler_address)
+    finally:
+        client.close()
+        cluster.close()
+    assert not [str(w.message) for w in seen if "plugin" in str(w.message)]

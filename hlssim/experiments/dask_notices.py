@@ -23,6 +23,9 @@ class WorkerLossNotice(SchedulerPlugin):
     results: a chunk's rows are written once, when its task finishes."""
 
     name = "hlssim-worker-loss"
+    #: Registered once per scheduler: a later sweep on the same cluster reuses it (without this,
+    #: Dask warns "Scheduler already contains a plugin ...; overwriting").
+    idempotent = True
 
     def remove_worker(self, scheduler, worker, *args, **kwargs):
         scheduler.log_event(LOST_TOPIC, {"worker": str(worker)})
