@@ -101,3 +101,26 @@ def test_two_sweeps_on_one_cluster_say_nothing(tmp_path):
         client.close()
         cluster.close()
     assert not [str(w.message) for w in seen if "plugin" in str(w.message)]
+
+
+def test_ctrl_c_on_a_local_cluster_is_one_line(tmp_path):
+    """Ctrl-C in a terminal signals the whole process group, workers included: only hlssim's
+    own line may come out (the workers ignore it; this process closes them)."""
+    from pathlib import Path
+
+    spec = tmp_path / "long.toml"
+    spec.write_text('name = "long"\nreplications = 2\nroot_seed = 1\n[base]\nsteps = 120\n'
+                    '[factors]\ncomplexity = {low = 0, high = 1, levels = 2000}\n'
+                    '[outputs]\ngaming_share = "final"\n')
+    out = tmp_path / "out"
+    hlssim = str(Path(sys.executable).with_name("hlssim"))
+    proc = subprocess.Popen([hlssim, "sweep", str(spec), "--out", str(out), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not list((out / "results").glob("part-*.parquet")):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    lines = [x for x in err.splitlines() if x.strip() and not x.startswith("sweep")]
+    assert proc.returncode == 130 and len(lines) == 1 and lines[0].startswith("hlssim: interrupted"), err

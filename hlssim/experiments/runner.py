@@ -13,9 +13,12 @@ store writes them) and never touches files.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -287,11 +290,26 @@ def connect(workers: int = 0, scheduler: str | None = None):
 
     # dashboard_address=None still serves the scheduler's health routes on port 8787, warning
     # "Port 8787 is already in use" when another cluster has it: a free port instead, no dashboard.
-    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), _workers_ignore_ctrl_c():
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR,
                                scheduler_kwargs={"dashboard_address": ":0"})
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Ignore SIGINT while the local workers start, so that they inherit that: Ctrl-C in a
+    terminal reaches every process of its group, and each worker printed a 20-line traceback.
+    This process still gets it, stops the sweep in one line and closes the workers itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows], None], *,
