@@ -56,3 +56,18 @@ def test_feature_scores_rank_the_factor_that_matters_per_regime():
     assert top["npm_targets"] == "a" and top["hls"] == "b"
     few = feature_scores(frames[0].head(10), ["a", "b"], ["y:final"])
     assert few.empty  # too few points to rank anything
+
+
+def test_differences_name_the_design_points_of_each_pair(tmp_path):
+    out = tmp_path / "sweep"
+    sweep(parse_spec(SPEC), out)
+    analyze(out)
+    diffs = pd.read_csv(out / "analysis" / "differences.csv")
+    rows = pd.read_csv(out / "analysis" / "differences.csv")[["hls_point", "npm_point"]]
+    assert len(rows) == 40 and (rows["hls_point"] // 2 == rows["npm_point"] // 2).all()
+    from hlssim.experiments import read_results
+
+    stored = read_results(out).drop_duplicates("point").set_index("point")
+    first = diffs.iloc[0]
+    assert stored.loc[first["hls_point"], "preset"] == "hls"
+    assert stored.loc[first["npm_point"], "complexity"] == first["complexity"]

@@ -73,7 +73,9 @@ def regime_pairs(levels: Sequence[str]) -> list[tuple[str, str]]:
 def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls: str,
                        npm: str) -> pd.DataFrame:
     """Per combination of the ``others`` factors run under both regimes: each regime's mean of
-    ``outcome``, the difference HLS minus NPM and a 95% (Welch) interval of it.
+    ``outcome``, the difference HLS minus NPM and a 95% (Welch) interval of it, and the pair's
+    design points (``hls_point``, ``npm_point``: with ``compare`` the sample is
+    ``hls_point // K``).
 
     ``means`` is :func:`sweepdata.point_means`; points with equal other values under one regime
     (repeated samples) are pooled.
@@ -84,13 +86,15 @@ def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls
     keys = others or ["_all"]
     if not others:
         m["_all"] = 0
-    g = m.groupby([*keys, "preset"], sort=True)[["sum", "ss", "n"]].sum().reset_index()
+    g = m.groupby([*keys, "preset"], sort=True).agg(
+        sum=("sum", "sum"), ss=("ss", "sum"), n=("n", "sum"), point=("point", "min")).reset_index()
     g["mean"] = g["sum"] / g["n"]
     g["var"] = (g["ss"] - g["n"] * g["mean"] ** 2) / (g["n"] - 1).where(g["n"] > 1)
     # unstack, not pivot_table: keeps the variance columns when every one is NaN (1 replication)
-    wide = g.set_index([*keys, "preset"])[["mean", "var", "n"]].unstack("preset")
+    wide = g.set_index([*keys, "preset"])[["mean", "var", "n", "point"]].unstack("preset")
     if wide.empty or hls not in wide["mean"] or npm not in wide["mean"]:
-        return pd.DataFrame(columns=[*others, "hls", "npm", "difference", "ci_low", "ci_high"])
+        return pd.DataFrame(columns=[*others, "hls", "npm", "difference", "ci_low", "ci_high",
+                                     "hls_point", "npm_point"])
     wide = wide.dropna(subset=[("mean", hls), ("mean", npm)])
     out = wide.index.to_frame(index=False)
     if not others:
@@ -104,6 +108,9 @@ def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls
         half = stats.t.ppf(0.975, dof) * np.sqrt(se2)
     out["hls"], out["npm"], out["difference"] = mh, mn, mh - mn
     out["ci_low"], out["ci_high"] = out["difference"] - half, out["difference"] + half
+    # the design points (run ids' ``point``) of the pair: each regime's first at these values
+    out["hls_point"] = wide[("point", hls)].to_numpy().astype("int64")
+    out["npm_point"] = wide[("point", npm)].to_numpy().astype("int64")
     return out
 
 
