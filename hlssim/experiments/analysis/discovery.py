@@ -307,10 +307,10 @@ def plot_regions(found: Discovery, path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from hlssim.figures.report_figures import OKABE_ITO, save_figure
+    from hlssim.figures.report_figures import regime_colour, save_figure
 
     table, metric = found.table, found.outcome.partition(":")[0]
-    npm_c, hls_c = OKABE_ITO[1], OKABE_ITO[0]
+    npm_c, hls_c = regime_colour(found.npm), regime_colour(found.hls)  # as in every figure
     colours = np.where(table["npm_wins"], npm_c, hls_c)
     # filled: the 95% interval of the difference lies wholly on one side of zero; hollow: not
     sure = ((table["ci_high"] < 0) | (table["ci_low"] > 0)).to_numpy()
