@@ -4,7 +4,9 @@ Opens ``app.py`` on its embedded default with Streamlit's AppTest (the same scri
 session gets, without the network), then moves the "How complex are people's lives?" slider to
 new values, timing each re-run and re-draw. For comparison it times the engine alone on the same
 two scenarios (both regimes, the default replications), so the report says how much of a re-run
-is simulation and how much is Streamlit and the charts.
+is simulation and how much is Streamlit and the charts; and the computed "why" alone, by the
+quick path the explorer uses (:mod:`hlssim.ui.explain_runs`) against the path through full
+comparisons (what it did before), with their ratio from this one run.
 
     .venv/bin/python benchmarks/bench_app.py [--moves 5]
 """
@@ -43,6 +45,23 @@ def engine_seconds(complexity: float) -> float:
     return time.perf_counter() - start
 
 
+def why_seconds(complexity: float) -> tuple[float, float]:
+    """The computed why alone, uncached: (quick path, through full comparisons)."""
+    from hlssim.ui.explain import explain
+    from hlssim.ui.explorer import run_regime
+
+    case = next(iter(load_cases().values()))
+    settings = case_settings(case) | {shared_key("complexity"): complexity}
+    scenarios = case_scenarios(case, settings)
+    start = time.perf_counter()
+    quick = explain(scenarios, DEFAULT_REPS, DEFAULT_SEED)
+    middle = time.perf_counter()
+    full = explain(scenarios, DEFAULT_REPS, DEFAULT_SEED, runner=run_regime)
+    end = time.perf_counter()
+    assert quick == full, "the two paths must give the same explanation"
+    return middle - start, end - middle
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=5, help="slider moves to time")
@@ -63,6 +82,7 @@ def main() -> None:
         reruns.append(time.perf_counter() - start)
         assert not at.exception, at.exception
     engine = [engine_seconds(v + 0.005) for v in values]
+    whys = [why_seconds(v + 0.0025) for v in values]
 
     load = os.getloadavg()[0]
     median_rerun, median_engine = statistics.median(reruns), statistics.median(engine)
@@ -74,6 +94,10 @@ def main() -> None:
           f"{'met' if median_rerun < 1 else 'not met'}); worst {max(reruns):.2f} s")
     print(f"engine alone, median: {median_engine:.2f} s = "
           f"{median_engine / median_rerun:.0%} of a re-run")
+    quick = statistics.median(w[0] for w in whys)
+    full = statistics.median(w[1] for w in whys)
+    print(f"the computed why alone, median: {quick:.2f} s quick path, {full:.2f} s through full "
+          f"comparisons (before): {full / quick:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -152,7 +152,9 @@ def regime_signals_block() -> str:
         s = Scenario.from_preset(n)
         model = CommissioningModel(s, seed=0)
         sig = model.signals
-        admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
+        tender_months = 1.0 / s.retender_interval if s.retender_interval > 0 else 0.0
+        admin = R.admin_time(s.indicators, s.reports_per_year, s.pbr_share, s.target_level,
+                             s.audit_rate, tender_months, s.reflection_time)
         direct = 1.0 - admin - s.reflection_time - s.collaboration_time
         cost = float(monthly_cost(s, model.regime, model.leavers, model.tendered))
         overhead = cost - s.n_workers * s.wage_cost
@@ -165,7 +167,8 @@ def regime_signals_block() -> str:
     note = (
         "Derived by the model's own functions from each preset at the default world "
         "(`hlssim.model.rules`, `CommissioningModel`, `hlssim.model.metrics.monthly_cost`); none depends on "
-        "complexity. *admin share* = `admin_share(...)`; *direct time before gaming* = 1 - admin "
+        "complexity. *admin share* = the expected `admin_time(...)`: its audits at the audit rate, bids at "
+        "the tender frequency, claims at the target level (in a run they vary); *direct time before gaming* = 1 - admin "
         "share - `reflection_time` - `collaboration_time` (gaming and failure demand take more "
         "later); *control*, *indicator pressure*, *autonomy* = the regime signals of section 7.0; "
         "*learning step* = `learning_step_size(learning_rate, reflection_time)`; *pooling rate* "

@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 
 from hlssim.validation.calibrate import (
-    DERIVED,
     abc_fit,
     calibrate,
-    funder_monitoring,
     load_problem,
     model_simulator,
     parse_problem,
@@ -55,10 +53,10 @@ def test_abc_is_one_seed_one_result():
 
 
 SMALL = {
-    "name": "fitted_test", "preset": "hls_grant", "baseline": "npm_targets",
+    "name": "fitted_test", "preset": "simple_service", "baseline": "npm_targets",
     "world": {"n_people": 40, "n_workers": 4, "n_providers": 2, "steps": 12},
     "replications": 2, "draws": 40, "accept": 0.1, "root_seed": 3,
-    "free": {"admin_load": [0.0, 0.08], "audit_rate": [0.0, 0.1]},
+    "free": {"reports_per_year": [0.0, 12.0], "audit_rate": [0.0, 0.1]},
     "target": [{"name": "admin", "quantity": "admin_time_share", "change": 0.0, "tolerance": 0.05},
                {"name": "monitoring", "quantity": "funder_monitoring", "change": 0.0, "tolerance": 0.05}],
 }
@@ -66,13 +64,13 @@ SMALL = {
 
 def test_calibration_recovers_known_parameters_of_the_model():
     """Targets made by the model itself at known values: the fit finds them again."""
-    truth = {"admin_load": 0.03, "audit_rate": 0.06}
+    truth = {"reports_per_year": 6.0, "audit_rate": 0.06}
     problem = parse_problem(SMALL)
     simulate, _ = model_simulator(problem)
     made = simulate(truth)
     targets = [dict(t, change=float(c)) for t, c in zip(SMALL["target"], made)]
     c = calibrate(parse_problem(SMALL | {"target": targets}))
-    assert c.fit.estimate["admin_load"] == pytest.approx(0.03, abs=0.008)
+    assert c.fit.estimate["reports_per_year"] == pytest.approx(6.0, abs=1.5)
     assert c.fit.estimate["audit_rate"] == pytest.approx(0.06, abs=0.015)
     for t, (est, low, high) in zip(c.problem.targets, c.achieved):
         assert est == pytest.approx(t.change, abs=0.1)
@@ -80,23 +78,32 @@ def test_calibration_recovers_known_parameters_of_the_model():
     text = preset_toml(c)
     values = tomllib.loads(text)["parameters"]
     s = Scenario(values)
-    assert s.admin_load == pytest.approx(c.fit.estimate["admin_load"], abs=1e-4)
-    assert s.stewardship == Scenario.from_preset("hls_grant").stewardship  # the rest kept
+    assert s.reports_per_year == pytest.approx(c.fit.estimate["reports_per_year"], abs=1e-3)
+    assert s.stewardship == Scenario.from_preset("simple_service").stewardship  # the rest kept
 
 
-def test_funder_monitoring_follows_the_cost_model():
-    npm, grant = Scenario.from_preset("npm_targets"), Scenario.from_preset("hls_grant")
-    assert funder_monitoring(npm) == pytest.approx(0.004 + 0.01 * 0.8 + 0.01 * 0.2)
-    assert funder_monitoring(grant) < funder_monitoring(npm)
-    assert "funder_monitoring" in DERIVED
+def test_funder_monitoring_is_the_sum_of_the_activities_held():
+    """The funder's monitoring is a run metric, the sum of what it does: with no audits and no
+    payment by results it is the reports read, exactly (0.016 £k each; 20 workers x 10 indicators
+    monthly under npm_targets, over 400 people); with audits it varies between runs (audits are
+    drawn), and the HLS grant's is lower. Fails if audits or reports were left out."""
+    import hlssim
+
+    npm = Scenario.from_preset("npm_targets", steps=24)
+    quiet = hlssim.run(npm.with_overrides(audit_rate=0.0), seed=1)["funder_monitoring"]
+    assert np.allclose(quiet, 0.016 * 20 * 10 / 400)
+    audited = [hlssim.run(npm, seed=k)["funder_monitoring"].iloc[-12:].mean() for k in range(3)]
+    assert min(audited) > quiet.iloc[0] and len(set(np.round(audited, 12))) > 1
+    grant = hlssim.run(Scenario.from_preset("hls_grant", steps=24), seed=1)["funder_monitoring"]
+    assert grant.mean() < quiet.mean()
 
 
 @pytest.mark.parametrize("change, message", [
     ({"name": "hls_grant"}, "name: 'hls_grant' is a declared preset"),
     ({"name": "has space"}, "name: 'has space' is not allowed"),
     ({"preset": "nope"}, "preset: 'nope' is not allowed"),
-    ({"free": {"admin_load": [0.1, 0.0]}}, "free.admin_load: [0.1, 0.0] is not allowed"),
-    ({"free": {"admin_load": [0.0, 0.9]}}, "free.admin_load: [0.0, 0.9] is not allowed"),
+    ({"free": {"indicators": [3.0, 0.0]}}, "free.indicators: [3.0, 0.0] is not allowed"),
+    ({"free": {"indicators": [0.0, 90.0]}}, "free.indicators: [0.0, 90.0] is not allowed"),
     ({"free": {"mech_focus": [0, 1]}}, "free.mech_focus: not allowed"),
     ({"target": [{"quantity": "happiness", "change": 0.1, "tolerance": 0.1}]},
      "target[0].quantity: 'happiness' is not allowed"),
@@ -106,7 +113,7 @@ def test_funder_monitoring_follows_the_cost_model():
      "target[0].tolerance: 0 is not allowed"),
     ({"accept": 0.01}, "accept: 0.01 of 40 draws keeps fewer than 2"),
     ({"colour": "red"}, "colour: not a setting"),
-    ({"world": {"admin_load": 0.1}}, "free.admin_load: also set in world"),
+    ({"world": {"audit_rate": 0.1}}, "free.audit_rate: also set in world"),
 ])
 def test_bad_problem_is_one_clear_error(change, message):
     with pytest.raises(HlssimError, match=re.escape(message)):
@@ -117,7 +124,8 @@ def test_writes_new_presets_never_declared_ones(tmp_path):
     problem = parse_problem(SMALL | {"draws": 8, "accept": 0.25})
     c = calibrate(problem)
     path = write_preset(c, tmp_path / "fitted_test.toml")
-    assert Scenario(tomllib.loads(path.read_text())["parameters"]).target_pressure == 0.0
+    assert (Scenario(tomllib.loads(path.read_text())["parameters"]).target_pressure
+            == Scenario.from_preset("simple_service").target_pressure)
     from hlssim.model.scenario import presets_dir
 
     with pytest.raises(HlssimError, match="a declared preset"):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+
+import hlssim
 
 from hlssim import PARAMETERS, ScenarioError
 from hlssim.model.cases import custom_case, load_case, load_cases, parse_case, preset_label
 from hlssim.model.parameters import REGIME_PARAMETERS
-from hlssim.model.rules import admin_share
 from hlssim.model.scenario import preset_names
 
 #: The situations issue #6 asks for: name -> (status quo preset, alternative preset).
@@ -66,13 +68,17 @@ def test_complexity_orders_the_cases_as_described():
 
 
 def test_conventional_grant_is_consistent_with_the_scottish_borders_figures():
-    """CASES.md: recipients' target and monitoring time up to 90% lower under the HLS grant."""
+    """CASES.md: recipients' target and monitoring time up to 90% lower under the HLS grant: the
+    admin time each scheme's activities take, over four runs of each, comes within 80-95% lower
+    (it varies from run to run: audits drawn, bids, claims)."""
     conventional, hls_grant = load_case("scottish_borders").scenarios().values()
 
     def admin(s):
-        return admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
+        small = s.with_overrides(n_people=120, n_workers=8, n_providers=2, steps=36)
+        return np.mean([hlssim.run(small, seed=k)["admin_time_share"].iloc[-12:].mean()
+                        for k in range(4)])
 
-    assert 0.85 <= 1 - admin(hls_grant) / admin(conventional) <= 0.95
+    assert 0.8 <= 1 - admin(hls_grant) / admin(conventional) <= 0.95
     assert conventional.target_pressure > 0 and hls_grant.target_pressure == 0
 
 

@@ -101,11 +101,11 @@ def test_compare_writes_figures_and_summary(tmp_path, capsys):
     assert set(summary["regime"]) == {"npm_targets", "hls"}
     assert {"mean", "ci_low", "ci_high", "n"} <= set(summary.columns)
     assert (summary["ci_low"].dropna() <= summary["mean"][summary["ci_low"].notna()] + 1e-12).all()
-    # no zero-width interval: a metric the same in every run (the admin share, set by the
-    # regime) is marked so and given no interval
+    # no zero-width interval: a metric the same in every run (HLS's gaming share: no pressure,
+    # no gaming) is marked so and given no interval
     assert not ((summary["ci_low"] == summary["ci_high"])).any()
-    admin = summary[summary["metric"] == "admin_time_share"]
-    assert admin["fixed"].all() and admin["ci_low"].isna().all()
+    gaming = summary[(summary["metric"] == "gaming_share") & (summary["regime"] == "hls")]
+    assert len(gaming) == 1 and gaming["fixed"].all() and gaming["ci_low"].isna().all()
     assert not summary[summary["metric"] == "wellbeing_mean"]["fixed"].any()
     printed = capsys.readouterr().out
     assert "wellbeing_mean" in printed and "hls minus npm_targets" in printed

@@ -182,3 +182,16 @@ def test_numpy_dispatch_is_really_restricted_in_the_fresh_process():
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_no_integer_power_in_the_rules():
+    """``x ** 2`` in Python calls the C library's pow, which is not always correctly rounded,
+    while numba multiplies: the engines then part in the last bit (found by a hypothesis case in
+    tests/test_batch.py, threshold_weight). The rules square by multiplying."""
+    import re
+    from pathlib import Path
+
+    import hlssim.model.rules as rules
+    code = "\n".join(line.split("#")[0] for line in Path(rules.__file__).read_text().splitlines())
+    code = re.sub(r'"""[\s\S]*?"""', "", code)
+    assert not re.findall(r"\*\*\s*\(?\s*\d+(?:\.0)?\b(?!\.\d)", code)

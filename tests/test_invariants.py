@@ -22,7 +22,8 @@ def scenarios(draw):
     values = {k: draw(st.floats(0.0, 1.0)) for k in REGIME_KEYS}
     values["reflection_time"] = draw(st.floats(0.0, 0.3))
     values["collaboration_time"] = draw(st.floats(0.0, 0.2))
-    values["admin_load"] = draw(st.floats(0.0, 0.2))
+    values["indicators"] = draw(st.floats(0.0, 12.0))  # with the rest, leaves time for direct work
+    values["reports_per_year"] = draw(st.floats(0.0, 12.0))
     n_providers = draw(st.integers(1, 4))
     n_workers = draw(st.integers(n_providers, 8))
     values.update(

@@ -118,8 +118,8 @@ def test_stress_drives_turnover_holding_motivation_fixed():
     """The stress term of rules.turnover_probability: more admin means more stress, and more
     stressed staff leave more often. Motivation is held still (no crowding), so with the same
     draws, only stress can make the difference: in every replication, more leave."""
-    def turnover(admin_load):
-        return finals(small("hls", complexity=0.3, mech_crowding=False, admin_load=admin_load),
-                      "turnover_rate", window=48)
-    stressed, calm = turnover(0.3), turnover(0.0)
+    def turnover(indicators):
+        return finals(small("hls", complexity=0.3, mech_crowding=False, indicators=indicators,
+                            reports_per_year=12), "turnover_rate", window=48)
+    stressed, calm = turnover(30), turnover(0)
     assert (stressed > calm).all(), (stressed, calm)

@@ -459,17 +459,26 @@ def test_managers_trust_tempers_gaming(p, alpha, m, audit, pair, gmax):
 
 
 @PROPERTY
-@given(floats(0.0, 0.5), unit, unit, unit, ordered())
-def test_admin_share_adds_reporting_claims_and_audit(load, tp, pbr, audit, pair):
-    """2 / 8 (admin_share): the baseline load with no targets, PbR or audit; strictly more with
-    each of targets, PbR and audits; never more than the baseline plus 0.26 of the week."""
+@given(floats(0.0, 30.0), floats(0.0, 12.0), unit, unit, st.booleans(), st.booleans(),
+       floats(0.0, 0.3), ordered(), ordered(0.0, 30.0))
+def test_admin_time_is_the_sum_of_the_activities_held(ind, per_year, pbr, reported, audited,
+                                                      tendered, reflection, pair, ind_pair):
+    """2 / 8 (admin_time): case records alone when nothing is reported, claimed, audited, bid or
+    written up; strictly more with each indicator reported, each report a year, each claim, an
+    audit, a bid and reflective practice; never more than most_admin_time."""
+    a, t = float(audited), float(tendered)
     x1, x2 = pair
-    assert R.admin_share(load, 0.0, 0.0, 0.0) == load
-    a = R.admin_share(load, tp, pbr, audit)
-    assert load <= a <= load + 0.26 + 1e-12
-    assert R.admin_share(load, x1, pbr, audit) < R.admin_share(load, x2, pbr, audit)
-    assert R.admin_share(load, tp, x1, audit) < R.admin_share(load, tp, x2, audit)
-    assert R.admin_share(load, tp, pbr, x1) < R.admin_share(load, tp, pbr, x2)
+    i1, i2 = ind_pair
+    assert R.admin_time(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0) == R.RECORD_TIME
+    t0 = R.admin_time(ind, per_year, pbr, reported, a, t, reflection)
+    assert R.RECORD_TIME <= t0 <= R.most_admin_time(ind, per_year, pbr, reflection) + 1e-12
+    y = max(per_year, 0.5)
+    assert R.admin_time(i1, y, pbr, reported, a, t, reflection) < R.admin_time(i2, y, pbr, reported, a, t, reflection)
+    p = max(pbr, 0.05)
+    assert R.admin_time(ind, per_year, p, x1, a, t, reflection) < R.admin_time(ind, per_year, p, x2, a, t, reflection)
+    assert R.admin_time(ind, per_year, pbr, reported, 0.0, t, reflection) < R.admin_time(ind, per_year, pbr, reported, 1.0, t, reflection)
+    assert R.admin_time(ind, per_year, pbr, reported, a, 0.0, reflection) < R.admin_time(ind, per_year, pbr, reported, a, 1.0, reflection)
+    assert R.admin_time(ind, per_year, pbr, reported, a, t, 0.0) < R.admin_time(ind, per_year, pbr, reported, a, t, 0.1)
 
 
 @PROPERTY
@@ -812,70 +821,111 @@ def test_turnover_rises_with_stress_and_low_motivation(stress, m, base, pair, x)
 # --- 4. Trust -----------------------------------------------------------------------------------
 
 @PROPERTY
-@given(floats(0.0, 2.0), unit, unit, ordered(0.0, 1.0), ordered(), floats(1.0, 3.0))
-def test_person_trust_drivers(e, park, g, e_pair, pair, e_over):
+@given(floats(0.0, 2.0), unit, unit, ordered(0.0, 1.0), ordered(), floats(1.0, 3.0), unit)
+def test_person_trust_drivers(e, park, g, e_pair, pair, e_over, fit):
     """4 (person_trust_drivers): build lies in [0, 1], strictly rising with effort up to 1 (flat
-    beyond) and with park, zero for a fully parked case; loss lies in [0, 0.7], zero for an
-    unparked case without gaming, strictly rising as the case is parked and as the worker games."""
-    build, loss = R.person_trust_drivers(e, park, g)
+    beyond) and with park, zero for a fully parked case; loss lies in [0, 1], zero for an
+    unparked case without gaming given help that fits, strictly rising as the case is parked, as
+    the worker games and as help fits less (trust can fall under every regime)."""
+    build, loss = R.person_trust_drivers(e, park, g, fit)
     assert 0.0 <= build <= 1.0
-    assert 0.0 <= loss <= 0.7 + 1e-12
+    assert 0.0 <= loss <= 0.7 + R.MISFIT_TRUST_LOSS + 1e-12
     e1, e2 = e_pair
     p_pos = max(park, 0.05)
-    assert R.person_trust_drivers(e1, p_pos, g)[0] < R.person_trust_drivers(e2, p_pos, g)[0]
-    assert R.person_trust_drivers(e_over, park, g)[0] == R.person_trust_drivers(1.0, park, g)[0]
-    assert R.person_trust_drivers(e, 0.0, g)[0] == 0.0
-    assert R.person_trust_drivers(e, 1.0, 0.0)[1] == 0.0
+    assert R.person_trust_drivers(e1, p_pos, g, fit)[0] < R.person_trust_drivers(e2, p_pos, g, fit)[0]
+    assert R.person_trust_drivers(e_over, park, g, fit)[0] == R.person_trust_drivers(1.0, park, g, fit)[0]
+    assert R.person_trust_drivers(e, 0.0, g, fit)[0] == 0.0
+    assert R.person_trust_drivers(e, 1.0, 0.0, 1.0)[1] == 0.0
     x1, x2 = pair
     e_pos = max(e, 0.05)
-    assert R.person_trust_drivers(e_pos, x1, g)[0] < R.person_trust_drivers(e_pos, x2, g)[0]
-    assert R.person_trust_drivers(e, x1, g)[1] > R.person_trust_drivers(e, x2, g)[1]
-    assert R.person_trust_drivers(e, park, x1)[1] < R.person_trust_drivers(e, park, x2)[1]
+    assert R.person_trust_drivers(e_pos, x1, g, fit)[0] < R.person_trust_drivers(e_pos, x2, g, fit)[0]
+    assert R.person_trust_drivers(e, x1, g, fit)[1] > R.person_trust_drivers(e, x2, g, fit)[1]
+    assert R.person_trust_drivers(e, park, x1, fit)[1] < R.person_trust_drivers(e, park, x2, fit)[1]
+    assert R.person_trust_drivers(e, park, g, x1)[1] > R.person_trust_drivers(e, park, g, x2)[1]
 
 
 @PROPERTY
 @given(st.integers(1, 12).flatmap(lambda n: st.tuples(
-    float_arrays(0.0, 2.0, n), float_arrays(size=n), float_arrays(size=n))))
+    float_arrays(0.0, 2.0, n), float_arrays(size=n), float_arrays(size=n), float_arrays(size=n))))
 def test_person_trust_drivers_array_form_equals_scalar_form(arrays):
     """4 (person_trust_drivers, array branch): element by element, exactly the scalar result."""
-    e, park, g = arrays
-    build, loss = R.person_trust_drivers(e, park, g)
-    expected = [R.person_trust_drivers(float(a), float(b), float(c)) for a, b, c in zip(e, park, g)]
+    e, park, g, fit = arrays
+    build, loss = R.person_trust_drivers(e, park, g, fit)
+    expected = [R.person_trust_drivers(float(a), float(b), float(c), float(d))
+                for a, b, c, d in zip(e, park, g, fit)]
     assert build.tolist() == [b for b, _ in expected]
     assert loss.tolist() == [x for _, x in expected]
 
 
 @PROPERTY
-@given(unit, floats(0.0, 0.5), ordered(), ordered(0.0, 0.1), floats(0.1, 0.5))
+@given(unit, floats(0.0, 0.5), ordered(), ordered(0.0, 0.1), floats(0.1, 0.5), floats(0.01, 1.0))
 def test_manager_trust_builds_under_light_control_with_time_to_reflect(control, reflection, pair,
-                                                                       r_pair, r_over):
-    """4 (manager_trust_build): in [0, 1]; zero under full control; strictly falling with
-    control; strictly rising with reflection time up to 0.1, flat beyond, and still positive
-    with no reflection where control is not total."""
-    assert 0.0 <= R.manager_trust_build(control, reflection) <= 1.0
-    assert R.manager_trust_build(1.0, reflection) == 0.0
+                                                                       r_pair, r_over, good):
+    """4 (manager_trust_build): in [0, 1]; zero under full control and with no good news;
+    strictly falling with control; strictly rising with reflection time up to 0.1, flat beyond,
+    and with good news; positive with no reflection where control is not total."""
+    assert 0.0 <= R.manager_trust_build(control, reflection, good) <= 1.0
+    assert R.manager_trust_build(1.0, reflection, good) == 0.0
+    assert R.manager_trust_build(control, reflection, 0.0) == 0.0
     c1, c2 = pair
-    assert R.manager_trust_build(c1, reflection) > R.manager_trust_build(c2, reflection)
+    assert R.manager_trust_build(c1, reflection, good) > R.manager_trust_build(c2, reflection, good)
     c_light = min(control, 0.95)
     r1, r2 = r_pair
-    assert R.manager_trust_build(c_light, r1) < R.manager_trust_build(c_light, r2)
-    assert R.manager_trust_build(c_light, r_over) == R.manager_trust_build(c_light, 0.1)
-    assert R.manager_trust_build(c_light, 0.0) > 0.0
+    assert R.manager_trust_build(c_light, r1, good) < R.manager_trust_build(c_light, r2, good)
+    assert R.manager_trust_build(c_light, r_over, good) == R.manager_trust_build(c_light, 0.1, good)
+    assert R.manager_trust_build(c_light, 0.0, good) > 0.0
+    assert R.manager_trust_build(c_light, reflection, c1) < R.manager_trust_build(c_light, reflection, c2)
 
 
 @PROPERTY
-@given(unit, unit, ordered())
-def test_provider_trust_builds_under_light_control_faster_in_an_alliance(control, alliance, pair):
-    """4 (provider_trust_build): in [0, 1]; zero under full control; strictly falling with
-    control; strictly rising with alliance; positive without an alliance where control is not
-    total."""
-    assert 0.0 <= R.provider_trust_build(control, alliance) <= 1.0
-    assert R.provider_trust_build(1.0, alliance) == 0.0
+@given(unit, unit, ordered(), floats(0.01, 1.0))
+def test_provider_trust_builds_under_light_control_faster_in_an_alliance(control, alliance, pair,
+                                                                        good):
+    """4 (provider_trust_build): in [0, 1]; zero under full control and with no good news;
+    strictly falling with control; strictly rising with alliance and with good news; positive
+    without an alliance where control is not total."""
+    assert 0.0 <= R.provider_trust_build(control, alliance, good) <= 1.0
+    assert R.provider_trust_build(1.0, alliance, good) == 0.0
+    assert R.provider_trust_build(control, alliance, 0.0) == 0.0
     x1, x2 = pair
-    assert R.provider_trust_build(x1, alliance) > R.provider_trust_build(x2, alliance)
+    assert R.provider_trust_build(x1, alliance, good) > R.provider_trust_build(x2, alliance, good)
     c_light = min(control, 0.95)
-    assert R.provider_trust_build(c_light, x1) < R.provider_trust_build(c_light, x2)
-    assert R.provider_trust_build(c_light, 0.0) > 0.0
+    assert R.provider_trust_build(c_light, x1, good) < R.provider_trust_build(c_light, x2, good)
+    assert R.provider_trust_build(c_light, alliance, x1) < R.provider_trust_build(c_light, alliance, x2)
+    assert R.provider_trust_build(c_light, 0.0, good) > 0.0
+
+
+@PROPERTY
+@given(unit, floats(-0.5, 0.5), unit, unit, ordered(-0.5, 0.5), ordered())
+def test_results_seen_are_good_and_bad_news_of_lives_and_reports(sight, lift, attention, met,
+                                                                 lifts, pair):
+    """4 (results_seen): good and bad news lie in [0, 1]; nothing seen or attended to, no news; a
+    better lift in people's lives is never worse news and strictly better news where seen and not
+    already plainly good; a lift below zero is bad news where seen, and reports meeting the target
+    are good news only as far as they are attended to (they never carry bad news: a shortfall is
+    the sanction)."""
+    good, bad = R.results_seen(sight, lift, attention, met)
+    assert 0.0 <= good <= 1.0 and 0.0 <= bad <= 1.0
+    assert R.results_seen(0.0, lift, 0.0, met) == (0.0, 0.0)
+    l1, l2 = lifts
+    g1, b1 = R.results_seen(sight, l1, attention, met)
+    g2, b2 = R.results_seen(sight, l2, attention, met)
+    assert g1 <= g2 and b1 >= b2
+    s = max(sight, 0.05)
+    assert R.results_seen(s, -0.2, 0.0, met)[1] > 0.0
+    assert R.results_seen(s, 0.05, 0.0, met)[0] < R.results_seen(s, 0.08, 0.0, met)[0]
+    a1, a2 = pair
+    assert R.results_seen(0.0, lift, a1, 1.0)[0] < R.results_seen(0.0, lift, a2, 1.0)[0]
+    assert R.results_seen(0.0, lift, attention, met)[1] == 0.0
+
+
+@PROPERTY
+@given(floats(0.0, 4.0), unit)
+def test_life_lift_is_the_mean_life_factor_over_the_baseline(total, base):
+    """4 (life_lift): zero where the mean life factor is at the person's own baseline; the mean
+    factor less the baseline otherwise."""
+    assert abs(R.life_lift(base * R.N_FACTORS, base)) < 1e-15
+    assert abs(R.life_lift(total, base) - (total / R.N_FACTORS - base)) < 1e-15
 
 
 @PROPERTY
@@ -1041,13 +1091,15 @@ def test_audits_and_peers_each_find_less_in_complex_lives_audits_more_so(cs, pee
 @given(unit, unit, unit, unit, floats(0.01, 1.0))
 def test_every_broken_commitment_costs_the_commissioners_trust(sanction, caught, neglect, lost, x):
     """4 (provider_trust_loss): nothing lost when nothing happened; each of a sanction, staff
-    caught gaming, neglect found and a lost tender strictly adds to the loss, in every regime."""
-    assert R.provider_trust_loss(0.0, 0.0, 0.0, 0.0) == 0.0
-    base = R.provider_trust_loss(sanction, caught, neglect, lost)
-    assert R.provider_trust_loss(sanction + x, caught, neglect, lost) > base
-    assert R.provider_trust_loss(sanction, caught + x, neglect, lost) > base
-    assert R.provider_trust_loss(sanction, caught, neglect + x, lost) > base
-    assert R.provider_trust_loss(sanction, caught, neglect, lost + x) > base
+    caught gaming, neglect found, a lost tender and bad news of lives seen in reviews strictly adds
+    to the loss, in every regime."""
+    assert R.provider_trust_loss(0.0, 0.0, 0.0, 0.0, 0.0) == 0.0
+    base = R.provider_trust_loss(sanction, caught, neglect, lost, 0.0)
+    assert R.provider_trust_loss(sanction + x, caught, neglect, lost, 0.0) > base
+    assert R.provider_trust_loss(sanction, caught + x, neglect, lost, 0.0) > base
+    assert R.provider_trust_loss(sanction, caught, neglect + x, lost, 0.0) > base
+    assert R.provider_trust_loss(sanction, caught, neglect, lost + x, 0.0) > base
+    assert R.provider_trust_loss(sanction, caught, neglect, lost, x) > base
 
 
 @PROPERTY
@@ -1169,3 +1221,31 @@ def test_coproduction_moves_belief_toward_certainty_never_past_it(belief):
 
 def test_misreports_just_clear_the_line():
     assert 0.0 < R.misreported_value(0.5) - 0.5 <= 0.02
+
+
+@PROPERTY
+@given(unit, unit, ordered(), ordered())
+def test_threshold_allocation_pays_more_under_payment_by_results(g, pbr, pair, g_pair):
+    """2 (threshold_allocation): the gaming intensity without payment by results; strictly more
+    with more of the contract paid per person over the line (where there is gaming and room);
+    strictly more with more gaming; never more than all the effort."""
+    assert R.threshold_allocation(g, 0.0) == g
+    assert 0.0 <= R.threshold_allocation(g, pbr) <= 1.0
+    x1, x2 = pair
+    gg = min(max(g, 0.01), 0.3)
+    assert R.threshold_allocation(gg, x1) < R.threshold_allocation(gg, x2)
+    g1, g2 = g_pair
+    assert R.threshold_allocation(g1 * 0.3, pbr) < R.threshold_allocation(g2 * 0.3, pbr)
+
+
+@PROPERTY
+@given(unit, unit, unit, ordered(0.0, 0.1))
+def test_ratchet_holdback_grows_with_the_surplus_over_the_target(g, reported, target, surplus):
+    """2 (ratchet_holdback): nothing held back at or under the target; strictly more the further
+    reports run above it, up to 0.1 (for a gamer); all the gaming intensity beyond."""
+    assert R.ratchet_holdback(g, min(reported, target), target) == 0.0
+    assert 0.0 <= R.ratchet_holdback(g, reported, target) <= g
+    s1, s2 = surplus
+    gg = max(g, 0.01)
+    assert R.ratchet_holdback(gg, 0.4 + s1, 0.4) < R.ratchet_holdback(gg, 0.4 + s2, 0.4)
+    assert R.ratchet_holdback(g, 0.9, 0.4) == g

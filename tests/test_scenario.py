@@ -97,3 +97,17 @@ def test_switched_regime_keeps_world_takes_regime():
     hls = Scenario.from_preset("hls")
     assert after.complexity == 0.9
     assert all(after[k] == hls[k] for k in REGIME_PARAMETERS)
+
+
+def test_time_left_for_direct_work_counts_the_regular_admin_activities():
+    """The regular month's admin (records, indicators x reports a year, claims, write-ups) with
+    reflection and joint work must leave time for direct work: 30 monthly indicators, half
+    the week on reflection and a tenth on joint work do not; audits and bids, which come and go,
+    are not counted."""
+    import pytest
+
+    from hlssim import Scenario, ScenarioError
+    Scenario.from_preset("npm_targets", reflection_time=0.5)
+    with pytest.raises(ScenarioError, match="parameter 'reflection_time': the regular admin time"):
+        Scenario.from_preset("npm_targets", reflection_time=0.5, indicators=30.0,
+                             collaboration_time=0.1)

@@ -137,7 +137,7 @@ def scenarios(draw):
     except ScenarioError:  # e.g. too little time left for direct work
         return Scenario.from_preset("hls", steps=60, **(values | {"reflection_time": 0.05,
                                                                   "collaboration_time": 0.02,
-                                                                  "admin_load": 0.05}))
+                                                                  "indicators": 2.0}))
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hlssim.model import rules as R
-from hlssim.model.costs import fixed_monthly_cost, tender_cost
+from hlssim.model.costs import (AUDIT_COST, claim_check_cost, fixed_monthly_cost,
+                                reports_received_cost, tender_cost)
 
 
 def _jit(fn):
@@ -121,6 +122,9 @@ METRICS: tuple[Metric, ...] = (
            "0.05], over the mean of its two neighbouring bins, each count plus 1: 1 = no bunching."),
     Metric("bunching_true", "True wellbeing bunches just past the line", 0, None,
            "bunching_reported for true wellbeing: the same bins and ratio."),
+    Metric("funder_monitoring", "Funder monitoring cost per person (£k)", 0, None,
+           "The commissioner's monitoring this month per person: indicator reports read, audits "
+           "held and outcome claims checked (hlssim.model.costs)."),
 )
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
@@ -132,7 +136,7 @@ METRIC_FIELDS: tuple[str, ...] = (
     "wellbeing", "failure_demand", "effort", "reported_value", "planned_on", "park", "trust_wp",
     "fit", "knows", "reported", "misreported", "gaming_time", "gaming", "motivation", "stress",
     "trust_mw", "admin", "withheld", "direct", "knave", "trust_cp", "quality", "culture",
-    "barriers", "target", "leavers", "tendered")
+    "barriers", "target", "leavers", "tendered", "audited")
 #: What the metrics read of a model's state, as arrays with a leading replication axis (shaped as
 #: the batch engine's, :func:`hlssim.model.state.shape_of`). The batch engine passes its whole
 #: state (:data:`hlssim.model.state.BatchState`, which has these fields and more); the Mesa engine
@@ -295,12 +299,14 @@ def _bunching_of(row, line, width):
     return (past + 1.0) / ((below + above) / 2 + 1.0)
 
 
-def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost, counts,
-                out):
+def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost,
+                reports_cost, claim_cost, counts, out):
     """Every metric of replication ``r`` of state ``st`` (fields :data:`METRIC_FIELDS`) into ``out[r]``, in
     the order of :data:`METRIC_NAMES`. Sums over people add in person order; means over workers,
     providers and barriers are numpy's (:func:`_mean`). ``fixed_cost`` is the month's staff and
-    oversight cost, ``tender_cost`` a tender's (:func:`hlssim.model.costs.monthly_cost`); ``counts`` is scratch."""
+    oversight cost, ``tender_cost`` a tender's, ``reports_cost`` the reports read this month and
+    ``claim_cost`` checking one claim (:func:`hlssim.model.costs.monthly_cost`); ``counts`` is
+    scratch."""
     # what the loops read, bound once (numba re-reads a named tuple's members inside a loop:
     # a run is about 8% slower without this; a new term may still read pm.<name> directly)
     admin, barriers, culture, direct = (st.admin, st.barriers, st.culture, st.direct)
@@ -310,7 +316,7 @@ def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, t
     planned_on, quality, reported = (st.planned_on, st.quality, st.reported)
     reported_value, stress, target, tendered = (st.reported_value, st.stress, st.target, st.tendered)
     trust_cp, trust_mw, trust_wp, wellbeing = (st.trust_cp, st.trust_mw, st.trust_wp, st.wellbeing)
-    withheld = st.withheld
+    withheld, audited = (st.withheld, st.audited)
     n = wellbeing.shape[1]
     s_w = s_over = s_x = s_parked = s_trust = s_knows = s_fit = s_effort = s_near = s_fd = 0.0
     for i in range(n):
@@ -344,13 +350,17 @@ def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, t
     reported_total = 0
     n_misreported = 0
     neglected = 0
+    audits = 0
     for k in range(reported.shape[1]):
+        audits += audited[r, k]
         reported_total += reported[r, k]
         n_misreported += misreported[r, k]
         neglected += knave[r, k] * n_case[k]
     true_share = s_over / n
     reported_share = reported_total / n
-    cost = fixed_cost + leavers[r] * wage_cost + (tender_cost if tendered[r] else 0.0)
+    monitoring = reports_cost + AUDIT_COST * audits + claim_cost * reported_total
+    cost = (fixed_cost + leavers[r] * wage_cost + (tender_cost if tendered[r] else 0.0)
+            + AUDIT_COST * audits + claim_cost * reported_total)
     gaming_mean = _mean(gaming[r])
     o = out[r]
     o[0] = s_w / n  # wellbeing_mean
@@ -386,6 +396,7 @@ def metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, t
     o[30] = target[r]  # target_current
     o[31] = _bunching_of(reported_value[r], line, BUNCHING_WIDTH)  # bunching_reported
     o[32] = _bunching_of(wellbeing[r], line, BUNCHING_WIDTH)  # bunching_true
+    o[33] = monitoring / n  # funder_monitoring
 
 
 #: The plain functions above that compiled code calls (registered with numba by hlssim.engines.batch.kernels).
@@ -400,11 +411,11 @@ def percentile_buckets(n: int) -> np.ndarray:
 
 
 @_jit
-def _metrics_rows(st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost, counts,
-                  out):
+def _metrics_rows(st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost,
+                  reports_cost, claim_cost, counts, out):
     for r in range(st.wellbeing.shape[0]):
         metrics_row(r, st, n_case, line, mech_substitution, fixed_cost, wage_cost, tender_cost,
-                    counts, out)
+                    reports_cost, claim_cost, counts, out)
 
 
 @_jit
@@ -442,7 +453,8 @@ def metrics_from_arrays(st: StateArrays, n_case: np.ndarray, scenario, regime,
     out = np.empty((n_reps, len(METRIC_NAMES)))
     _metrics_rows(st, n_case, float(scenario.outcome_line), float(mech_substitution),
                   float(fixed_monthly_cost(scenario, regime)), float(scenario.wage_cost),
-                  float(tender_cost(scenario)), percentile_buckets(n), out)
+                  float(tender_cost(scenario)), float(reports_received_cost(scenario, regime)),
+                  float(claim_check_cost(regime)), percentile_buckets(n), out)
     return {name: out[:, k] for k, name in enumerate(METRIC_NAMES)}
 
 
@@ -481,6 +493,7 @@ def compute_metrics(model) -> dict[str, float]:
         target=np.array([model.commissioner.target], dtype=float),
         leavers=np.array([model.leavers], dtype=np.int64),
         tendered=np.array([model.tendered], dtype=bool),
+        audited=row((wk.audited for wk in workers), bool),
     )
     n_case = np.array([len(wk.caseload) for wk in workers])
     values = metrics_from_arrays(arrays, n_case, model.scenario, model.regime,

@@ -32,6 +32,9 @@ class Param:
     high: float | None = None
     unit: str = ""
     options: tuple[str, ...] | None = None  # for str parameters; None means free text
+    #: the plausible span one-at-a-time effects use, where the allowed range's ends mean the same
+    #: thing (retender_interval: 0 and 1200 both mean "never" in a run of 120 months)
+    span: tuple[float, float] | None = None
 
     def allowed(self) -> str:
         """Describe the allowed values in words, for error messages and docs."""
@@ -83,8 +86,9 @@ class Param:
         return value
 
 
-def _p(name, kind, default, group, label, help, low=None, high=None, unit="", options=None):
-    return Param(name, kind, default, group, label, help, low, high, unit, options)
+def _p(name, kind, default, group, label, help, low=None, high=None, unit="", options=None,
+       span=None):
+    return Param(name, kind, default, group, label, help, low, high, unit, options, span)
 
 
 def _switch(name: str, label: str, help: str) -> Param:
@@ -117,7 +121,7 @@ _DECLARED: tuple[Param, ...] = (
        0.0, 1.0, "per month"),
     _p("retender_interval", int, 0, "regime", "Months between re-tenders",
        "Competitive re-tendering on reported performance every this many months; 0 for never.",
-       0, 1200, "months"),
+       0, 1200, "months", span=(12, 60)),
     _p("reflection_time", float, 0.05, "regime", "Time for reflective practice",
        "Share of worker time protected for reflection and learning with peers.", 0.0, 0.5,
        "share of time"),
@@ -146,8 +150,12 @@ _DECLARED: tuple[Param, ...] = (
        "Share of people the contract expects over the outcome line.", 0.0, 1.0, "share"),
     _p("target_ratchet", float, 0.0, "regime", "Ratchet on targets",
        "How far next year's target rises toward this year's reported performance.", 0.0, 1.0),
-    _p("admin_load", float, 0.05, "regime", "Baseline reporting load",
-       "Share of worker time on reporting that any regime needs.", 0.0, 0.5, "share of time"),
+    _p("indicators", float, 4.0, "regime", "Indicators reported",
+       "How many indicators (KPIs, outcome measures) each worker reports on.", 0.0, 30.0,
+       "indicators"),
+    _p("reports_per_year", float, 4.0, "regime", "Reports a year",
+       "How often each indicator is reported to the commissioner.", 0.0, 12.0,
+       "reports a year"),
     _p("switch_step", int, 0, "regime", "Switch regime at month",
        "Month at which the regime changes to 'switch_to'; 0 for no switch.", 0, 1200, "months"),
     _p("switch_to", str, "", "regime", "Switch to regime",

@@ -185,9 +185,23 @@ def gaming_intensity(pressure, alpha, motivation, audit_rate, trust_mw, gaming_m
     )
 
 
-def admin_share(admin_load, target_pressure, pbr_share, audit_rate):
-    """Worker time on reporting, claims and audit preparation (MODEL.md 8)."""
-    return admin_load + 0.06 * target_pressure + 0.1 * pbr_share + 0.1 * audit_rate
+def admin_time(indicators, reports_per_year, pbr_share, reported_share, audited, tendered,
+               reflection_time):
+    """A worker's share of the month on administration (MODEL.md 8): the sum of the activities
+    the model holds, each with its time cost. Case records (every regime keeps them); each
+    indicator reported, as often as the regime asks; claims for last month's outcomes reported
+    over the line, with evidence in proportion to the pay riding on them (``pbr_share``);
+    preparing for an audit drawn last month (``audited``, 0 or 1); writing a bid in the month
+    after a tender is called (``tendered``, 0 or 1); writing up reflective practice and learning
+    reviews. Audits, tenders and claims vary from month to month and run to run."""
+    return (RECORD_TIME + REPORT_TIME * indicators * reports_per_year / 12.0
+            + CLAIM_TIME * pbr_share * reported_share + AUDIT_PREP_TIME * audited
+            + BID_TIME * tendered + REVIEW_NOTE_TIME * clip01(reflection_time / 0.1))
+
+
+def most_admin_time(indicators, reports_per_year, pbr_share, reflection_time):
+    """The most :func:`admin_time` can take in a month (everything claimed, audited, a bid)."""
+    return admin_time(indicators, reports_per_year, pbr_share, 1.0, 1.0, 1.0, reflection_time)
 
 
 def gaming_time(gaming, substitution_on, misreport_on):
@@ -205,13 +219,33 @@ def need_weight(observed):
     return 1.2 - observed
 
 
+def threshold_allocation(gaming, pbr_share):
+    """Share of a gaming worker's effort allocated by the gamer's rule (people just under the
+    line, none over it) instead of by need: their gaming intensity, up to 2.4 times as much under
+    payment by results, which pays for each person over the line (as parking parks harder,
+    :func:`parking_multiplier`), never more than all of it."""
+    return clip01(gaming * (1.0 + 2.0 * pbr_share))
+
+
+def ratchet_holdback(gaming, reported_share, target):
+    """Share of effort a gaming worker holds back when their reports run above a target that
+    ratchets up with performance (MODEL.md 2, ratchet avoidance; Bevan and Hood 2006): what is not
+    shown cannot be ratcheted, so the further above the target, the more is held back, all of the
+    gaming intensity at 0.1 above it."""
+    return gaming * clip01((reported_share - target) / 0.1)
+
+
 def threshold_weight(observed, line):
     """Effort allocation under threshold gaming: people just under the line, nobody over it."""
     gap = line - observed
+    # z * z, not z ** 2: Python's ** calls the C library's pow, which is not always correctly
+    # rounded (numba multiplies), so the engines would part in the last bit (a hypothesis case
+    # found it: tests/test_batch.py)
     if isinstance(observed, float):
-        return math.exp(-((gap / 0.08) ** 2)) if gap > 0.0 else 0.02
+        z = gap / 0.08
+        return math.exp(-(z * z)) if gap > 0.0 else 0.02
     # math.exp one value at a time: numpy's exp differs in the last bit from one CPU to another
-    return np.array([math.exp(-((g / 0.08) ** 2)) if g > 0.0 else 0.02
+    return np.array([math.exp(-((g / 0.08) * (g / 0.08))) if g > 0.0 else 0.02
                      for g in np.ravel(gap).tolist()]).reshape(np.shape(gap))
 
 
@@ -283,27 +317,67 @@ def turnover_probability(stress, motivation, base_turnover, on):
 
 # --- 4. Trust -------------------------------------------------------------------------------------
 
-def person_trust_drivers(effort, park, gaming):
-    """Time in relationship builds a person's trust; being parked and gamed around erodes it."""
+def person_trust_drivers(effort, park, gaming, fit):
+    """Time in relationship builds a person's trust; being parked and gamed around erodes it, and
+    so does help that does not fit what matters to them (a promise of help not kept)."""
     capped = min(1.0, effort) if isinstance(effort, float) else np.minimum(1.0, effort)
-    return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming
+    return capped * park, 0.5 * (1.0 - park) + 0.2 * gaming + MISFIT_TRUST_LOSS * (1.0 - fit)
 
 
-def manager_trust_build(control, reflection_time):
-    """Managers and workers build trust where control is light and there is time to reflect."""
-    return (1.0 - control) * (0.5 + 0.5 * clip01(reflection_time / 0.1))
+def life_lift(factor_total, base):
+    """How far a person's life stands above where their own resilience would hold it without help
+    (their mean life factor less their baseline): the difference a service makes, as a learning
+    review or a supervision hears it in people's stories. Negative where people fall back."""
+    return factor_total / N_FACTORS - base
 
 
-def provider_trust_build(control, alliance):
-    """Commissioner and providers build trust where control is light, faster in an alliance."""
-    return (1.0 - control) * (0.5 + 0.5 * alliance)
+def target_met(target, reported_share):
+    """How fully reports meet the target (1 at or over it, 0 at 0.2 short): the good news a
+    report carries (a shortfall is the bad news, counted as a sanction)."""
+    return 1.0 - clip01((target - reported_share) / 0.2)
 
 
-def provider_trust_loss(sanction, staff_caught, staff_neglect_found, lost_tender):
+def supervision_sight(reflection_time):
+    """How much of a worker's caseload their manager sees in supervision and reflective practice
+    (all of it with 0.1 of the week for reflection)."""
+    return clip01(reflection_time / 0.1)
+
+
+def review_sight(reflection_time, stewardship):
+    """How much of a provider's people's lives the commissioner sees in learning reviews: they
+    draw on the provider's reflective practice, and a steward takes part in them."""
+    return clip01(reflection_time / 0.1) * (0.5 + 0.5 * stewardship)
+
+
+def results_seen(sight, lift, attention, met):
+    """The good and bad news one side sees of the other's results this month (each in [0, 1]):
+    people's lives as far as they are seen (``sight``), a mean ``lift`` (:func:`life_lift`) of
+    :data:`LIFT_SEEN` reading as plainly good and its negative as plainly bad; and reports as far
+    as they are attended to (``attention``: the pressure on them) meeting the target (``met``,
+    :func:`target_met`). Gamed reports read as good news: that is how gaming fools."""
+    good = clip01(sight * clip01(lift / LIFT_SEEN) + attention * met)
+    bad = sight * clip01(-lift / LIFT_SEEN)
+    return good, bad
+
+
+def manager_trust_build(control, reflection_time, good):
+    """Managers and workers build trust through honest dealing and time together (light control,
+    time to reflect) on good news of the worker's results (``good``, :func:`results_seen`)."""
+    return (1.0 - control) * (0.5 + 0.5 * clip01(reflection_time / 0.1)) * good
+
+
+def provider_trust_build(control, alliance, good):
+    """Commissioner and providers build trust through honest dealing (light control, faster in an
+    alliance) on good news of the provider's results (``good``, :func:`results_seen`)."""
+    return (1.0 - control) * (0.5 + 0.5 * alliance) * good
+
+
+def provider_trust_loss(sanction, staff_caught, staff_neglect_found, lost_tender, bad):
     """What erodes the commissioner's trust in a provider this month, in every regime: a sanction
     for a reported shortfall, staff caught misreporting, a knave's neglect found (by an audit or by
-    peers: a broken commitment to the people served) and competition at a tender."""
-    return sanction + staff_caught + staff_neglect_found + lost_tender
+    peers: a broken commitment to the people served), competition at a tender, and bad news of
+    people's lives seen in learning reviews (``bad``, :func:`results_seen`)."""
+    return sanction + staff_caught + staff_neglect_found + lost_tender + bad
 
 
 def trust_change(t, build, loss, build_rate, loss_rate):
@@ -404,6 +478,14 @@ AUDIT_CASES = 3  # cases an audit samples (records checked and visits made)
 NEGLECT_SHOWS_TO_AUDIT = 0.25  # chance a neglected case shows against the record standard (simple world)
 PEER_CASES = 2.0  # cases a worker brings to a month of full reflective practice
 NEGLECT_SHOWS_TO_PEERS = 0.1  # chance peers recognise neglect in a case they discuss (simple world)
+RECORD_TIME = 0.02  # share of a worker's month keeping case records (every regime)
+REPORT_TIME = 0.008  # ... reporting one indicator once
+CLAIM_TIME = 0.15  # ... claiming a whole caseload's outcomes with all pay riding on them
+AUDIT_PREP_TIME = 0.1  # ... preparing for an audit (files pulled, records brought up to date)
+BID_TIME = 0.1  # ... writing a bid when the contract is re-tendered
+REVIEW_NOTE_TIME = 0.01  # ... writing up a month of full reflective practice (0.1 of the week)
+LIFT_SEEN = 0.1  # a lift in people's lives read as plainly good news (a tenth of a life factor's scale)
+MISFIT_TRUST_LOSS = 0.3  # a person's trust loss from help that does not fit at all
 HELP_SEEN = 0.02  # help at which a worker sees half of what a barrier does (about a month's typical help)
 LEARNING_EFFORT_MIN = 0.05  # a person gets less effort than this: nothing is learnt from them
 RATCHET_MONTHS = 12  # the commissioner ratchets the target once a year
@@ -446,9 +528,11 @@ def escalation_connection(mech_learning, reflection_time, trust_total, n_provide
     return mech_learning * clip01(reflection_time / 0.1) * (0.5 + 0.5 * trust_total / n_providers)
 
 
-def manager_trust_loss(sanctioned, caught, control):
-    """What erodes a worker's trust in their manager this month."""
-    return sanctioned + caught + 0.2 * control
+def manager_trust_loss(sanctioned, caught, control, bad):
+    """What erodes a worker's trust with their manager this month: sanctions passed down, being
+    caught misreporting, control, and bad news of the caseload's lives seen in supervision
+    (``bad``, :func:`results_seen`)."""
+    return sanctioned + caught + 0.2 * control + bad
 
 
 def tender_score(reported_share, noise):

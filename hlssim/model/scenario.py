@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hlssim.errors import ScenarioError
+from hlssim.model import rules as R
 from hlssim.model.parameters import PARAMETERS, PRESET_NAMES, REGIME_PARAMETERS, defaults
 
 
@@ -120,11 +121,16 @@ def _check_consistency(v: Mapping[str, Any]) -> None:
             f"parameter 'n_workers': {v['n_workers']} is not allowed; expected at most "
             f"n_people ({v['n_people']})"
         )
-    busy = v["admin_load"] + v["reflection_time"] + v["collaboration_time"]
+    # a month's regular admin (records, reports, every outcome claimed, write-ups; audits and bids
+    # come and go): with reflection and joint work it must leave time for direct work
+    regular = R.admin_time(v["indicators"], v["reports_per_year"], v["pbr_share"], 1.0, 0.0, 0.0,
+                           v["reflection_time"])
+    busy = regular + v["reflection_time"] + v["collaboration_time"]
     if busy > 0.8:
         raise ScenarioError(
-            f"parameter 'reflection_time': admin_load + reflection_time + collaboration_time = "
-            f"{busy:g} is not allowed; expected at most 0.8 so some time is left for direct work"
+            f"parameter 'reflection_time': the regular admin time (records, indicators x "
+            f"reports_per_year, claims) + reflection_time + collaboration_time = {busy:g} is not "
+            "allowed; expected at most 0.8 so some time is left for direct work"
         )
     if bool(v["switch_step"]) != bool(v["switch_to"]):
         raise ScenarioError(

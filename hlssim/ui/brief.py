@@ -45,6 +45,12 @@ def _wrap(text: str, width: int = 105) -> str:
 def brief_png(title: str, comparison: Comparison, first: str, second: str,
               labels: Mapping[str, str], headline: str, why: Sequence[str], reps: int) -> bytes:
     """The brief as PNG bytes."""
+    return png_bytes(brief_figure(title, comparison, first, second, labels, headline, why, reps))
+
+
+def brief_figure(title: str, comparison: Comparison, first: str, second: str,
+                 labels: Mapping[str, str], headline: str, why: Sequence[str], reps: int):
+    """The brief as a matplotlib figure (one A4 page, portrait)."""
     fig = plt.figure(figsize=(8.27, 11.69))
     fig.text(0.06, 0.965, "Target-driven or learning-led commissioning?", fontsize=17,
              weight="bold", va="top")
@@ -83,4 +89,4 @@ def brief_png(title: str, comparison: Comparison, first: str, second: str,
              color="#333333")
     fig.text(0.06, 0.03, "Made with hlssim's explorer. Lines: mean over runs; shaded: 95% "
              "interval. Axes start at zero.", fontsize=7.5, color="#555555")
-    return png_bytes(fig)
+    return fig

@@ -14,8 +14,9 @@ is written in favour of either regime: :func:`why_text` names whichever regime w
 three mechanisms that carry most of the gap in its favour, and those that worked the other way.
 
 Five kinds of gaming have a switch each; they are switched off together here as one mechanism
-("gaming of the targets"), the same for every regime. It runs on the fastest engine (about 0.03 s
-per regime and switch at the explorer's size). ``hlssim explain`` prints the same table.
+("gaming of the targets"), the same for every regime. It runs on the fastest engine: at the
+explorer's size about 26 runs of a regime's replications, a few at once
+(:mod:`hlssim.ui.explain_runs`). ``hlssim explain`` prints the same table.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import pandas as pd
 from hlssim.common.stats import mean_interval
 from hlssim.model.metrics import METRICS
 from hlssim.model.scenario import Scenario
-from hlssim.ui.explorer import RunRegime, run_comparison, run_regime
+from hlssim.ui.explain_runs import variant_gaps
+from hlssim.ui.explorer import RunRegime, fastest_engine, run_comparison, run_regime
 from hlssim.ui.wording import Labels, bound, decimals_adding_up, num, pct
 
 #: The mechanisms switched off in turn: a plain name and the switches it turns off.
@@ -130,26 +132,32 @@ def _without(scenarios: Mapping[str, Scenario], switches: Sequence[str]) -> dict
 
 def explain(scenarios: Mapping[str, Scenario], reps: int, seed: int = 0,
             metric: str = "wellbeing_mean", engine: str | None = None,
-            runner: RunRegime = run_regime) -> Explanation:
+            runner: RunRegime | None = None) -> Explanation:
     """Decompose the gap between the two regimes of ``scenarios`` on ``metric`` by mechanism.
 
     Seeds are those of :func:`hlssim.ui.explorer.run_comparison` for the same ``reps`` and
     ``seed``, so the gap is the one the comparison shows. A mechanism already switched off in
-    both scenarios is skipped. ``runner`` lets the app cache the runs.
+    both scenarios is skipped. On the batch engine the runs go through
+    :func:`hlssim.ui.explain_runs.variant_gaps` (only the final-year numbers, several runs at
+    once); with another engine, or a ``runner`` given, through :func:`run_comparison`. Both give
+    the same numbers.
     """
     first, second = list(scenarios)[:2]
-    base = run_comparison(scenarios, reps, seed, engine, runner=runner).finals
-    gaps = _gap_per_run(base, metric, first, second)
-    gap, gap_low, gap_high = mean_interval(gaps) if reps > 1 else (gaps.mean(), np.nan, np.nan)
     on = [s for s in ALL_SWITCHES if any(sc[s] for sc in scenarios.values())]
+    groups = [(name, [s for s in switches if s in on]) for name, switches in MECHANISM_GROUPS]
+    groups = [(name, active) for name, active in groups if active]
+    variants = [dict(scenarios), *(_without(scenarios, active) for _, active in groups),
+                _without(scenarios, on)]
+    if runner is None and (engine or fastest_engine()) == "batch":
+        gaps_each = variant_gaps(variants, reps, seed, metric)
+    else:
+        gaps_each = [_gap_per_run(run_comparison(v, reps, seed, engine,
+                                                 runner=runner or run_regime).finals,
+                                  metric, first, second) for v in variants]
+    gaps, *withouts, everything_off = gaps_each
+    gap, gap_low, gap_high = mean_interval(gaps) if reps > 1 else (gaps.mean(), np.nan, np.nan)
     contributions = []
-    for name, switches in MECHANISM_GROUPS:
-        active = [s for s in switches if s in on]
-        if not active:
-            continue
-        finals = run_comparison(_without(scenarios, active), reps, seed, engine,
-                                runner=runner).finals
-        without = _gap_per_run(finals, metric, first, second)
+    for (name, _), without in zip(groups, withouts):
         delta = gaps - without
         if reps > 1:
             mean, low, high = mean_interval(delta)
@@ -157,11 +165,8 @@ def explain(scenarios: Mapping[str, Scenario], reps: int, seed: int = 0,
             mean, low, high = float(delta.mean()), np.nan, np.nan
         contributions.append(Contribution(name, float(mean), float(low), float(high),
                                           float(without.mean())))
-    direct = float(_gap_per_run(run_comparison(_without(scenarios, on), reps, seed, engine,
-                                               runner=runner).finals,
-                                metric, first, second).mean())
     return Explanation(metric, first, second, float(gap), float(gap_low), float(gap_high),
-                       tuple(contributions), direct, reps)
+                       tuple(contributions), float(everything_off.mean()), reps)
 
 
 def why_text(ex: Explanation, labels: Mapping[str, str] | None = None, top: int = 3) -> list[str]:

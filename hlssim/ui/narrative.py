@@ -246,17 +246,20 @@ def _costs(finals: pd.DataFrame, first: str, second: str, name: Labels,
 
 def _admin_set_by_regime(first: str, second: str, name: Labels,
                          inputs: Mapping[str, Mapping] | None) -> str:
-    """Reporting time is mostly the regime's own baseline reporting load, an input: say so, with
-    the two settings, so the share above is not read as a finding."""
+    """Reporting time is the sum of the activities each regime holds, and how many indicators it
+    asks for, how often, is an input: say so, with the two settings, so the share above is not
+    read as a finding about behaviour."""
     if not inputs or first not in inputs or second not in inputs:
         return ""
-    load_a = inputs[first].get("admin_load")
-    load_b = inputs[second].get("admin_load")
-    if load_a is None or load_b is None:
+    a, b = inputs[first], inputs[second]
+    if any(k not in x for x in (a, b) for k in ("indicators", "reports_per_year")):
         return ""
-    return (f"Much of this is set by each regime's own setting for its baseline reporting load "
-            f"({pct(load_a)} of time under {name(first)}, {pct(load_b)} under {name(second)}): "
-            "an assumption about the regime, not a result of the simulation. ")
+
+    def schedule(x):
+        return f"{x['indicators']:g} indicators {x['reports_per_year']:g} times a year"
+    return (f"Much of this follows from what each regime asks to be reported ({schedule(a)} under "
+            f"{name(first)}, {schedule(b)} under {name(second)}), an assumption about the regime; "
+            "audits, bids and claims add time that varies from run to run. ")
 
 
 MECHANISMS = (

@@ -4,7 +4,9 @@ A hosted server reads no path a user types (:mod:`hlssim.ui.explorer_state`'s ``
 sweep folder comes instead as a zip file. :func:`unpack_sweep` unpacks it into a fresh temporary
 folder, refusing anything that could reach outside it (absolute paths, ``..``, links), anything
 over the size limit (packed or unpacked) and any kind of file a sweep folder does not hold, and
-returns the folder that holds ``manifest.json``. Nothing uploaded is ever run.
+returns the folder that holds ``manifest.json``. Nothing uploaded as a sweep is ever run. A
+Vensim model for the loop diagram (:func:`save_model`) is kept the same way, size-limited, and
+is drawn (translated and run) only where the operator allows user models.
 """
 
 from __future__ import annotations
@@ -68,3 +70,25 @@ def unpack_sweep(data: bytes, max_mb: int, root: Path | None = None) -> Path:
 def _made(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+#: The kinds of model file "your own model" takes (the diagram reads Vensim files).
+MODEL_SUFFIXES = frozenset({".mdl"})
+
+
+def save_model(name: str, data: bytes, max_mb: int, root: Path | None = None) -> Path:
+    """Keep an uploaded Vensim model (``data``, uploaded as ``name``) in a fresh folder named by
+    its hash, under a plain name, and return its path. Only a server whose operator allows user
+    models (``Limits.allow_user_models``) may call this: drawing a model translates it into a
+    program and runs it. Raises HlssimError with a plain reason for anything refused."""
+    suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower()
+    if suffix not in MODEL_SUFFIXES:
+        raise HlssimError(f"{name!r} is not a Vensim model (.mdl)")
+    if len(data) > max_mb * 1024 * 1024:
+        raise HlssimError(f"the file is {len(data) / 2**20:.1f} MB; at most {max_mb} MB is allowed")
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    folder = _made(Path(root or tempfile.gettempdir()) / "hlssim-uploads" / "models" / digest)
+    path = folder / f"model{suffix}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path

@@ -34,7 +34,7 @@ from hlssim.model.scenario import Scenario, preset_names
 #: is run at fixed complexities).
 NOT_TESTED = ("n_people", "n_workers", "n_providers", "steps", "switch_step", "switch_to",
               "complexity")
-DEFAULT_PRESETS = ("npm_targets", "hls")
+DEFAULT_PRESETS = ("npm_targets", "npm_pbr", "hls")
 DEFAULT_COMPLEXITIES = (0.2, 0.8)
 #: How many times its half-width a change must be to count.
 THRESHOLD = 2.0
@@ -57,16 +57,31 @@ def tested_parameters() -> list[Param]:
 
 
 def levels(p: Param) -> Level:
-    """The ends of ``p``'s declared range (a switch: off and on)."""
+    """The ends of ``p``'s declared range (a switch: off and on), or of its plausible span where
+    the range's ends mean the same (``Param.span``: re-tendering yearly against five-yearly, where
+    0 and 1200 months both mean never)."""
     if p.kind is bool:
         return Level(False, True)
-    return Level(p.kind(p.low), p.kind(p.high))
+    low, high = p.span if p.span else (p.low, p.high)
+    return Level(p.kind(low), p.kind(high))
 
 
 def _final_year(values: np.ndarray, metric: int) -> np.ndarray:
     """Each replication's mean of one metric over the final year; ``values`` is (reps, steps,
     metrics)."""
     return values[:, -FINAL_YEAR:, metric].mean(axis=1)
+
+
+def compare_sides(lo, hi):
+    """The change from replications ``lo`` to ``hi`` of one metric: the difference of means, the
+    larger 95% half-width, and whether the metric is fixed (no spread on either side, bar rounding
+    in the last bits, as a setting averaged over months can show); a fixed metric's half-width
+    is 0."""
+    m_lo, _, b = mean_interval(lo)
+    m_hi, _, d = mean_interval(hi)
+    half = max(b - m_lo, d - m_hi)
+    fixed = bool(half <= NO_SPREAD * max(1.0, abs(m_lo), abs(m_hi)))
+    return m_hi - m_lo, (0.0 if fixed else half), fixed
 
 
 def parameter_effects(names: Sequence[str] | None = None, presets: Sequence[str] = DEFAULT_PRESETS,
@@ -104,14 +119,7 @@ def parameter_effects(names: Sequence[str] | None = None, presets: Sequence[str]
                     for side in ("low", "high")}
                 for metric, k in metric_index.items():
                     lo, hi = _final_year(runs["low"], k), _final_year(runs["high"], k)
-                    m_lo, a, b = mean_interval(lo)
-                    m_hi, c2, d = mean_interval(hi)
-                    half = max(b - m_lo, d - m_hi)
-                    effect = m_hi - m_lo
-                    # no spread but rounding in the last bits (a setting averaged over months)
-                    fixed = half <= NO_SPREAD * max(1.0, abs(m_lo), abs(m_hi))
-                    if fixed:
-                        half = 0.0
+                    effect, half, fixed = compare_sides(lo, hi)
                     ratio = abs(effect) / half if half > 0 else (np.inf if effect != 0 else 0.0)
                     rows.append({"parameter": p.name, "group": p.group, "preset": preset,
                                  "complexity": c, "low": level.low, "high": level.high,

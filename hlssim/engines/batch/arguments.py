@@ -13,7 +13,8 @@ from collections import namedtuple
 
 from hlssim.model import rules as R
 from hlssim.model.draws import ZIGGURAT
-from hlssim.model.costs import fixed_monthly_cost, tender_cost
+from hlssim.model.costs import (claim_check_cost, fixed_monthly_cost, reports_received_cost,
+                                tender_cost)
 
 #: What never changes in a run: the month's draws (each replication's SFC64 stream, the layout's
 #: runs of one kind, the ziggurat's tables), the structure (caseloads, who works where), the
@@ -25,8 +26,8 @@ World = namedtuple("World", [
 
 #: What the regime in force means this month, worked out once per regime (MODEL.md 3-5).
 Levers = namedtuple("Levers", [
-    "pressure", "control", "autonomy", "pool_rate", "admin_share", "learning_step",
-    "case_discussion", "fixed_cost"])
+    "pressure", "control", "autonomy", "pool_rate", "learning_step",
+    "case_discussion", "fixed_cost", "reports_cost", "claim_cost"])
 
 
 def world_of(model) -> World:
@@ -50,9 +51,9 @@ def levers_of(model) -> Levers:
     return Levers(
         pressure=float(sig.pressure), control=float(sig.control), autonomy=float(sig.autonomy),
         pool_rate=float(sig.pool_rate),
-        admin_share=float(R.admin_share(rp.admin_load, rp.target_pressure, rp.pbr_share,
-                                        rp.audit_rate)),
         learning_step=float(R.learning_step_size(model.sp.learning_rate, rp.reflection_time)
                             * model.mech_learning),
         case_discussion=float(R.case_discussion_rate(sig.pool_rate, model.mech_learning)),
-        fixed_cost=float(fixed_monthly_cost(model.scenario, model.regime)))
+        fixed_cost=float(fixed_monthly_cost(model.scenario, model.regime)),
+        reports_cost=float(reports_received_cost(model.scenario, model.regime)),
+        claim_cost=float(claim_check_cost(model.regime)))

@@ -242,11 +242,15 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
     n_reported = np.empty(W, dtype=np.int64)
     n_misreported = np.empty(W, dtype=np.int64)
     fit_sum = np.empty(W)
+    lift_sum = np.empty(W)
     audited = np.empty(W, dtype=np.bool_)
     misreport_p = np.empty(W)
     n_reported[:] = 0
     n_misreported[:] = 0
     fit_sum[:] = 0.0
+    lift_sum[:] = 0.0
+    factors, base, caseload_lift = (st.factors, st.base, st.caseload_lift)
+    n_factors = factors.shape[2]
     for w in range(W):
         fd_sum[r, w] = 0.0
         audited[w] = draws[u_audit + w] < audit_rate
@@ -263,6 +267,10 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
             if not audited[w]:
                 reported_value[r, i] = R.misreported_value(outcome_line)
         fit_sum[w] += fit[r, i]
+        factor_total = 0.0
+        for k in range(n_factors):
+            factor_total += factors[r, i, k]
+        lift_sum[w] += R.life_lift(factor_total, base[r, i])
         fd_sum[r, w] += failure_demand[r, i]
         k = profile[r, i]
         if effort[r, i] > R.LEARNING_EFFORT_MIN and learning_step > 0:
@@ -278,7 +286,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
             nd = need[r, i]
             belief[r, i, nd] += R.coproduction_gain(belief[r, i, nd])
         if mech_trust:
-            build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g)
+            build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g, fit[r, i])
             t = trust_wp[r, i]
             trust_wp[r, i] = R.clip01(t + R.trust_change(
                 t, build, loss, trust_build_rate, trust_loss_rate))
@@ -292,12 +300,14 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
         misreported[r, w] = n_misreported[w]
         last_reported_share[r, w] = reported[r, w] / n if n else 0.0
         futility[r, w] = 1.0 - fit_sum[w] / n if n else 0.0
+        caseload_lift[r, w] = lift_sum[w] / n if n else 0.0
         found = False
         if knave[r, w] and mech_neglect:
             p_find = R.neglect_detection(audited[w], peer_accountability, reflection_time,
                                          alliance, pressure, alpha, pm.complexity)
             found = draws[u_detect + w] < p_find
         neglect_found[r, w] = found
+        st.audited[r, w] = audited[w]
 
 
 # --- the phases over workers and providers, one replication at a time -------------------------
@@ -350,4 +360,5 @@ def months(first, st, pm, lv, wd, at, out):
             for i in range(st.need.shape[1]):
                 st.knows[r, i] = _best_believed(st.belief, r, i) == st.need[r, i]
             M.metrics_row(r, st, wd.n_case, pm.outcome_line, pm.mech_substitution, lv.fixed_cost,
-                          pm.wage_cost, wd.tender_cost, wd.counts, out[:, k])
+                          pm.wage_cost, wd.tender_cost, lv.reports_cost, lv.claim_cost, wd.counts,
+                          out[:, k])

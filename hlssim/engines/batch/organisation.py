@@ -25,18 +25,21 @@ def plan_workers(r, st, pm, lv, wd, allocating_on):
         g = R.gaming_intensity(lv.pressure, wd.alpha, st.motivation[r, w], pm.audit_rate, st.trust_mw[r, w],
                                pm.gaming_max) * st.culture[r, wd.provider_of[w]]
         substitution, misreport_time = R.gaming_time(g, pm.mech_substitution, pm.mech_misreport)
-        d = max(0.0, 1.0 - lv.admin_share - pm.reflection_time - pm.collaboration_time - substitution
+        admin = R.admin_time(pm.indicators, pm.reports_per_year, pm.pbr_share,
+                             st.last_reported_share[r, w], 1.0 if st.audited[r, w] else 0.0,
+                             1.0 if st.tendered[r] else 0.0, pm.reflection_time)
+        d = max(0.0, 1.0 - admin - pm.reflection_time - pm.collaboration_time - substitution
                 - misreport_time)
         e = R.effort_level(st.motivation[r, w], lv.pressure, wd.alpha, pm.focus_gain, pm.mech_focus)
         if pm.mech_neglect and st.knave[r, w]:
             e = e * R.NEGLECT_EFFORT
         held = 0.0
         if pm.mech_ratchet and pm.target_ratchet > 0 and st.last_reported_share[r, w] > st.target[r]:
-            held = g * pm.target_ratchet
+            held = R.ratchet_holdback(g, st.last_reported_share[r, w], st.target[r])
             e = e * (1.0 - held)
-        alloc = g if allocating_on else 0.0
+        alloc = R.threshold_allocation(g, pm.pbr_share) if allocating_on else 0.0
         st.gaming[r, w] = g
-        st.admin[r, w] = lv.admin_share
+        st.admin[r, w] = admin
         st.direct[r, w] = d
         st.withheld[r, w] = held
         st.gaming_time[r, w] = substitution + misreport_time + d * (alloc + held)
@@ -55,14 +58,17 @@ def aggregate(r, st, wd):
         st.reported_share[r, p] = 0.0
         st.staff_caught[r, p] = 0.0
         st.staff_neglect_found[r, p] = 0.0
+        st.lives_lift[r, p] = 0.0
     for w in range(wd.provider_of.shape[0]):
         p = wd.provider_of[w]
         st.reported_share[r, p] += float(st.reported[r, w])
+        st.lives_lift[r, p] += st.caseload_lift[r, w] * wd.n_case[w]
         st.staff_caught[r, p] = max(st.staff_caught[r, p], st.caught[r, w])
         if st.neglect_found[r, w]:
             st.staff_neglect_found[r, p] = 1.0
     for p in range(P):
         st.reported_share[r, p] = st.reported_share[r, p] / wd.provider_people[p]
+        st.lives_lift[r, p] = st.lives_lift[r, p] / wd.provider_people[p]
 
 
 @register_jitable
@@ -102,7 +108,8 @@ def oversee(r, month, st, pm, wd):
 def adapt(r, st, pm, lv, wd):
     """Workers and providers adapt (:meth:`Worker.adapt`, :meth:`Provider.adapt`): motivation
     crowded in or out, stress, and trust with managers and with the commissioner."""
-    build = R.manager_trust_build(lv.control, pm.reflection_time)
+    sight_mw = R.supervision_sight(pm.reflection_time)
+    sight_cp = R.review_sight(pm.reflection_time, pm.stewardship)
     for w in range(wd.provider_of.shape[0]):
         st.sanctioned[r, w] = st.sanction[r, wd.provider_of[w]]
         if pm.mech_crowding:
@@ -117,15 +124,20 @@ def adapt(r, st, pm, lv, wd):
         st.stress[r, w] = R.clip01(R.relax(st.stress[r, w], settle, R.STRESS_ADJUSTMENT))
         if pm.mech_trust:
             t = st.trust_mw[r, w]
-            loss = R.manager_trust_loss(st.sanctioned[r, w], st.caught[r, w], lv.control)
+            good, bad = R.results_seen(sight_mw, st.caseload_lift[r, w], lv.pressure,
+                                       R.target_met(st.target[r], st.last_reported_share[r, w]))
+            build = R.manager_trust_build(lv.control, pm.reflection_time, good)
+            loss = R.manager_trust_loss(st.sanctioned[r, w], st.caught[r, w], lv.control, bad)
             st.trust_mw[r, w] = R.clip01(t + R.trust_change(t, build, loss, pm.trust_build_rate,
                                                          pm.trust_loss_rate))
     if pm.mech_trust:
-        build_p = R.provider_trust_build(lv.control, pm.alliance)
         for p in range(st.trust_cp.shape[1]):
             t = st.trust_cp[r, p]
+            good, bad = R.results_seen(sight_cp, st.lives_lift[r, p], lv.pressure,
+                                       R.target_met(st.target[r], st.reported_share[r, p]))
+            build_p = R.provider_trust_build(lv.control, pm.alliance, good)
             loss = R.provider_trust_loss(st.sanction[r, p], st.staff_caught[r, p],
-                                         st.staff_neglect_found[r, p], st.lost_tender[r, p])
+                                         st.staff_neglect_found[r, p], st.lost_tender[r, p], bad)
             st.trust_cp[r, p] = R.clip01(t + R.trust_change(t, build_p, loss, pm.trust_build_rate,
                                                          pm.trust_loss_rate))
             st.lost_tender[r, p] = 0.0
@@ -195,6 +207,7 @@ def hire(r, w, st, pm, wd, u_knave, u_motivation):
     st.futility[r, w] = 0.0
     st.last_reported_share[r, w] = 0.0
     st.neglect_found[r, w] = False
+    st.audited[r, w] = False
     restart_relationships(r, w, st, R.RESTART_TRUST_WP)
 
 

@@ -132,7 +132,9 @@ class Worker(mesa.Agent):
         gaming = R.gaming_intensity(sig.pressure, m.alpha, self.motivation, s.audit_rate,
                                     self.trust_mw, m.sp.gaming_max) * self.provider.culture
         self.gaming = gaming
-        admin = R.admin_share(s.admin_load, s.target_pressure, s.pbr_share, s.audit_rate)
+        admin = R.admin_time(s.indicators, s.reports_per_year, s.pbr_share, self.last_reported_share,
+                             1.0 if self.audited else 0.0, 1.0 if m.tendered else 0.0,
+                             s.reflection_time)
         substitution, misreport_time = R.gaming_time(gaming, m.mech_substitution, m.mech_misreport)
         direct = max(0.0, 1.0 - admin - s.reflection_time - s.collaboration_time
                      - substitution - misreport_time)
@@ -147,9 +149,10 @@ class Worker(mesa.Agent):
             effort *= R.NEGLECT_EFFORT
         withheld = 0.0
         if m.mech_ratchet and s.target_ratchet > 0 and self.last_reported_share > m.commissioner.target:
-            withheld = gaming * s.target_ratchet
+            withheld = R.ratchet_holdback(gaming, self.last_reported_share, m.commissioner.target)
             effort *= 1.0 - withheld
-        allocating = gaming if (m.mech_threshold or m.mech_creaming) else 0.0
+        allocating = (R.threshold_allocation(gaming, s.pbr_share)
+                      if (m.mech_threshold or m.mech_creaming) else 0.0)
         self.admin = admin
         self.direct = direct
         self.withheld = withheld
@@ -210,6 +213,7 @@ class Worker(mesa.Agent):
         case_discussion = R.case_discussion_rate(m.signals.pool_rate, m.mech_learning)
         reported = misreported = 0
         fit_sum = 0.0
+        lift_sum = 0.0
         gaming = self.gaming
         know = self.knowledge
         fiddled = []
@@ -223,6 +227,10 @@ class Worker(mesa.Agent):
                 fiddled.append(p)
                 p.reported_value = R.misreported_value(line)
             fit_sum += p.fit
+            factor_total = 0.0
+            for f in p.factors:
+                factor_total += f
+            lift_sum += R.life_lift(factor_total, p.base)
             if p.effort > R.LEARNING_EFFORT_MIN and step > 0:
                 a = p.approach
                 signal = R.learning_signal(p.fit, d.signal_noise[i], m.alpha, gaming * m.mech_misreport)
@@ -238,9 +246,10 @@ class Worker(mesa.Agent):
             if m.mech_learning and d.u_coproduce[i] < s.coproduction:
                 p.belief[p.need] += R.coproduction_gain(p.belief[p.need])
             if trust_on:
-                build, loss = R.person_trust_drivers(p.effort, p.park, gaming)
+                build, loss = R.person_trust_drivers(p.effort, p.park, gaming, p.fit)
                 p.trust_wp = R.clip01(p.trust_wp + R.trust_change(
                     p.trust_wp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
+        self.audited = audited
         self.caught = 1.0 if (audited and misreported > 0) else 0.0
         if audited:
             misreported = 0
@@ -251,6 +260,7 @@ class Worker(mesa.Agent):
         self.misreported = misreported
         self.last_reported_share = self.reported / n if n else 0.0
         self.futility = 1.0 - fit_sum / n if n else 0.0
+        self.caseload_lift = lift_sum / n if n else 0.0
         # Neglect found: by audit, by peers in reflective practice, or by poor attributable numbers.
         self.neglect_found = False
         if self.knave and m.mech_neglect:
@@ -279,8 +289,11 @@ class Worker(mesa.Agent):
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
         self.stress = R.clip01(R.relax(self.stress, target, R.STRESS_ADJUSTMENT))
         if m.mech_trust:
-            build = R.manager_trust_build(sig.control, s.reflection_time)
-            loss = R.manager_trust_loss(sanctioned, self.caught, sig.control)
+            good, bad = R.results_seen(R.supervision_sight(s.reflection_time), self.caseload_lift,
+                                       sig.pressure,
+                                       R.target_met(m.commissioner.target, self.last_reported_share))
+            build = R.manager_trust_build(sig.control, s.reflection_time, good)
+            loss = R.manager_trust_loss(sanctioned, self.caught, sig.control, bad)
             self.trust_mw = R.clip01(self.trust_mw + R.trust_change(
                 self.trust_mw, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
 
@@ -320,15 +333,21 @@ class Provider(mesa.Agent):
         self.staff_caught = max((w.caught for w in self.workers), default=0.0)
         self.staff_neglect_found = max((1.0 if w.neglect_found else 0.0 for w in self.workers),
                                        default=0.0)
+        self.lives_lift = (ordered_sum(w.caseload_lift * len(w.caseload) for w in self.workers) / n
+                           if n else 0.0)
 
     def adapt(self) -> None:
         """Phase 5: trust between commissioner and provider."""
         m = self.model
         if not m.mech_trust:
             return
-        build = R.provider_trust_build(m.signals.control, m.regime.alliance)
+        s = m.rp
+        good, bad = R.results_seen(R.review_sight(s.reflection_time, s.stewardship), self.lives_lift,
+                                   m.signals.pressure,
+                                   R.target_met(m.commissioner.target, self.reported_share))
+        build = R.provider_trust_build(m.signals.control, s.alliance, good)
         loss = R.provider_trust_loss(self.sanction, self.staff_caught, self.staff_neglect_found,
-                                     self.lost_tender)
+                                     self.lost_tender, bad)
         self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
             self.trust_cp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
         self.lost_tender = 0.0

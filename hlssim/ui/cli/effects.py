@@ -17,8 +17,8 @@ def register(sub) -> None:
     p = sub.add_parser("effects", help="does every parameter move a public metric? one-at-a-time "
                        "effects over each declared range, as a table")
     p.add_argument("--params", metavar="A,B", help="parameters to test (default: every one)")
-    p.add_argument("--presets", default="npm_targets,hls", help="regime presets (default "
-                   "npm_targets,hls)")
+    p.add_argument("--presets", default="npm_targets,npm_pbr,hls", help="regime presets (default "
+                   "npm_targets,npm_pbr,hls)")
     p.add_argument("--complexities", default="0.2,0.8", help="complexities (default 0.2,0.8)")
     p.add_argument("--reps", type=int, default=None,
                    help="replications per cell (default 20; 5 with --quick)")

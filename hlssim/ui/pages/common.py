@@ -20,6 +20,7 @@ from hlssim.ui.explorer import (
     fastest_engine,
     run_comparison,
     run_regime,
+    scenario_items,
     shared_key,
 )
 from hlssim.ui.pages.state import CUSTOM, PERSIST, all_cases, apply_case, server_limits
@@ -75,11 +76,22 @@ def simulate(scenarios: Mapping[str, Scenario], reps: int, seed: int,
     return comparison
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_explanation(items: tuple, reps: int, seed: int, metric: str,
+                       engine: str) -> Explanation:
+    """The explanation for two scenarios (``items``: each one's name and values as sorted
+    items), cached on them, the runs, the seed and the engine: moving back to earlier settings,
+    opening the page again, or another session on the same settings costs nothing."""
+    scenarios = {name: Scenario(dict(values)) for name, values in items}
+    return explain(scenarios, reps, seed, metric, engine)
+
+
 def explain_gap(scenarios: Mapping[str, Scenario], reps: int, seed: int,
                 metric: str = "wellbeing_mean") -> Explanation:
-    """The gap decomposed by mechanism (:func:`hlssim.ui.explain.explain`), its runs cached."""
+    """The gap decomposed by mechanism (:func:`hlssim.ui.explain.explain`), cached."""
+    items = tuple((name, scenario_items(s)) for name, s in scenarios.items())
     with st.spinner("Working out why: each mechanism switched off in turn..."):
-        return explain(scenarios, reps, seed, metric, fastest_engine(), runner=cached_regime)
+        return cached_explanation(items, reps, seed, metric, fastest_engine())
 
 
 def run_note(reps: int) -> str:

@@ -13,6 +13,10 @@ from hlssim.ui.loop_diagram import KIND_MEANING, KIND_WORDS, Diagram, loop_path,
 from hlssim.ui.pages.state import PERSIST, server_limits
 
 
+#: The largest model file a hosted server takes for the diagram, in MB.
+MODEL_UPLOAD_MB = 2
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def loop_diagram(model: str = "", signature: tuple = ()) -> Diagram:
     """A stock-flow model's diagram (the project's, or the Vensim file at ``model``), built once
@@ -72,22 +76,45 @@ def loops_page() -> None:
         full_diagram(diagram)
 
 
-def full_diagram(diagram: Diagram) -> None:
-    """Every variable and link of the model, its loops counted, and a model of one's own."""
-    st.markdown("### The full diagram")
+def own_model() -> str:
+    """The path of the user's own Vensim model to draw instead, or "" for the project's.
+
+    Locally it is a typed path. On a hosted server no typed path is read: if the operator allows
+    user models (``HLSSIM_ALLOW_USER_MODELS``), the model is uploaded, size-limited
+    (:func:`hlssim.ui.uploads.save_model`); otherwise the option is not offered, because drawing a
+    model translates it into a program and runs it.
+    """
     lim = server_limits()
-    model = ""
-    if lim.allow_user_models and not lim.hosted:
-        with st.expander("Draw your own stock-flow model instead"):
-            model = st.text_input(
+    if not lim.allow_user_models:
+        st.caption("Drawing your own model is switched off on this server: it would translate "
+                   "the model's file into a program and run it.")
+        return ""
+    with st.expander("Draw your own stock-flow model instead"):
+        if not lim.hosted:
+            return st.text_input(
                 "Vensim model (.mdl)", key="loops:model", persist_state=PERSIST,
                 placeholder="tests/sd_test_models/SIR/SIR.mdl",
                 help="A path relative to where the app was started, or absolute; empty for the "
                      "project's model. The command `hlssim diagram --model FILE --out cld.png` "
                      "draws the same.").strip()
-    elif lim.hosted:
-        st.caption("Drawing your own model is switched off on this hosted server: it would "
-                   "translate an uploaded file into a program and run it.")
+        from hlssim.ui.uploads import save_model
+
+        upload = st.file_uploader(f"Vensim model (.mdl, up to {MODEL_UPLOAD_MB} MB)",
+                                  type=["mdl"], key="loops:upload")
+        if upload is None:
+            return ""
+        try:
+            return str(save_model(upload.name, upload.getvalue(),
+                                  min(MODEL_UPLOAD_MB, lim.max_upload_mb)))
+        except HlssimError as err:
+            st.error(f"Can't use this upload. {err}")
+            return ""
+
+
+def full_diagram(diagram: Diagram) -> None:
+    """Every variable and link of the model, its loops counted, and a model of one's own."""
+    st.markdown("### The full diagram")
+    model = own_model()
     if model:
         try:
             with st.spinner("Drawing the diagram from the model's equations..."):
