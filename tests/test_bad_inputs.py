@@ -47,7 +47,7 @@ def small(tmp_path) -> Path:
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("swept") / "good"
-    sweep(parse_spec(__import__("tomllib").loads(SMALL)), out)
+    sweep(parse_spec(__import__("tomllib").loads(SMALL)), out, chunk_runs=2)  # several parts
     return out
 
 

@@ -34,7 +34,8 @@ def test_rows_are_tidy_and_equal_single_runs():
     spec = small_spec()
     design = expand(spec)
     rows = run_chunk(make_chunks(design, chunk_runs=100)[0], task_for(design)).results
-    assert list(rows.columns) == ["run_id", "point", "replicate", "seed", "complexity", "preset", "output", "value"]
+    assert list(rows.columns) == ["run_id", "point", "sample", "replicate", "seed", "complexity",
+                                  "preset", "output", "value"]
     assert len(rows) == len(design.runs) * 3 and rows["run_id"].is_monotonic_increasing
     run = design.runs[7]  # point 2 (complexity 0.8, npm_targets), replicate 1
     table = hlssim.run(design.scenarios[run.point], seed=run.seed, engine="batch")
@@ -178,7 +179,7 @@ def test_trajectories_equal_a_direct_run_step_by_step(tmp_path):
     design = expand(spec)
     manifest = sweep(spec, tmp_path / "o", chunk_runs=4)
     paths = read_trajectories(tmp_path / "o")
-    assert list(paths.columns) == ["run_id", "point", "replicate", "seed", "complexity", "preset",
+    assert list(paths.columns) == ["run_id", "point", "sample", "replicate", "seed", "complexity", "preset",
                                    "output", "step", "value"]
     assert len(paths) == manifest["counts"]["trajectory_rows"] == len(design.runs) * 2 * 12
     assert not paths.duplicated(["run_id", "output", "step"]).any()

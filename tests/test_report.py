@@ -21,7 +21,7 @@ def grid_sweep(tmp_path_factory):
                        "factors": {"preset": ["npm_targets", "hls"], "complexity": [0.2, 0.8]},
                        "replications": 3, "base": SMALL, "root_seed": 5,
                        "outputs": {"wellbeing_mean": "mean_last_3", "gaming_share": "final"}})
-    sweep(spec, out)
+    sweep(spec, out, chunk_runs=6)  # two parts: a test deletes one
     return out
 
 

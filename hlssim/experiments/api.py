@@ -85,7 +85,8 @@ def results_frame(folder: str | Path, tidy: bool = False) -> pd.DataFrame:
     rows = read_results(folder)
     compare = data.spec.compare
     k = len(compare.levels) if compare is not None else 1
-    rows.insert(rows.columns.get_loc("replicate"), "sample", rows["point"] // k)
+    if "sample" not in rows.columns:  # a folder an older hlssim wrote
+        rows.insert(rows.columns.get_loc("replicate"), "sample", rows["point"] // k)
     if tidy:
         parts = rows["output"].str.split(":", n=1, expand=True)
         at = rows.columns.get_loc("output") + 1
@@ -101,10 +102,10 @@ def results_frame(folder: str | Path, tidy: bool = False) -> pd.DataFrame:
 
 
 def analyze(folder: str | Path, outputs: list[str] | None = None, outcome: str | None = None,
-            out: str | Path | None = None):
+            out: str | Path | None = None, second_order: bool = False):
     """Sensitivity indices and scenario discovery of a sweep folder (``hlssim analyze``): an
     :class:`~hlssim.experiments.analysis.analyze.Analysis` (``.indices``, ``.notes`` with any
     warnings, ``.discoveries``), its files written to ``out`` (default ``FOLDER/analysis``)."""
     from hlssim.experiments.analysis.analyze import analyze as analyze_folder
 
-    return analyze_folder(folder, outputs, out, outcome)
+    return analyze_folder(folder, outputs, out, outcome, second_order)

@@ -70,7 +70,8 @@ NOT_RESULTS: tuple[str, ...] = (
     "__init__.py", "_compat.py", "errors.py", "engines/__init__.py", "engines/mesa/__init__.py",
     "engines/batch/__init__.py", "model/__init__.py", "stockflow/__init__.py",
     "common/__init__.py", "experiments/__init__.py", "experiments/expect.py", "experiments/expect_parse.py",
-    "common/stats.py", "common/files.py")
+    "common/stats.py", "common/files.py",
+    "experiments/dask_notices.py")  # a line on stderr when a worker is lost
 
 #: The data folders hashed, relative to the models folder: every file in them.
 DATA_FOLDERS: tuple[str, ...] = ("presets", "cases")

@@ -32,6 +32,7 @@ from importlib import metadata
 from typing import Any
 
 from hlssim.experiments.fingerprint import PACKAGE, model_fingerprint
+from hlssim.experiments.runner import ROW_LAYOUT
 
 #: The distributions whose versions are recorded (by their names on PyPI).
 PACKAGES = ("hlssim", "numpy", "numba", "pandas", "pyarrow", "scipy", "mesa", "pysd", "dask",
@@ -107,6 +108,7 @@ def provenance(design) -> dict[str, Any]:
         "spec_digest": spec.digest(),
         "spec_text": spec.text,
         "resolved": resolved_values(design),
+        "row_layout": ROW_LAYOUT,
         "environment": environment(),
     }
 

@@ -13,9 +13,12 @@ store writes them) and never touches files.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,9 +35,25 @@ from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.scenario import Scenario
 
 #: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``
-#: (trajectory rows: ``output``, ``step``, ``value``).
-ID_COLUMNS = ("run_id", "point", "replicate", "seed")
+#: (trajectory rows: ``output``, ``step``, ``value``). ``sample``: see :class:`~.design.Run`.
+ID_COLUMNS = ("run_id", "point", "sample", "replicate", "seed")
+#: The layout of stored rows, recorded in the manifest: 2 added ``sample``. A folder written in
+#: another layout is not resumed (its parts and new ones would not read as one table).
+ROW_LAYOUT = 2
 _DTYPES = {float: "float64", int: "int64", bool: "bool", str: "str"}
+#: Dask settings of the local cluster ``--workers N`` starts. With no dashboard there is no use
+#: for the workers' statistical profiler (it samples every thread every 10 ms), and the event
+#: loops' health checks need not wake every 20 ms (tick), 500 ms (system monitor) and 100 ms
+#: (memory monitor): an idle 2-worker cluster used 12% of a core with Dask's defaults (2.4% a
+#: worker, 7.2% the scheduler in the client's process) and 1.5% with these, CPU that a sweep's
+#: runs on a 2-core machine had to share. The same settings, as environment variables
+#: (``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s`` ...), quieten a cluster started by hand.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 #: How long to try to reach a ``--scheduler`` before giving up.
 CONNECT_TIMEOUT = "10s"
 
@@ -87,15 +106,43 @@ class ChunkRows(NamedTuple):
     trajectories: pd.DataFrame | None = None
 
 
-def default_chunk_runs(n_runs: int, workers: int, replications: int = 1) -> int:
-    """Runs per chunk: a point's replicates together (one vectorised pass with the batch engine),
-    else two chunks per worker; at most 256 runs.
+#: The share of a sweep's runs that a crash may lose: the runs in flight, one chunk per worker.
+LOSS_SHARE = 0.02
+#: The smallest chunk (below it a chunk's Dask round trip and Parquet part cost more than its
+#: runs), and the largest (a chunk's rows, trajectories included, are held in memory).
+MIN_CHUNK, MAX_CHUNK = 16, 4096
 
-    Each chunk costs a Dask round trip and the client's bookkeeping, which on a 2-core machine
-    compete with the workers: with four chunks per worker, scaling at 2 workers fell to 82-84%
-    once the batch engine ran twice as fast; with two it is 90-92% (benchmarks/bench_sweep.py)."""
-    spread = math.ceil(n_runs / (2 * max(1, workers)))
-    return max(1, min(256, max(replications, spread)))
+
+def default_chunk_runs(n_runs: int, workers: int, replications: int = 1) -> int:
+    """Runs per chunk: ``LOSS_SHARE`` of the runs shared among the workers, so that a crash,
+    which loses the chunks in flight (one per worker), loses at most 2% of the work; that is 50
+    chunks, so 50 Parquet parts, per worker, read back in a fraction of a second (100 parts of the
+    4,608-run Sobol sweep: 0.05 s). Rounded down to whole design points (a point's replicates
+    run in one vectorised pass with the batch engine); at least ``MIN_CHUNK`` runs, so a small
+    sweep is not all overhead (it then loses more than 2%, of a sweep that takes seconds), and at
+    most ``MAX_CHUNK``.
+
+    Chunks this small cost little: a chunk's round trip, its rows and its Parquet part take about
+    5 ms of the client's time against 0.3 s of runs in a 46-run chunk of the default model, and
+    the last chunks leave a worker idle for at most one chunk's time, under 2% of the sweep
+    (benchmarks/bench_sweep_sobol.py).
+
+    >>> default_chunk_runs(4608, 2, 2), default_chunk_runs(100_000, 2, 2), default_chunk_runs(64, 2)
+    (46, 1000, 16)
+    """
+    share = max(MIN_CHUNK, min(MAX_CHUNK, int(LOSS_SHARE * n_runs / max(1, workers))))
+    if replications > 1 and share >= replications:
+        share -= share % replications
+    return max(1, min(n_runs, share))
+
+
+def worker_count(client, default: int = 4) -> int:
+    """The worker threads of the cluster a client is connected to (``default`` if none yet)."""
+    try:
+        workers = client.scheduler_info()["workers"].values()
+        return sum(int(w.get("nthreads", 1)) for w in workers) or default
+    except Exception:  # noqa: BLE001 - an estimate for chunk sizes only
+        return default
 
 
 def make_chunks(design: Design, todo: Iterable[int] | None = None, chunk_runs: int = 64) -> list[Chunk]:
@@ -144,7 +191,7 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
         else:
             tables = [run(item.scenario, seed, engine=task.engine) for seed in seeds]
         for r, table in zip(item.runs, tables):
-            for key, value in zip(ID_COLUMNS, (r.run_id, r.point, r.replicate, r.seed)):
+            for key, value in zip(ID_COLUMNS, (r.run_id, r.point, r.sample, r.replicate, r.seed)):
                 columns[key].extend([value] * n_out)
             for name, _ in task.factor_types:
                 columns[name].extend([item.values[name]] * n_out)
@@ -186,7 +233,7 @@ def _trajectory_rows(r: Run, values: dict[str, Any], table: Mapping[str, Any],
     """One run's trajectory rows: for each output in turn, one row per step."""
     steps = np.asarray(table["step"])
     n = len(steps) * len(outputs)
-    data: dict[str, Any] = dict(zip(ID_COLUMNS, (r.run_id, r.point, r.replicate, r.seed)))
+    data: dict[str, Any] = dict(zip(ID_COLUMNS, (r.run_id, r.point, r.sample, r.replicate, r.seed)))
     data |= {name: values[name] for name, _ in task.factor_types}
     data["output"] = np.repeat([o.name for o in outputs], len(steps))
     data["step"] = np.tile(steps, len(outputs))
@@ -241,12 +288,28 @@ def connect(workers: int = 0, scheduler: str | None = None):
                               "the address of a running Dask scheduler, tcp://HOST:PORT") from None
     import dask
 
-    # No dashboard, so no use for the workers' statistical profiler, which samples every
-    # thread every 10 ms (measured: an idle worker's CPU use 3.8% -> 1.8% of a core without it).
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    # dashboard_address=None still serves the scheduler's health routes on port 8787, warning
+    # "Port 8787 is already in use" when another cluster has it: a free port instead, no dashboard.
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), _workers_ignore_ctrl_c():
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs={"dashboard_address": ":0"})
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Ignore SIGINT while the local workers start, so that they inherit that: Ctrl-C in a
+    terminal reaches every process of its group, and each worker printed a 20-line traceback.
+    This process still gets it, stops the sweep in one line and closes the workers itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows], None], *,
@@ -275,6 +338,9 @@ def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows],
         owned = False
     from distributed import as_completed
 
+    from hlssim.experiments.dask_notices import LOST_TOPIC, watch_workers
+
+    watching = watch_workers(client)
     try:
         futures = [client.submit(run_chunk, chunk, task, pure=False) for chunk in chunks]
         sizes = {f.key: c.n_runs for f, c in zip(futures, chunks)}
@@ -285,6 +351,8 @@ def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows],
                 progress(sizes[future.key])
             future.release()
     finally:
+        if watching:
+            client.unsubscribe_topic(LOST_TOPIC)  # before closing: a closing cluster's workers leave
         if owned:
             client.close()
             if cluster is not None:

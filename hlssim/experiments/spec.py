@@ -45,6 +45,7 @@ hlssim.errors.SpecError: spec: factors.complexity: level 1.5 is not allowed; exp
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ from hlssim.experiments.spec_fields import (
     CASE_SEP,
     DEFAULT_ENGINE,
     MAX_RUNS,
+    DISTRIBUTIONS,
+    DIST_KEYS,
     RANGE_KEYS,
     SAMPLERS,
     SMOKE_KEYS,
@@ -243,7 +246,7 @@ def _factor(name: str, value: Any, sampler: str, source: str, field: str = "") -
         levels = tuple(_coerce(param, v, source, field, "level ") for v in value)
         return Factor(name, param.kind, levels=distinct_levels(levels, source, field))
     if isinstance(value, Mapping):
-        no_unknown(value, RANGE_KEYS, source, f"{field}.")
+        no_unknown(value, RANGE_KEYS + DIST_KEYS, source, f"{field}.")
         if param.kind not in (int, float):
             raise SpecError(f"{source}: {field}: a range is not allowed for a {param.kind.__name__} "
                             "parameter; expected a list of levels")
@@ -255,6 +258,7 @@ def _factor(name: str, value: Any, sampler: str, source: str, field: str = "") -
         if not low < high:
             raise SpecError(f"{source}: {field}: low {low!r} and high {high!r} are not allowed; "
                             "expected low < high")
+        dist = _distribution(value, param, low, high, source, field)
         if "levels" in value:
             n = int_field(value["levels"], source, f"{field}.levels", 2)
             points = np.linspace(low, high, n)
@@ -263,9 +267,51 @@ def _factor(name: str, value: Any, sampler: str, source: str, field: str = "") -
             else:
                 levels = tuple(float(round(x, 12)) for x in points)
             return Factor(name, param.kind, levels=distinct_levels(levels, source, f"{field}.levels"))
-        return Factor(name, param.kind, low=low, high=high)
+        return Factor(name, param.kind, low=low, high=high, dist=dist)
     raise SpecError(f"{source}: {field}: {shown(value)} is not allowed; expected a list of levels "
                     "or a range {low, high} (with levels for a grid)")
+
+
+def _distribution(value: Mapping[str, Any], param, low: float, high: float, source: str,
+                  field: str):
+    """A sampled range's distribution (``dist`` and its keys), checked; None for uniform."""
+    keys = [k for k in DIST_KEYS if k in value]
+    name = value.get("dist", "uniform")
+    if not isinstance(name, str) or name not in DISTRIBUTIONS:
+        raise SpecError(f"{source}: {field}.dist: {shown(name)} is not allowed; expected one of "
+                        f"{', '.join(DISTRIBUTIONS)}")
+    if "levels" in value and keys:
+        raise SpecError(f"{source}: {field}.dist: not allowed with levels; expected a sampled "
+                        "range {low, high, dist, ...}")
+    needed = DISTRIBUTIONS[name]
+    for key in keys:
+        if key != "dist" and key not in needed:
+            raise SpecError(f"{source}: {field}.{key}: not allowed with dist {name}; expected "
+                            + (", ".join(needed) if needed else "only low and high"))
+    if name == "uniform":
+        return None
+    if param.kind is not float:
+        raise SpecError(f"{source}: {field}.dist: {name} is not allowed for a whole-number "
+                        "parameter; expected uniform")
+    params = {}
+    for key in needed:
+        if key not in value:
+            raise SpecError(f"{source}: {field}.{key}: missing; dist {name} needs "
+                            f"{', '.join(needed)}")
+        v = value[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise SpecError(f"{source}: {field}.{key}: {shown(v)} is not allowed; expected a number")
+        params[key] = float(v)
+    where = {"mean": (low, high), "mode": (low, high), "median": (max(low, 1e-300), high)}
+    for key, (lo, hi) in where.items():
+        if key in params and not lo <= params[key] <= hi:
+            raise SpecError(f"{source}: {field}.{key}: {params[key]!r} is not allowed; expected a "
+                            f"value from {low!r} to {high!r}" + (" above 0" if key == "median" else ""))
+    for key in ("sd", "sigma"):
+        if key in params and not params[key] > 0:
+            raise SpecError(f"{source}: {field}.{key}: {params[key]!r} is not allowed; expected a "
+                            "number above 0")
+    return (name, tuple((k, params[k]) for k in needed))
 
 
 def _outputs(table: Mapping[str, Any], source: str) -> tuple[Output, ...]:

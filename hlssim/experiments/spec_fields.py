@@ -88,6 +88,9 @@ class Factor:
     levels: tuple[Any, ...] | None = None
     low: float | None = None
     high: float | None = None
+    #: A sampled range's distribution, if not uniform: ``(name, ((key, value), ...))``, e.g.
+    #: ``("normal", (("mean", 0.5), ("sd", 0.1)))``; see :data:`DISTRIBUTIONS`.
+    dist: tuple[str, tuple[tuple[str, float], ...]] | None = None
 
     @property
     def is_range(self) -> bool:
@@ -101,12 +104,48 @@ class Factor:
         if self.kind is int:
             span = int(self.high) - int(self.low) + 1
             return int(self.low) + min(math.floor(u * span), span - 1)
+        if self.dist is not None:
+            return inverse_cdf(self.dist, self.low, self.high, u)
         return float(self.low + u * (self.high - self.low))
 
     def to_dict(self) -> dict[str, Any]:
         if self.levels is not None:
             return {"levels": list(self.levels)}
-        return {"low": self.low, "high": self.high}
+        extra = {"dist": self.dist[0], **dict(self.dist[1])} if self.dist else {}
+        return {"low": self.low, "high": self.high} | extra
+
+
+#: Distributions a sampled float range may have besides uniform, with the keys each needs. The
+#: values are drawn by the inverse of the distribution function, truncated to [low, high] (a
+#: parameter's declared bounds hold), from the sampler's unit design (as SALib's ``dists``
+#: ``norm``, ``triang`` and ``lognorm`` do), so every sampler and index stays valid.
+DISTRIBUTIONS = {"uniform": (), "normal": ("mean", "sd"), "triangular": ("mode",),
+                 "lognormal": ("median", "sigma")}
+DIST_KEYS = ("dist", "mean", "sd", "mode", "median", "sigma")
+
+
+def _frozen(dist: str, low: float, high: float, params: dict[str, float]):
+    from scipy import stats
+
+    if dist == "normal":
+        return stats.norm(params["mean"], params["sd"])
+    if dist == "lognormal":
+        return stats.lognorm(params["sigma"], scale=params["median"])
+    return stats.triang((params["mode"] - low) / (high - low), loc=low, scale=high - low)
+
+
+def inverse_cdf(dist, low: float, high: float, u: float) -> float:
+    """The value at unit position ``u`` of ``dist`` truncated to [low, high].
+
+    >>> inverse_cdf(("normal", (("mean", 0.5), ("sd", 0.1))), 0.0, 1.0, 0.5)
+    0.5
+    >>> round(inverse_cdf(("triangular", (("mode", 0.0),)), 0.0, 1.0, 0.75), 4)
+    0.5
+    """
+    name, params = dist
+    d = _frozen(name, low, high, dict(params))
+    a, b = d.cdf(low), d.cdf(high)
+    return float(min(high, max(low, d.ppf(a + u * (b - a)))))
 
 
 @dataclass(frozen=True)

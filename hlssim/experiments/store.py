@@ -270,6 +270,9 @@ def stale_reason(manifest: dict[str, Any], record: dict[str, Any]) -> str:
     why = stale_model(manifest.get("model_fingerprint"), record["model_fingerprint"])
     if why:
         return why
+    layout = record.get("row_layout")
+    if layout is not None and manifest.get("row_layout", 1) != layout:
+        return "stored rows are in an older layout (no sample column)"
     before, now = manifest.get("resolved"), record.get("resolved")
     if before is None or now is None or before == now:
         return ""

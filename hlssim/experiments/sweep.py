@@ -8,7 +8,7 @@
 ...     summary = sweep(spec, out)
 ...     rows = read_results(out)
 >>> summary["counts"]["runs_done"], list(rows.columns)
-(2, ['run_id', 'point', 'replicate', 'seed', 'complexity', 'output', 'value'])
+(2, ['run_id', 'point', 'sample', 'replicate', 'seed', 'complexity', 'output', 'value'])
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from hlssim.experiments.runner import (
     execute,
     make_chunks,
     task_for,
+    worker_count,
 )
 from hlssim.experiments.spec import ExperimentSpec
 from hlssim.experiments.store import ResultStore, read_results, stale_reason
@@ -68,8 +69,8 @@ def sweep(spec: ExperimentSpec, out: str | Path, *, workers: int = 0, scheduler:
     try:
         done = store.open(spec, counts, executor, record, on_stale=on_stale, restart=restart)
         todo = [r.run_id for r in design.runs if r.run_id not in done]
-        size = chunk_runs or default_chunk_runs(len(todo), workers or (4 if scheduler else 1),
-                                                 spec.replications)
+        n_workers = worker_count(client) if client is not None else workers or 1
+        size = chunk_runs or default_chunk_runs(len(design.runs), n_workers, spec.replications)
         chunks = make_chunks(design, todo, size)
         if progress is True:
             if done:

@@ -20,6 +20,25 @@ from hlssim.common.files import write_atomic  # noqa: E402
 from hlssim.model.metrics import METRICS  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+#: One colour per regime in every figure of a sweep's report and analysis: NPM-family presets in
+#: warm colours (npm_targets vermilion), HLS-family in cool ones (hls blue); a case's regime
+#: ``CASE/KEY`` takes its key's colour.
+REGIME_COLOURS = {"npm_targets": "#D55E00", "npm_pbr": "#E69F00", "simple_service": "#CC79A7",
+                  "hls": "#0072B2", "alliance": "#56B4E9", "hls_grant": "#009E73"}
+
+
+def regime_colour(regime, k: int = 0) -> str:
+    """The colour of a regime (a preset name, or ``CASE/KEY``), the same in every figure;
+    another name gets the palette's ``k``-th colour after those.
+
+    >>> regime_colour("hls"), regime_colour("gateshead/npm_targets")
+    ('#0072B2', '#D55E00')
+    """
+    key = str(regime).rpartition("/")[2]
+    if key in REGIME_COLOURS:
+        return REGIME_COLOURS[key]
+    spare = [c for c in OKABE_ITO if c not in REGIME_COLOURS.values()]
+    return spare[k % len(spare)]
 LABELS = {m.name: m.label for m in METRICS}
 
 HEADLINE_METRICS = (
@@ -56,7 +75,7 @@ def trajectories_figure(trajectories: pd.DataFrame, path: str | Path,
             mean = grouped.mean()
             count = grouped.count()
             sem = grouped.std(ddof=1).fillna(0.0) / np.sqrt(count.clip(lower=1))
-            colour = OKABE_ITO[k % len(OKABE_ITO)]
+            colour = regime_colour(regime, k)
             ax.plot(mean.index / 12.0, mean.values, color=colour, lw=2.2, label=regime)
             ax.fill_between(mean.index / 12.0, mean - 1.96 * sem, mean + 1.96 * sem,
                             color=colour, alpha=0.2, lw=0)
@@ -85,7 +104,7 @@ def summary_figure(summary: pd.DataFrame, path: str | Path,
     for ax, metric in zip(axes.flat, metrics):
         part = summary[summary["metric"] == metric].set_index("regime").loc[regimes]
         y = np.arange(len(regimes))
-        colours = [OKABE_ITO[k % len(OKABE_ITO)] for k in range(len(regimes))]
+        colours = [regime_colour(r, k) for k, r in enumerate(regimes)]
         spread = part["ci_low"].notna().to_numpy()  # no interval: the same in every run
         ax.errorbar(part["mean"][spread], y[spread],
                     xerr=[(part["mean"] - part["ci_low"])[spread], (part["ci_high"] - part["mean"])[spread]],

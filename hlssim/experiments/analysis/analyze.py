@@ -5,11 +5,15 @@ computes the indices its sampler allows (:mod:`hlssim.experiments.analysis.sensi
 and an HLS regime ran at the same values of the other factors, where NPM beats HLS on wellbeing
 (:mod:`hlssim.experiments.analysis.discovery`). Writes into ``DIR/analysis/`` (each file atomically)::
 
-    indices.csv       output, subset, method, factor, index, value, conf (95% half-width)
+    indices.csv       output, subset, method, factor, index, value, conf (95% half-width); with
+                      ``--second-order`` (Sobol) also S2 of each pair, factor ``A & B``
     indices.png       the indices with their intervals, a row of panels per output
     differences.csv   per paired point: the other factors, each regime's mean, HLS - NPM, interval
-    regions.txt       the regions where NPM wins, in words (or why there are none)
+    regions.txt       the regions where NPM wins, in words (or why there are none), tree and PRIM
     regions-HLS-vs-NPM.png
+    prim-HLS-vs-NPM.csv, .png   PRIM's peeling trajectory (coverage, density, box per step) and
+                      the box its coverage/density rule chose (:mod:`.prim`)
+    feature_scores.csv, .png    extra-trees scores of the factors for each output (:mod:`.features`)
     analysis.json     all of the above as data, with the notes and the sweep it was made from
 """
 
@@ -31,7 +35,10 @@ from hlssim.experiments.analysis.discovery import (
     paired_differences,
     plot_regions,
     regime_pairs,
+    with_prim,
 )
+from hlssim.experiments.analysis.features import feature_scores, scores_figure
+from hlssim.experiments.analysis.prim import plot_trajectory
 from hlssim.experiments.analysis.sensitivity import METHOD_NAMES, sensitivity
 from hlssim.experiments.sweepdata import SweepData, load_sweep
 
@@ -51,6 +58,7 @@ class Analysis:
     discoveries: list[Discovery] = field(default_factory=list)
     discovery_notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def method(self) -> str:
@@ -67,6 +75,7 @@ class Analysis:
             "notes": self.notes, "indices": json.loads(self.indices.to_json(orient="records")),
             "outcome": self.outcome, "discovery_notes": self.discovery_notes,
             "discovery": [d.to_dict() for d in self.discoveries],
+            "feature_scores": json.loads(self.scores.to_json(orient="records")) if len(self.scores) else [],
             "files": [p.name for p in self.files],
         }
 
@@ -119,7 +128,7 @@ def discover(data: SweepData, outcome: str | None) -> tuple[list[Discovery], lis
     found = []
     for hls, npm in pairs:
         table = paired_differences(data.means, others, outcome, hls, npm)
-        found.append(find_regions(table, others, hls, npm, outcome))
+        found.append(with_prim(find_regions(table, others, hls, npm, outcome)))
     notes = []
     if spec.sampler != "grid" and not compare and any(len(d.table) == 0 for d in found):
         notes.append(f"With sampler {spec.sampler} and preset as a sampled factor, the regimes "
@@ -129,16 +138,25 @@ def discover(data: SweepData, outcome: str | None) -> tuple[list[Discovery], lis
 
 
 def run_analysis(data: SweepData, outputs: list[str] | None = None,
-                 outcome: str | None = None) -> Analysis:
-    """Compute everything (nothing is written)."""
+                 outcome: str | None = None, second_order: bool = False) -> Analysis:
+    """Compute everything (nothing is written). ``second_order``: Sobol's S2 of every pair."""
     outputs, outcome = _choose(data, outputs, outcome)
-    indices, notes = sensitivity(data.spec, data.means, data.rows, outputs)
+    if second_order and data.spec.sampler != "sobol":
+        raise HlssimError(f"--second-order: needs a sweep with sampler sobol (its Saltelli design "
+                          f"has the pairs); this one used {data.spec.sampler}")
+    indices, notes = sensitivity(data.spec, data.means, data.rows, outputs, second_order)
     if not data.complete:
         notes.insert(0, f"The sweep is {data.manifest.get('status', 'incomplete')}: "
                      f"{data.manifest.get('counts', {}).get('runs_done')} of "
                      f"{data.spec.n_runs()} runs stored.")
     found, dnotes = discover(data, outcome)
-    return Analysis(data, outputs, outcome, indices, notes, found, dnotes)
+    compare = getattr(data.spec, "compare", None)
+    regimes = list(compare.levels) if compare else None
+    factors = [c for c in data.factor_columns if c != "preset"]
+    if regimes is None and "preset" in data.factor_columns:
+        factors = data.factor_columns  # a text factor is skipped; scored over all points
+    scores = feature_scores(data.means, factors, outputs, regimes)
+    return Analysis(data, outputs, outcome, indices, notes, found, dnotes, scores=scores)
 
 
 def analysis_folder(folder: str | Path, out: str | Path | None) -> Path:
@@ -164,10 +182,23 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
                            for d in analysis.discoveries], ignore_index=True)
         files.append(write_atomic(out / "differences.csv", lambda t: diffs.to_csv(t, index=False)))
         for d in analysis.discoveries:  # no plot of a single difference with no factor to vary
+            pair = f"{safe_name(d.hls)}-vs-{safe_name(d.npm)}"
             if any(d.table[f].nunique() > 1 for f in d.factors):
-                path = out / f"regions-{safe_name(d.hls)}-vs-{safe_name(d.npm)}.png"
+                path = out / f"regions-{pair}.png"
                 plot_regions(d, path)
                 files.append(path)
+            if d.prim is not None:
+                trajectory = d.prim.trajectory()
+                files.append(write_atomic(out / f"prim-{pair}.csv",
+                                          lambda t, tr=trajectory: tr.to_csv(t, index=False)))
+                plot_trajectory(d.prim, f"PRIM peeling trajectory: where NPM ({d.npm}) beats HLS "
+                                f"({d.hls}) on {d.outcome}", out / f"prim-{pair}.png")
+                files.append(out / f"prim-{pair}.png")
+    if len(analysis.scores):
+        sc = analysis.scores
+        files.append(write_atomic(out / "feature_scores.csv", lambda t: sc.to_csv(t, index=False)))
+        scores_figure(sc, out / "feature_scores.png")
+        files.append(out / "feature_scores.png")
     text = "\n\n".join([d.summary() for d in analysis.discoveries] + analysis.discovery_notes)
     files.append(write_text(text + "\n", out / "regions.txt"))
     analysis.files = files + [out / "analysis.json"]
@@ -188,17 +219,18 @@ def _previous_files(out: Path) -> set[str]:
 
 
 def analyze(folder: str | Path, outputs: list[str] | None = None, out: str | Path | None = None,
-            outcome: str | None = None) -> Analysis:
+            outcome: str | None = None, second_order: bool = False) -> Analysis:
     """Read a sweep folder, analyse it and write the files; see the module docstring."""
     data = load_sweep(folder)
     target = analysis_folder(folder, out)
-    analysis = run_analysis(data, outputs, outcome)
+    analysis = run_analysis(data, outputs, outcome, second_order)
     write_analysis(analysis, target)
     return analysis
 
 
 def indices_table(part: pd.DataFrame) -> pd.DataFrame:
     """One output's indices as a small table: factors down, ``index`` (value ± conf) across."""
+    part = part[part["index"] != "S2"]
     shown = part.assign(cell=[f"{v:.3f}" + ("" if pd.isna(c) else f" ± {c:.3f}")
                               for v, c in zip(part["value"], part["conf"])])
     table = shown.pivot_table(index=["subset", "factor"], columns="index", values="cell",
@@ -218,6 +250,11 @@ def summary_text(analysis: Analysis) -> str:
         part = analysis.indices[analysis.indices["output"] == output]
         if len(part):
             lines += [output, indices_table(part).to_string(), ""]
+            pairs = part[part["index"] == "S2"]
+            if len(pairs):
+                lines += ["  S2 (pairs): " + "; ".join(
+                    f"{f} ({s}) {v:.3f} ± {c:.3f}" for f, s, v, c in
+                    zip(pairs["factor"], pairs["subset"], pairs["value"], pairs["conf"])), ""]
     lines.append("Scenario discovery: where does NPM beat HLS on wellbeing?")
     lines += [d.summary() for d in analysis.discoveries] + analysis.discovery_notes
     if analysis.files:
@@ -234,6 +271,7 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
 
     from hlssim.figures.report_figures import OKABE_ITO, save_figure
 
+    indices = indices[indices["index"] != "S2"]  # pairs: in indices.csv and the summary
     outputs = list(dict.fromkeys(indices["output"]))
     subsets = list(dict.fromkeys(indices["subset"]))
     kinds = [k for k in ("S1", "ST", "mu_star", "sigma") if k in set(indices["index"])]
@@ -247,10 +285,14 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
         for c, subset in enumerate(subsets):
             ax = axes[r][c]
             s = indices[(indices["output"] == output) & (indices["subset"] == subset)]
+            if s.empty:  # the output was the same at every point: say so, not a blank panel
+                ax.text(0.5, 0.5, "no indices:\nthe same at every point", ha="center",
+                        va="center", transform=ax.transAxes, fontsize=8, color="#444444")
             for k, kind in enumerate(kinds):
                 rows = s[s["index"] == kind].set_index("factor").reindex(factors)
                 ax.barh(y + (k - (len(kinds) - 1) / 2) * h, rows["value"], height=h,
-                        xerr=rows["conf"].fillna(0), color=OKABE_ITO[k], label=kind,
+                        xerr=clipped_errors(rows["value"], rows["conf"], kind),
+                        color=OKABE_ITO[k], label=LABELS.get(kind, kind),
                         error_kw={"ecolor": "#444444", "capsize": 2, "lw": 0.8})
             ax.set_yticks(y, factors, fontsize=8)
             ax.invert_yaxis()
@@ -258,9 +300,38 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
             title = output if len(subsets) == 1 else f"{output}\n{subset}"
             ax.set_title(title, fontsize=9)
             ax.grid(axis="x", alpha=0.3)
-    axes[0][0].legend(fontsize=8, loc="best")
-    fig.suptitle("Sensitivity indices (bars: 95% intervals)", fontsize=11)
-    fig.tight_layout()
+            if r == len(outputs) - 1:
+                ax.set_xlabel("index (S1, ST: share of the output's variance;\nMorris mu*, sigma: "
+                              "the output's units)", fontsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(kinds), frameon=False)
+    fig.suptitle("Sensitivity indices (bars: 95% intervals, clipped at the index's bounds)",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # the legend below the panels, off the data
     return save_figure(fig, path)
+
+
+#: Legend labels of the indices.
+LABELS = {"S1": "S1 (first order)", "ST": "ST (total)", "mu_star": "mu* (Morris)",
+          "sigma": "sigma (Morris)"}
+#: Bounds an index cannot leave: Sobol and RBD-FAST shares in [0, 1], Morris mu* and sigma >= 0.
+BOUNDS = {"S1": (0.0, 1.0), "ST": (0.0, 1.0), "mu_star": (0.0, None), "sigma": (0.0, None)}
+
+
+def clipped_errors(values, confs, kind: str):
+    """Error bar lengths (below, above) of ``values`` +- ``confs``, clipped at the index's
+    bounds, so no interval of a share of variance reaches below 0 or above 1.
+
+    >>> clipped_errors([0.05, 0.9], [0.2, 0.2], "S1").round(2).tolist()
+    [[0.05, 0.2], [0.2, 0.1]]
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    c = np.nan_to_num(np.asarray(confs, dtype=float))
+    low, high = BOUNDS.get(kind, (None, None))
+    below = np.minimum(c, v - low) if low is not None else c
+    above = np.minimum(c, high - v) if high is not None else c
+    return np.vstack([np.clip(np.nan_to_num(below), 0, None), np.clip(np.nan_to_num(above), 0, None)])
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,9 @@ def regime_pairs(levels: Sequence[str]) -> list[tuple[str, str]]:
 def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls: str,
                        npm: str) -> pd.DataFrame:
     """Per combination of the ``others`` factors run under both regimes: each regime's mean of
-    ``outcome``, the difference HLS minus NPM and a 95% (Welch) interval of it.
+    ``outcome``, the difference HLS minus NPM and a 95% (Welch) interval of it, and the pair's
+    design points (``hls_point``, ``npm_point``: with ``compare`` the sample is
+    ``hls_point // K``).
 
     ``means`` is :func:`sweepdata.point_means`; points with equal other values under one regime
     (repeated samples) are pooled.
@@ -83,13 +86,15 @@ def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls
     keys = others or ["_all"]
     if not others:
         m["_all"] = 0
-    g = m.groupby([*keys, "preset"], sort=True)[["sum", "ss", "n"]].sum().reset_index()
+    g = m.groupby([*keys, "preset"], sort=True).agg(
+        sum=("sum", "sum"), ss=("ss", "sum"), n=("n", "sum"), point=("point", "min")).reset_index()
     g["mean"] = g["sum"] / g["n"]
     g["var"] = (g["ss"] - g["n"] * g["mean"] ** 2) / (g["n"] - 1).where(g["n"] > 1)
     # unstack, not pivot_table: keeps the variance columns when every one is NaN (1 replication)
-    wide = g.set_index([*keys, "preset"])[["mean", "var", "n"]].unstack("preset")
+    wide = g.set_index([*keys, "preset"])[["mean", "var", "n", "point"]].unstack("preset")
     if wide.empty or hls not in wide["mean"] or npm not in wide["mean"]:
-        return pd.DataFrame(columns=[*others, "hls", "npm", "difference", "ci_low", "ci_high"])
+        return pd.DataFrame(columns=[*others, "hls", "npm", "difference", "ci_low", "ci_high",
+                                     "hls_point", "npm_point"])
     wide = wide.dropna(subset=[("mean", hls), ("mean", npm)])
     out = wide.index.to_frame(index=False)
     if not others:
@@ -103,6 +108,9 @@ def paired_differences(means: pd.DataFrame, others: list[str], outcome: str, hls
         half = stats.t.ppf(0.975, dof) * np.sqrt(se2)
     out["hls"], out["npm"], out["difference"] = mh, mn, mh - mn
     out["ci_low"], out["ci_high"] = out["difference"] - half, out["difference"] + half
+    # the design points (run ids' ``point``) of the pair: each regime's first at these values
+    out["hls_point"] = wide[("point", hls)].to_numpy().astype("int64")
+    out["npm_point"] = wide[("point", npm)].to_numpy().astype("int64")
     return out
 
 
@@ -140,6 +148,16 @@ class Discovery:
     factors: list[str]
     boxes: list[Box] = field(default_factory=list)
     message: str = ""
+    prim: Any = None  # a prim.PrimResult over the same points, when there are enough
+
+    def prim_sentence(self) -> str:
+        """PRIM's chosen box in words, with the rule that chose it ('' if PRIM was not run)."""
+        if self.prim is None:
+            return ""
+        c = self.prim.chosen
+        return (f"PRIM ({len(self.prim.boxes)} peeling steps; chosen: {self.prim.rule}): NPM "
+                f"ahead where {c.condition()}: coverage {c.coverage:.2g}, density "
+                f"{c.density:.2g}, {c.points} of {len(self.table)} points.")
 
     @property
     def wins(self) -> int:
@@ -166,7 +184,7 @@ class Discovery:
         head = (f"{self.outcome}, HLS ({self.hls}) minus NPM ({self.npm}) at {_points(n, 'paired ')}: "
                 f"NPM ahead at {self.wins}" + (f" ({self.sure_wins} with a 95% interval below zero)"
                                                if n else ""))
-        return head + ".\n" + "\n".join(self.sentences())
+        return head + ".\n" + "\n".join(self.sentences() + ([self.prim_sentence()] if self.prim else []))
 
     def to_dict(self) -> dict:
         return {"outcome": self.outcome, "hls": self.hls, "npm": self.npm,
@@ -175,7 +193,10 @@ class Discovery:
                 "rules": self.sentences() if self.boxes else [], "message": self.message,
                 "boxes": [{"bounds": {k: list(v) for k, v in b.bounds.items()}, "points": b.points,
                            "wins": b.wins, "coverage": b.coverage, "density": b.density,
-                           "mean_difference": b.mean_difference} for b in self.boxes]}
+                           "mean_difference": b.mean_difference} for b in self.boxes],
+                "prim": None if self.prim is None else {
+                    "rule": self.prim.rule, "chosen": self.prim_sentence(),
+                    "trajectory": self.prim.trajectory().to_dict(orient="records")}}
 
 
 def _points(n: int, kind: str = "") -> str:
@@ -239,6 +260,25 @@ def find_regions(table: pd.DataFrame, factors: list[str], hls: str, npm: str,
     return _with(found, "", boxes)
 
 
+#: Fewer paired points than this get no PRIM (its 5% peels need points to peel).
+PRIM_FROM = 20
+
+
+def with_prim(found: Discovery) -> Discovery:
+    """``found`` with PRIM run on "NPM wins" over its varying numeric factors, if it has at
+    least ``PRIM_FROM`` points, some wins and some losses (else unchanged)."""
+    from hlssim.experiments.analysis.prim import prim
+
+    table = found.table
+    if len(table) < PRIM_FROM or not 0 < found.wins < len(table):
+        return found
+    used = [f for f in found.factors
+            if pd.api.types.is_numeric_dtype(table[f]) and table[f].nunique() > 1]
+    if not used:
+        return found
+    return replace(found, prim=prim(table[used].astype(float), table["npm_wins"].to_numpy()))
+
+
 def _with(found: Discovery, message: str, boxes: list[Box] | None = None) -> Discovery:
     return Discovery(found.outcome, found.hls, found.npm, found.table, found.factors,
                      boxes or [], message)
@@ -267,10 +307,10 @@ def plot_regions(found: Discovery, path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from hlssim.figures.report_figures import OKABE_ITO, save_figure
+    from hlssim.figures.report_figures import regime_colour, save_figure
 
     table, metric = found.table, found.outcome.partition(":")[0]
-    npm_c, hls_c = OKABE_ITO[1], OKABE_ITO[0]
+    npm_c, hls_c = regime_colour(found.npm), regime_colour(found.hls)  # as in every figure
     colours = np.where(table["npm_wins"], npm_c, hls_c)
     # filled: the 95% interval of the difference lies wholly on one side of zero; hollow: not
     sure = ((table["ci_high"] < 0) | (table["ci_low"] > 0)).to_numpy()

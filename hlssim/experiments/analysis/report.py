@@ -72,7 +72,7 @@ def output_figure(data: SweepData, output: str, path: Path) -> Path:
     with its interval; one colour per regime when the regime varies."""
     import matplotlib.pyplot as plt
 
-    from hlssim.figures.report_figures import OKABE_ITO, save_figure
+    from hlssim.figures.report_figures import OKABE_ITO, regime_colour, save_figure
 
     rows = data.rows[data.rows["output"] == output]
     means = data.means[data.means["output"] == output]
@@ -86,7 +86,7 @@ def output_figure(data: SweepData, output: str, path: Path) -> Path:
     fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 3.4 * nrows), squeeze=False)
     for ax, factor in zip(axes.flat, panels):
         for k, regime in enumerate(regimes):
-            colour = OKABE_ITO[k % len(OKABE_ITO)]
+            colour = OKABE_ITO[k % len(OKABE_ITO)] if regime is None else regime_colour(regime, k)
             r = rows if regime is None or factor == "preset" else rows[rows["preset"] == regime]
             m = means if regime is None or factor == "preset" else means[means["preset"] == regime]
             if levels.get(factor) is not None:  # levels: mean over the runs at each level

@@ -35,6 +35,7 @@ regime and for the paired difference HLS minus NPM (see :mod:`hlssim.experiments
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
 from collections.abc import Callable
@@ -173,9 +174,11 @@ def _subsets(spec: ExperimentSpec, points: pd.DataFrame, rows: np.ndarray) -> li
 
 
 def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray, resamples: int = RESAMPLES,
-                  ) -> list[tuple[str, str, float, float]]:
+                  second_order: bool = False) -> list[tuple[str, str, float, float]]:
     """(factor, index, value, conf) from SALib for one vector of sample values (``resamples``:
-    bootstrap draws for ``conf``; the null check needs none to speak of)."""
+    bootstrap draws for ``conf``; the null check needs none to speak of). ``second_order``
+    (Sobol only) adds each pair's ``S2``, its factor named ``A & B``: the share of the
+    variance due to A and B together beyond their first-order effects."""
     names = [f.name for f in spec.factors]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     seed = spec.root_seed
@@ -186,6 +189,9 @@ def salib_indices(spec: ExperimentSpec, unit: np.ndarray, y: np.ndarray, resampl
         r = sobol.analyze(problem, y, calc_second_order=True, num_resamples=resamples, seed=seed)
         for i, name in enumerate(names):
             out += [(name, "S1", r["S1"][i], r["S1_conf"][i]), (name, "ST", r["ST"][i], r["ST_conf"][i])]
+        if second_order:
+            for i, j in itertools.combinations(range(len(names)), 2):
+                out.append((f"{names[i]} & {names[j]}", "S2", r["S2"][i, j], r["S2_conf"][i, j]))
     elif spec.sampler == "morris":
         from SALib.analyze import morris
 
@@ -208,7 +214,7 @@ def _method(spec: ExperimentSpec) -> str:
 
 
 def sensitivity(spec: ExperimentSpec, means: pd.DataFrame, rows: pd.DataFrame,
-                outputs: list[str]) -> tuple[pd.DataFrame, list[str]]:
+                outputs: list[str], second_order: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Indices for ``outputs``: a table (:data:`INDEX_COLUMNS`) and notes for the reader.
 
     ``means`` is :func:`sweepdata.point_means` of ``rows`` (the tidy rows, used by the grid's
@@ -248,11 +254,11 @@ def sensitivity(spec: ExperimentSpec, means: pd.DataFrame, rows: pd.DataFrame,
             if np.ptp(y) == 0:
                 notes.append(f"{output} ({subset.label}): the same at every point; no indices.")
                 continue
-            found = salib_indices(spec, unit, y)
+            found = salib_indices(spec, unit, y, second_order=second_order)
             for factor, index, value, conf in found:
                 table.append((output, subset.label, method, factor, index, value, conf))
             floor = null_floor(lambda z: salib_indices(spec, unit, z, NULL_RESAMPLES), y, spec.root_seed)
-            notes += warnings_for(output, subset.label, found, floor)
+            notes += warnings_for(output, subset.label, [f for f in found if f[1] != "S2"], floor)
     return pd.DataFrame(table, columns=INDEX_COLUMNS), notes
 
 

@@ -13,6 +13,8 @@ def register(sub) -> None:
     an_p.add_argument("--outcome", metavar="OUTPUT",
                       help="the output scenario discovery compares (default: the wellbeing_mean one)")
     an_p.add_argument("--out", metavar="FOLDER", help="folder for the analysis files (default DIR/analysis)")
+    an_p.add_argument("--second-order", action="store_true",
+                      help="Sobol sweeps: also the second-order index S2 of every pair of factors")
     an_p.set_defaults(func=cmd_analyze)
     rep_p = sub.add_parser("report", help="figures and a Markdown report (report.md) of a sweep folder")
     rep_p.add_argument("dir", metavar="DIR", help="a folder written by 'hlssim sweep'")
@@ -27,7 +29,7 @@ def cmd_analyze(args) -> int:
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
     if args.outputs is not None and not outputs:
         raise HlssimError(f"--outputs '{args.outputs}': expected output names separated by commas")
-    analysis = analyze(args.dir, outputs, args.out, args.outcome)
+    analysis = analyze(args.dir, outputs, args.out, args.outcome, args.second_order)
     print(summary_text(analysis))
     return 0
 
