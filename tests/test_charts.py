@@ -96,3 +96,17 @@ def test_time_panels_png(trajectories):
     assert image.format == "PNG" and image.width > 1000
     colours = {c for _, c in image.convert("RGB").getcolors(maxcolors=1 << 20)}
     assert (0x00, 0x72, 0xB2) in colours and (0xD5, 0x5E, 0x00) in colours  # Okabe-Ito lines
+
+
+def test_a_long_panel_title_wraps_instead_of_running_off_the_panel():
+    """At 1400 px, three panels a row, "Wellbeing of the worst-off (10th percentile)" ran off its
+    panel's edge: long titles are drawn as lines of at most TITLE_LINE characters, words whole;
+    short ones stay one line."""
+    from hlssim.figures.explorer_charts import TITLE_LINE, panel_spec
+
+    long = panel_spec(["npm_targets", "hls"], "wellbeing_p10")["title"]["text"]
+    assert isinstance(long, list) and len(long) >= 2
+    assert all(len(line) <= TITLE_LINE for line in long)
+    assert " ".join(long) == "Wellbeing of the worst-off (10th percentile)"
+    assert panel_spec(["npm_targets", "hls"], "wellbeing_mean")["title"]["text"] == (
+        "True wellbeing (mean)")

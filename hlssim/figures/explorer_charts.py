@@ -9,6 +9,7 @@ without colour (and in black and white); text is large and lines are thick.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib
@@ -205,6 +206,19 @@ def regime_styles(names: Sequence[str]) -> list[tuple[str, list[int]]]:
     return [(OKABE_ITO[k % len(OKABE_ITO)], DASHES[k % len(DASHES)]) for k in range(len(names))]
 
 
+#: Characters a panel title keeps on one line: three panels a row at 1400 px fit about this many
+#: at 15 px (a longer title was cut at the panel's edge, e.g. the worst-off's).
+TITLE_LINE = 30
+
+
+def title_lines(label: str, width: int = TITLE_LINE) -> str | list[str]:
+    """A panel's title: ``label`` as it is when short, else split at spaces into lines of at most
+    ``width`` characters (Vega-Lite draws a list as lines)."""
+    if len(label) <= width:
+        return label
+    return textwrap.wrap(label, width=width, break_long_words=False)
+
+
 def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None,
                events: Sequence[Mapping] = (), height: int = 170) -> dict:
     """A Vega-Lite spec of one measure over time: each regime's mean and 95% band.
@@ -256,8 +270,8 @@ def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None
                                                  "format": ".1f", "title": "year"}]}})
     return {
         "width": "container", "height": height,
-        "title": {"text": LABELS.get(metric, metric), "fontSize": 15, "anchor": "start",
-                  "limit": 0},
+        "title": {"text": title_lines(LABELS.get(metric, metric)), "fontSize": 15,
+                  "anchor": "start", "limit": 0},
         "layer": layers,
         "config": {"axis": {"labelFontSize": 13, "titleFontSize": 12},
                    "view": {"stroke": None}},
