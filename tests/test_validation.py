@@ -3,6 +3,7 @@ paired differences) in hlssim/experiments/expect.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from hlssim.ui.cli import main
 from hlssim.experiments import parse_spec
 from hlssim.experiments.expect import contrast_interval
 from hlssim.experiments.spec import SpecError
+from hlssim.validation.fact_report import render
 from hlssim.validation.facts import (
     FACTS_DIR,
     boundary_points,
@@ -181,7 +183,7 @@ def test_tiny_suite_writes_report_figures_and_judges_the_ablation(tmp_path):
     assert r.reproduced and not r.ablation_reproduced
     assert [p.level for p in r.boundary] == [0.2, 0.8]
     md = report.read_text()
-    assert "| 01 | [t](#fact-01) |" in md and "1 of 1 facts reproduced" in md
+    assert "| 01 | [t](#fact-01) |" in md and "1 of 1 facts from the literature reproduced" in md
     assert f"{GAMING_OFF}: 0/1 expectations pass; fact fails, as it should" in md
     png = tmp_path / "validation" / "01_focus.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -189,6 +191,73 @@ def test_tiny_suite_writes_report_figures_and_judges_the_ablation(tmp_path):
     # resuming: stored runs are judged again, same verdicts
     again = validate(facts, quick=False, out=tmp_path / "runs", report=None)
     assert again[0].verdicts[0].estimate == r.verdicts[0].estimate
+
+
+MAGNITUDE = """
+[fact.magnitude]
+what = "the gap"
+output = "wellbeing_mean:final"
+control = {target_pressure = 0.0}
+treated = {target_pressure = 1.0}
+source_figure = 0.5
+band = [0.4, 0.6]
+source = "a made-up figure"
+"""
+
+
+@pytest.mark.parametrize("change, message", [
+    (("band = [0.4, 0.6]", "band = [0.6, 0.7]"), "fact.magnitude.band: [0.6, 0.7] is not allowed"),
+    (('output = "wellbeing_mean:final"', 'output = "gaming_share"'), "fact.magnitude.output"),
+    (("control = {target_pressure = 0.0}", "control = {steps = 3}"), "fact.magnitude.control"),
+    (('source = "a made-up figure"', ""), "fact.magnitude.source: missing"),
+    (('what = "the gap"', 'what = "the gap"\nscale = "worker_sd"'), "only for motivation_mean"),
+    (('what = "the gap"', 'what = "the gap"\nsd_step = 3'), "only with scale = 'worker_sd'"),
+])
+def test_bad_magnitude_is_one_clear_error(tmp_path, change, message):
+    path = _write(tmp_path, GOOD.replace("[base]\n", MAGNITUDE.replace(*change) + "[base]\n"))
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_fact(path)
+
+
+def test_a_fact_counts_only_when_emergent_from_the_literature_and_in_its_band(tmp_path):
+    """The same runs judged four ways: reproduced; in direction but outside its band (not
+    reproduced); by assumption (holds, not counted); the model's hypothesis (not counted)."""
+    from hlssim.validation.facts import run_fact
+    from hlssim.validation.magnitude import measure
+
+    text = GOOD.replace("[base]\n", MAGNITUDE + "[base]\n").replace(
+        'where = {complexity = 0.2}', 'where = {complexity = 0.2}\nbelow = 1')
+    path = _write(tmp_path, text)
+    r = run_fact(load_fact(path), tmp_path / "runs")
+    assert r.holds and r.magnitude is not None
+    figure = r.magnitude.figure
+    band = (figure - 0.01, figure + 0.01)
+
+    def judged(extra: str, low: float, high: float):
+        fact = load_fact(_write(tmp_path, text.replace("band = [0.4, 0.6]", f"band = [{low}, {high}]")
+                                .replace("source_figure = 0.5", f"source_figure = {(low + high) / 2}")
+                                .replace('setting = "npm"\n', 'setting = "npm"\n' + extra)))
+        return dataclasses.replace(r, fact=fact, magnitude=measure(fact.magnitude, fact.spec, r.results))
+
+    ok = judged("", *band)
+    assert ok.reproduced and ok.counts and ok.status == "reproduced"
+    off = judged("", band[1] + 1, band[1] + 2)
+    assert off.holds and not off.reproduced and not off.counts
+    assert off.status == "direction only: size outside the band"
+    assumed = judged('by_assumption = "rules.x makes it so"\n', *band)
+    assert assumed.reproduced and not assumed.counts and assumed.status == "by assumption (holds)"
+    hypothesis = judged('kind = "hypothesis"\n', *band)
+    assert not hypothesis.counts and hypothesis.status == "model hypothesis: holds"
+    md = render([ok, off, assumed, hypothesis], quick=False, seconds=1.0, figures="f")
+    assert "**1 of 2 facts from the literature reproduced**" in md
+    assert "outside the band" in md and "rules.x makes it so" in md
+
+
+def test_crowding_out_is_judged_in_sd_units_against_the_meta_analysis():
+    fact = load_fact(FACTS_DIR / "07_crowding_out.toml")
+    m = fact.magnitude
+    assert m is not None and m.scale == "worker_sd" and m.source_figure == -0.28
+    assert m.band[0] < -0.28 < m.band[1] and m.output == "motivation_mean:at_12"
 
 
 @pytest.mark.slow
@@ -203,7 +272,7 @@ def test_representative_quick_facts_run_and_report(tmp_path):
     report = tmp_path / "VALIDATION.md"
     results = validate(facts, quick=True, out=tmp_path / "runs", report=report)
     assert [r.fact.key for r in results] == ["04_threshold_bunching", "08_trust_asymmetry"]
-    assert all(r.reproduced for r in results)
+    assert all(r.holds for r in results)
     assert not any(r.ablation_reproduced for r in results)
     md = report.read_text()
     for r in results:
@@ -217,7 +286,22 @@ def test_committed_report_has_every_fact():
         fact = load_fact(path)
         assert f"## {fact.key[:2]}. {fact.title}" in md, fact.key
         assert (ROOT / "validation" / f"{fact.key}.png").is_file()
-    assert re.search(r"\*\*\d+ of 11 facts reproduced\*\*", md)
+    assert re.search(r"\*\*\d+ of \d+ facts from the literature reproduced\*\*", md)
+
+
+def test_committed_report_is_the_full_form_of_the_current_model():
+    """VALIDATION.md says how and when it was made, and was made by the model as it is now: a
+    change to the rules, the engines, the presets or anything else the fingerprint covers makes
+    this fail until `hlssim validate` is run again (about two minutes)."""
+    from hlssim.experiments.fingerprint import model_fingerprint
+
+    header = (ROOT / "VALIDATION.md").read_text().split("\n\n")[1]
+    assert "Generated by the full form, `hlssim validate`" in header
+    assert "(command `hlssim validate" in header and "root seeds 7001" in header
+    found = re.search(r"model fingerprint `([0-9a-f]{16})`", header)
+    assert found, "VALIDATION.md does not record the model fingerprint"
+    assert found.group(1) == model_fingerprint(), (
+        "VALIDATION.md is stale: it was made by another model; run `hlssim validate`")
 
 
 # --- boundary -----------------------------------------------------------------------------------

@@ -13,9 +13,17 @@ Each fact is one experiment spec in ``experiments/facts/NN_name.toml`` (the form
     ablation = {mech_focus = false}      # the mechanism the pattern depends on, switched off
     boundary = "complexity"              # optional: a factor to re-judge the expectations along
     figure = {x = "complexity", output = "reported_indicator"}
-    sd_units = {control = {pbr_share = 0.0}, treated = {pbr_share = 1.0}}   # optional (fact 7)
+    kind = "literature"                  # or "hypothesis": the model's own, not a reproduced fact
+    by_assumption = "rules.X ..."        # optional: the rule the pattern follows from by construction
+    [fact.magnitude]                     # optional: the source's figure and a band around it
+    ...                                  # (hlssim/validation/magnitude.py)
 
-A fact is reproduced when every one of its expectations passes. Every fact is also run as its
+A fact *holds* when every one of its expectations passes, and is *reproduced* when it holds and,
+where it carries a ``[fact.magnitude]``, the model's figure lies in the band around the source's
+(judged on size as well as direction). Only a literature fact that is not by assumption *counts*:
+a pattern that follows from one rule by construction (``by_assumption`` names the rule) is an
+assumption, not a finding, and the complexity crossover (``kind = "hypothesis"``) is the model's
+own hypothesis, formalising qualitative sources, not a fact reproduced from them. Every fact is also run as its
 *ablation*: the same spec with the ``ablation`` settings added to ``[base]``; the fact should then
 fail, and the report says whether it did. ``boundary`` names a factor the spec varies: each
 expectation that pins that factor (in ``where`` or a contrast's terms) is judged again at every
@@ -40,10 +48,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from hlssim.common.stats import welch_interval
 from hlssim.errors import HlssimError
 from hlssim.experiments.expect import Expectation, Verdict, judge_all
 from hlssim.experiments.spec import ExperimentSpec, SpecError, parse_spec
@@ -51,12 +57,14 @@ from hlssim.experiments.store import read_manifest, read_results
 from hlssim.experiments.sweep import prepare, sweep
 from hlssim.model.scenario import read_toml
 from hlssim.validation.fact_report import boundary_text, check_report_path, write_report
+from hlssim.validation.magnitude import Magnitude, MagnitudeSpec, measure, parse_magnitude
 
 FACTS_DIR = Path(__file__).resolve().parents[2] / "experiments" / "facts"
 DEFAULT_OUT = Path("results") / "validation"
 DEFAULT_REPORT = Path("VALIDATION.md")
 _REQUIRED = ("title", "source", "claim", "reproduced", "setting", "ablation", "figure")
-_OPTIONAL = ("boundary", "sd_units")
+_OPTIONAL = ("boundary", "kind", "by_assumption", "magnitude")
+KINDS = ("literature", "hypothesis")
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,14 @@ class Fact:
     spec: ExperimentSpec
     ablated: ExperimentSpec
     boundary: str | None = None
-    sd_units: Mapping[str, Mapping[str, Any]] | None = None
+    kind: str = "literature"
+    by_assumption: str | None = None
+    magnitude: MagnitudeSpec | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether the fact can count as reproduced: from the literature and not by assumption."""
+        return self.kind == "literature" and self.by_assumption is None
 
     @property
     def key(self) -> str:
@@ -106,13 +121,42 @@ class FactResult:
     results: pd.DataFrame
     ablation_results: pd.DataFrame
     seconds: float
-    sd_effect: tuple[float, float, float, float] | None = None  # effect, low, high in SD; the SD
+    magnitude: Magnitude | None = None  # the model's figure against the source's, if it has one
     run_seconds: float = 0.0  # the sweeps' own time (fact and ablation), from their manifests
     runs: int = 0  # runs stored (fact and ablation)
 
     @property
-    def reproduced(self) -> bool:
+    def holds(self) -> bool:
+        """Every test passes (the direction, and whatever else the tests ask)."""
         return all(v.passed for v in self.verdicts)
+
+    @property
+    def size_ok(self) -> bool:
+        """The model's figure lies in the band around the source's (True with no magnitude)."""
+        if self.fact.magnitude is None:
+            return True
+        return self.magnitude is not None and self.magnitude.in_band
+
+    @property
+    def reproduced(self) -> bool:
+        """The tests pass and the size is in the band: whatever the fact's kind."""
+        return self.holds and self.size_ok
+
+    @property
+    def counts(self) -> bool:
+        """Reproduced, and a literature fact that is not by assumption."""
+        return self.reproduced and self.fact.counts
+
+    @property
+    def status(self) -> str:
+        """One phrase: reproduced, direction only, not reproduced, by assumption, hypothesis."""
+        if self.fact.kind == "hypothesis":
+            return "model hypothesis: " + ("holds" if self.holds else "does not hold")
+        if self.fact.by_assumption is not None:
+            return "by assumption (" + ("holds" if self.holds else "does not hold") + ")"
+        if self.reproduced:
+            return "reproduced"
+        return "direction only: size outside the band" if self.holds else "not reproduced"
 
     @property
     def ablation_reproduced(self) -> bool:
@@ -180,16 +224,15 @@ def load_fact(path: str | Path, quick: bool = False, root_seed: int | None = Non
     if len(matches) != 1:
         raise SpecError(f"{source}: fact.figure.output: {figure.get('output')!r} is not allowed; "
                         f"expected one of the spec's outputs: {', '.join(outputs)}")
-    sd_units = table.get("sd_units")
-    if sd_units is not None:
-        if (not isinstance(sd_units, Mapping) or set(sd_units) != {"control", "treated"}
-                or not all(isinstance(sd_units[k], Mapping) and set(sd_units[k]) <= set(factors)
-                           for k in ("control", "treated"))):
-            raise SpecError(f"{source}: fact.sd_units: {sd_units!r} is not allowed; expected "
-                            "{control = {FACTOR = LEVEL}, treated = {FACTOR = LEVEL}}")
-        if matches[0].split(":")[0] != "motivation_mean":
-            raise SpecError(f"{source}: fact.sd_units: only for figure.output motivation_mean (the "
-                            "SD is that of workers' motivation)")
+    kind = table.get("kind", "literature")
+    if kind not in KINDS:
+        raise SpecError(f"{source}: fact.kind: {kind!r} is not allowed; expected one of {', '.join(KINDS)}")
+    by_assumption = table.get("by_assumption")
+    if by_assumption is not None and (not isinstance(by_assumption, str) or not by_assumption.strip()):
+        raise SpecError(f"{source}: fact.by_assumption: {by_assumption!r} is not allowed; expected "
+                        "text naming the rule the pattern follows from")
+    magnitude = (parse_magnitude(table["magnitude"], spec, source) if "magnitude" in table
+                 else None)
     if quick:
         spec, ablated = spec.for_smoke(), ablated.for_smoke()
     if root_seed is not None:
@@ -199,7 +242,9 @@ def load_fact(path: str | Path, quick: bool = False, root_seed: int | None = Non
                 claim=table["claim"].strip(), reproduced=" ".join(table["reproduced"].split()),
                 setting=table["setting"].strip(), ablation=dict(ablation),
                 figure_x=figure["x"], figure_output=matches[0], spec=spec, ablated=ablated,
-                boundary=boundary, sd_units=dict(sd_units) if sd_units else None)
+                boundary=boundary, kind=kind,
+                by_assumption=" ".join(by_assumption.split()) if by_assumption else None,
+                magnitude=magnitude)
 
 
 def load_facts(folder: str | Path = FACTS_DIR, quick: bool = False, root_seed: int | None = None
@@ -244,45 +289,6 @@ def boundary_points(fact: Fact, results: pd.DataFrame) -> tuple[BoundaryPoint, .
     return tuple(points)
 
 
-def worker_motivation_sd(fact: Fact, cell: Mapping[str, Any], replications: int) -> float:
-    """The SD of motivation across workers at the end of a run in ``cell`` (pooled over runs).
-
-    Deci, Koestner and Ryan's effect sizes are in SD units of individual motivation, which the
-    run metrics (a mean over workers) do not carry; the batch engine's final state does.
-    """
-    from hlssim.engines.batch.model import BatchModel
-    from hlssim.model.scenario import Scenario
-
-    spec = fact.spec
-    values = dict(spec.base) | dict(cell)
-    scenario = (Scenario.from_preset(spec.base_preset, **values) if spec.base_preset
-                else Scenario(values))
-    seeds = [np.random.SeedSequence(spec.root_seed, spawn_key=(10**6 + i,)) for i in range(replications)]
-    model = BatchModel(scenario, seeds)
-    model.run()
-    motivation = np.asarray(model.motivation, float)  # replications x workers
-    return float(np.sqrt(np.mean(motivation.var(axis=1, ddof=1))))
-
-
-def _sd_effect(fact: Fact, results: pd.DataFrame) -> tuple[float, float, float, float] | None:
-    if not fact.sd_units:
-        return None
-    rows = results[results["output"] == fact.figure_output]
-
-    def cell(where: Mapping[str, Any]) -> np.ndarray:
-        pick = np.ones(len(rows), bool)
-        for name, value in where.items():
-            pick &= np.isclose(rows[name].to_numpy(float), float(value))
-        return rows.loc[pick, "value"].to_numpy(float)
-
-    treated, control = cell(fact.sd_units["treated"]), cell(fact.sd_units["control"])
-    if len(treated) < 2 or len(control) < 2:
-        return None
-    diff, low, high = welch_interval(treated, control, 0.95)
-    sd = worker_motivation_sd(fact, fact.sd_units["control"], max(2, min(fact.spec.replications, 8)))
-    return diff / sd, low / sd, high / sd, sd
-
-
 def run_fact(fact: Fact, out: str | Path, workers: int = 0, seed_suffix: bool = False,
              progress: bool = False) -> FactResult:
     """Sweep the fact and its ablation (resuming what is stored) and judge both."""
@@ -299,7 +305,8 @@ def run_fact(fact: Fact, out: str | Path, workers: int = 0, seed_suffix: bool = 
         ablation_verdicts=tuple(judge_all(fact.ablated, ablation_results)),
         boundary=boundary_points(fact, results), results=results,
         ablation_results=ablation_results, seconds=time.perf_counter() - start,
-        sd_effect=_sd_effect(fact, results), run_seconds=run_seconds, runs=runs)
+        magnitude=measure(fact.magnitude, fact.spec, results) if fact.magnitude else None,
+        run_seconds=run_seconds, runs=runs)
 
 
 def _sweep_time(folder: Path) -> float:
