@@ -432,3 +432,47 @@ def test_crossover_sobol_size_must_be_a_power_of_two(tmp_path, n):
 
     with pytest.raises(HlssimError, match=f"--crossover-sobol {n}: expected 0"):
         validate(tmp_path, quick=True, out=tmp_path / "runs", report=None, crossover_sobol=n)
+
+
+# --- the whole plausible space (issue 18) -------------------------------------------------------
+
+def test_the_plausible_space_varies_every_uncertain_parameter_and_no_regime_lever():
+    from hlssim.model.parameters import PARAMETERS
+    from hlssim.validation.plausible import EXCLUDED, uncertain_parameters
+
+    space = uncertain_parameters()
+    calibration = {n for n, p in PARAMETERS.items() if p.group == "calibration"}
+    assert set(space) == (calibration - set(EXCLUDED)) | {"knave_share"}
+    assert not any(PARAMETERS[n].group == "regime" for n in space)
+    for name, (low, high) in space.items():
+        p = PARAMETERS[name]
+        assert (low, high) == (p.span or (p.low, p.high)), name
+
+
+def test_a_tiny_plausible_space_is_paired_reported_and_reproducible(tmp_path):
+    """Both regimes run at every sampled point with the same seeds (the gap is paired), the share
+    where NPM wins is a proportion of the design's points, and the report has the section."""
+    from hlssim.experiments.store import read_results
+    from hlssim.validation.plausible import (COMPLEXITIES, Form, analyse_level, markdown,
+                                             space_spec)
+
+    tiny = Form("tiny", sobol_base=2, morris_trajectories=2, replications=1,
+                world={"n_people": 20, "n_workers": 2, "n_providers": 1, "steps": 12})
+    level, runs = analyse_level(0.5, tiny, tmp_path)
+    spec = space_spec(0.5, "sobol", tiny)
+    rows = read_results(tmp_path / spec.name)
+    wide = rows[rows["output"] == "wellbeing_mean:mean_last_12"]
+    by_sample = wide.groupby("sample")
+    assert all(g["preset"].nunique() == 2 and g["seed"].nunique() == 1 for _, g in by_sample)
+    n_points = spec.n_points() // 2
+    assert level.points["wellbeing_mean"] == n_points
+    share, low, high = level.share("wellbeing_mean")
+    assert 0 <= low <= share <= high <= 1
+    assert set(level.indices["method"]) == {"morris", "sobol"}
+    again, _ = analyse_level(0.5, tiny, tmp_path / "again")
+    assert again.npm_wins == level.npm_wins and again.mean_gap == level.mean_gap
+    from hlssim.validation.plausible import PlausibleSpace, uncertain_parameters
+
+    text = "\n".join(markdown(PlausibleSpace(tiny, (level,), uncertain_parameters(), runs), "f.png"))
+    assert "## The whole plausible space" in text and "quick form" in text and "f.png" in text
+    assert COMPLEXITIES == (0.2, 0.5, 0.8)

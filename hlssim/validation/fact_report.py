@@ -86,7 +86,7 @@ def _measured(v: Verdict) -> str:
 
 
 def render(results: Sequence[FactResult], quick: bool, seconds: float, figures: str,
-           sobol: Any = None) -> str:
+           sobol: Any = None, space: Any = None) -> str:
     """VALIDATION.md: the summary table, then one section per fact."""
     counted = [r for r in results if r.fact.counts]
     reproduced = sum(r.counts for r in results)
@@ -99,7 +99,8 @@ def render(results: Sequence[FactResult], quick: bool, seconds: float, figures: 
     from hlssim.experiments.fingerprint import model_fingerprint
 
     command = "hlssim validate" + (" --quick" if quick else "") + (
-        f" --crossover-sobol {sobol.base_n}" if sobol is not None else "")
+        f" --crossover-sobol {sobol.base_n}" if sobol is not None else "") + (
+        " --no-plausible" if space is None else "")
     seeds = sorted({r.fact.spec.root_seed for r in results})
     lines = [
         "# Validation: stylized facts from the literature",
@@ -140,6 +141,10 @@ def render(results: Sequence[FactResult], quick: bool, seconds: float, figures: 
             f"{len(r.verdicts)} tests) | {_cell(_ablation_text(r))} | {_cell(boundary_text(r))} |")
     for r in results:
         lines += _section(r, figures)
+    if space is not None:
+        from hlssim.validation.plausible import markdown as space_markdown
+
+        lines += space_markdown(space, f"{figures}/plausible_space.png")
     if sobol is not None:
         from hlssim.validation.crossover import markdown
 
@@ -278,11 +283,15 @@ def check_report_path(report: str | Path) -> Path:
 
 
 def write_report(results: Sequence[FactResult], report: str | Path, quick: bool,
-                 seconds: float, sobol: Any = None) -> Path:
+                 seconds: float, sobol: Any = None, space: Any = None) -> Path:
     """Write the figures (in ``validation/`` beside the report), then the report."""
     report = check_report_path(report)
     figures = report.parent / "validation"
     figures.mkdir(exist_ok=True)
     for r in results:
         figure_png(r, figures / f"{r.fact.key}.png")
-    return write_text(render(results, quick, seconds, "validation", sobol), report)
+    if space is not None:
+        from hlssim.validation.plausible import figure_png as space_png
+
+        space_png(space, figures / "plausible_space.png")
+    return write_text(render(results, quick, seconds, "validation", sobol, space), report)

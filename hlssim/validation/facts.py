@@ -336,10 +336,11 @@ def run_facts(facts: Sequence[Fact], out: str | Path = DEFAULT_OUT, workers: int
 def validate(facts: str | Path = FACTS_DIR, quick: bool = False, out: str | Path = DEFAULT_OUT,
              report: str | Path | None = DEFAULT_REPORT, workers: int = 0,
              root_seed: int | None = None, progress: bool = False,
-             crossover_sobol: int = 0) -> list[FactResult]:
+             crossover_sobol: int = 0, plausible: bool = False) -> list[FactResult]:
     """Run the suite and (unless ``report`` is None) write the report and its figures.
 
-    ``crossover_sobol = N`` (a power of 2) adds Sobol indices of the NPM/HLS crossing over the
+    ``plausible`` adds the whole plausible space (``plausible.py``: its full form, or with
+    ``quick`` its small form). ``crossover_sobol = N`` (a power of 2) adds Sobol indices of the NPM/HLS crossing over the
     uncertain parameters (``validation_sobol.py``; base N, 4 replications, the quick world)."""
     start = time.perf_counter()
     if crossover_sobol and (crossover_sobol < 2 or crossover_sobol & (crossover_sobol - 1)):
@@ -355,8 +356,13 @@ def validate(facts: str | Path = FACTS_DIR, quick: bool = False, out: str | Path
         from hlssim.validation.crossover import crossover_sobol as run_sobol
 
         sobol = run_sobol(crossover_sobol, replications=4, world=SOBOL_WORLD, progress=progress)
+    space = None
+    if plausible and report is not None:
+        from hlssim.validation.plausible import FULL, QUICK, plausible_space
+
+        space = plausible_space(QUICK if quick else FULL, Path(out) / "plausible", workers, progress)
     if report is not None:
-        write_report(results, report, quick, time.perf_counter() - start, sobol)
+        write_report(results, report, quick, time.perf_counter() - start, sobol, space)
     return results
 
 

@@ -25,6 +25,9 @@ def register(sub) -> None:
     val_p.add_argument("--crossover-sobol", type=int, default=0, metavar="N",
                        help="also Sobol indices of where NPM and HLS cross (Saltelli base N, a power "
                             "of 2; 0: none, the default)")
+    val_p.add_argument("--no-plausible", action="store_true",
+                       help="leave out the whole plausible space (a global sensitivity analysis of "
+                            "the HLS - NPM gap at complexity 0.2, 0.5, 0.8; in the report by default)")
     val_p.add_argument("--quiet", action="store_true", help="no progress lines")
     val_p.set_defaults(func=cmd_validate)
 
@@ -58,7 +61,8 @@ def cmd_validate(args) -> int:
               else "some verdicts depend on the root seed: add replications", file=sys.stderr)
         return 0 if stable else 1
     results = validate(args.facts, args.quick, args.out, args.report, args.workers,
-                       progress=not args.quiet, crossover_sobol=args.crossover_sobol)
+                       progress=not args.quiet, crossover_sobol=args.crossover_sobol,
+                       plausible=not args.no_plausible)
     rows = [[r.fact.key, r.status if r.counts else r.status.upper(),
              f"breaks {r.ablation_breaks}" if r.ablation_breaks else "BREAKS NONE", boundary_text(r)]
             for r in results]
