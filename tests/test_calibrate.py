@@ -15,6 +15,7 @@ from hlssim.errors import HlssimError
 from hlssim.model.scenario import Scenario, preset_names
 from hlssim.ui.cli import main
 from hlssim.validation.calibrate import (
+    report_text,
     abc_fit,
     calibrate,
     load_problem,
@@ -129,8 +130,8 @@ def test_cli_bad_problem_exit_2(tmp_path, capsys):
 def test_the_borders_problem_and_its_fitted_preset():
     problem = load_problem(BORDERS)
     assert problem.preset == "hls_grant" and problem.baseline == "npm_targets"
-    assert {t.quantity for t in problem.targets} == {"admin_time_share", "funder_monitoring",
-                                                      "direct_time_share"}
+    assert {t.quantity for t in problem.targets} == {"admin_time_share", "direct_time_share"}
+    assert [t.quantity for t in problem.holdouts] == ["funder_monitoring"]  # predicted, not fitted
     assert [name for name, _ in problem.unmatched] == ["claims-staff time up to 50% lower"]
     assert replace(problem).quick_version().draws < problem.draws
     assert "hls_grant_borders" in preset_names()
@@ -138,3 +139,27 @@ def test_the_borders_problem_and_its_fitted_preset():
     grant = Scenario.from_preset("hls_grant")
     for name in ("target_pressure", "stewardship", "coproduction", "alliance"):
         assert fitted[name] == grant[name]
+
+
+def test_a_held_out_figure_is_predicted_not_fitted():
+    """A [[holdout]] plays no part in the fit (the same fit with it or without it) and is
+    predicted over the accepted draws: a figure the model makes itself at the true values lies in
+    the predictive range, and one far from it does not."""
+    truth = {"reports_per_year": 6.0, "audit_rate": 0.06}
+    base = parse_problem(SMALL | {"target": SMALL["target"][:1]})
+    made = model_simulator(parse_problem(SMALL))[0](truth)
+    admin = [dict(SMALL["target"][0], change=float(made[0]))]
+    held = {"name": "monitoring", "quantity": "funder_monitoring", "change": float(made[1])}
+    without = calibrate(parse_problem(SMALL | {"target": admin}))
+    with_holdout = calibrate(parse_problem(SMALL | {"target": admin, "holdout": [held]}))
+    far_off = calibrate(parse_problem(SMALL | {"target": admin, "holdout": [held | {"change": 3.0}]}))
+    assert np.array_equal(without.fit.accepted, with_holdout.fit.accepted)
+    assert np.array_equal(without.fit.accepted, far_off.fit.accepted)
+    assert not far_off.predicted[0][0][1] <= 3.0 <= far_off.predicted[0][0][2]
+    ((median, low, high), (est, lo2, hi2)), = with_holdout.predicted
+    assert low <= median <= high and lo2 <= est <= hi2
+    assert low - 0.05 <= made[1] <= high + 0.05
+    text = report_text(with_holdout)
+    assert "Held out of the fit" in text and "monitoring" in text
+    with pytest.raises(HlssimError, match=re.escape("holdout[0].tolerance: not a setting")):
+        parse_problem(SMALL | {"holdout": [held | {"tolerance": 0.1}]})

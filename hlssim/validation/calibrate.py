@@ -22,6 +22,11 @@ A calibration problem is a TOML file (``experiments/calibration/*.toml``)::
     change = -0.9                   # (regime - baseline) / baseline
     tolerance = 0.1                 # how far off counts as one unit of distance
 
+    [[holdout]]                     # figures held out of the fit and predicted (out of sample):
+    name = "funder monitoring time up to 80% lower"   # same fields as a target, no tolerance
+    quantity = "funder_monitoring"
+    change = -0.8
+
     [[unmatched]]                   # figures with no honest counterpart in the model: reported
     name = "claims-staff time up to 50% lower"
     why = "..."
@@ -37,6 +42,9 @@ is the root mean square of (simulated change - target) / tolerance over targets,
 median; its uncertainty the posterior's 5-95% range and SD (against the prior's, to show what the
 targets pin down and what they leave open). The fitted point is then run again with fresh seeds
 and twice the replications, and each target's achieved change is reported with a 95% interval.
+A held-out figure plays no part in the fit: it is predicted, with the posterior predictive 95%
+range (its change at every accepted draw, each over the fit's replications) and its change at the
+fitted point with fresh seeds, and shown beside the observed figure.
 Calibration writes a new preset; it never changes defaults or the declared presets.
 """
 
@@ -59,7 +67,7 @@ from hlssim.model.parameters import PARAMETERS, PRESET_NAMES
 from hlssim.model.scenario import Scenario, load_preset_values, preset_names, presets_dir, read_toml
 
 _KEYS = ("name", "description", "preset", "baseline", "world", "replications", "draws", "accept",
-         "root_seed", "free", "target", "unmatched", "quick", "sources")
+         "root_seed", "free", "target", "holdout", "unmatched", "quick", "sources")
 _QUICK_KEYS = ("draws", "replications", "world", "accept")
 LAST_MONTHS = 12
 
@@ -95,6 +103,7 @@ class Problem:
     accept: float = 0.1
     root_seed: int = 0
     unmatched: tuple[tuple[str, str], ...] = ()
+    holdouts: tuple[Target, ...] = ()
     sources: str = ""
     source: str = "calibration"
     quick: Mapping[str, Any] = field(default_factory=dict)
@@ -172,25 +181,11 @@ def parse_problem(data: Mapping[str, Any], source: str = "calibration") -> Probl
     raw_targets = data["target"]
     if not isinstance(raw_targets, list) or not raw_targets:
         raise _err(source, "target: expected one or more [[target]] tables")
-    targets = []
-    for i, t in enumerate(raw_targets):
-        at = f"target[{i}]"
-        if not isinstance(t, Mapping):
-            raise _err(source, f"{at}: expected a table")
-        for key in t:
-            if key not in ("name", "quantity", "change", "tolerance", "source"):
-                raise _err(source, f"{at}.{key}: not a setting; expected name, quantity, change, "
-                           "tolerance, source")
-        quantity = t.get("quantity")
-        if quantity not in METRIC_NAMES and quantity not in DERIVED:
-            raise _err(source, f"{at}.quantity: {quantity!r} is not allowed; expected a metric "
-                       f"(hlssim metrics) or one of {', '.join(DERIVED)}")
-        change = _number(t.get("change"), source, f"{at}.change")
-        if change <= -1:
-            raise _err(source, f"{at}.change: {change:g} is not allowed; expected a relative change above -1")
-        targets.append(Target(str(t.get("name", quantity)), quantity, change,
-                              _number(t.get("tolerance"), source, f"{at}.tolerance", 0.0),
-                              str(t.get("source", ""))))
+    targets = [_target(t, source, f"target[{i}]", True) for i, t in enumerate(raw_targets)]
+    raw_holdouts = data.get("holdout", [])
+    if not isinstance(raw_holdouts, list):
+        raise _err(source, "holdout: expected [[holdout]] tables")
+    holdouts = [_target(t, source, f"holdout[{i}]", False) for i, t in enumerate(raw_holdouts)]
     unmatched = []
     for i, u in enumerate(data.get("unmatched", [])):
         if not isinstance(u, Mapping) or set(u) != {"name", "why"}:
@@ -207,8 +202,8 @@ def parse_problem(data: Mapping[str, Any], source: str = "calibration") -> Probl
         draws=_int(data.get("draws", 256), source, "draws", 4),
         accept=_number(data.get("accept", 0.1), source, "accept", 0.0),
         root_seed=_int(data.get("root_seed", 0), source, "root_seed", 0),
-        unmatched=tuple(unmatched), sources=str(data.get("sources", "")), source=source,
-        quick=dict(quick))
+        unmatched=tuple(unmatched), holdouts=tuple(holdouts), sources=str(data.get("sources", "")),
+        source=source, quick=dict(quick))
     for p in (problem, problem.quick_version()):
         if not 0 < p.accept <= 1 or p.accept * p.draws < 2:
             raise _err(source, f"accept: {p.accept:g} of {p.draws} draws keeps fewer than 2; expected "
@@ -218,6 +213,26 @@ def parse_problem(data: Mapping[str, Any], source: str = "calibration") -> Probl
         _scenario(p, p.preset, {k: hi for k, (_, hi) in p.free.items()})
         _scenario(p, p.baseline, {})
     return problem
+
+
+def _target(t: Any, source: str, at: str, fitted: bool) -> Target:
+    """One [[target]] (fitted: it has a tolerance) or [[holdout]] (predicted, none)."""
+    keys = ("name", "quantity", "change", "tolerance", "source") if fitted else (
+        "name", "quantity", "change", "source")
+    if not isinstance(t, Mapping):
+        raise _err(source, f"{at}: expected a table")
+    for key in t:
+        if key not in keys:
+            raise _err(source, f"{at}.{key}: not a setting; expected {', '.join(keys)}")
+    quantity = t.get("quantity")
+    if quantity not in METRIC_NAMES and quantity not in DERIVED:
+        raise _err(source, f"{at}.quantity: {quantity!r} is not allowed; expected a metric "
+                   f"(hlssim metrics) or one of {', '.join(DERIVED)}")
+    change = _number(t.get("change"), source, f"{at}.change")
+    if change <= -1:
+        raise _err(source, f"{at}.change: {change:g} is not allowed; expected a relative change above -1")
+    tolerance = _number(t.get("tolerance"), source, f"{at}.tolerance", 0.0) if fitted else 0.0
+    return Target(str(t.get("name", quantity)), quantity, change, tolerance, str(t.get("source", "")))
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -325,6 +340,9 @@ class Calibration:
     achieved: tuple[tuple[float, float, float], ...]  # per target: change, low, high (95%)
     baseline: dict[str, float]
     quick: bool
+    #: per held-out figure: (posterior predictive median, 2.5%, 97.5%), then the change at the
+    #: fitted point with fresh seeds (mean, low, high)
+    predicted: tuple[tuple[tuple[float, float, float], tuple[float, float, float]], ...] = ()
 
 
 def calibrate(problem: Problem, quick: bool = False, progress: bool = False) -> Calibration:
@@ -343,17 +361,42 @@ def calibrate(problem: Problem, quick: bool = False, progress: bool = False) -> 
                   np.array([t.tolerance for t in p.targets]), p.draws, p.accept,
                   np.random.SeedSequence(p.root_seed, spawn_key=(0,)))
     names = [t.quantity for t in p.targets]
+    held = [t.quantity for t in p.holdouts]
     seeds = _seeds(p.root_seed, 2, 2 * p.replications)
-    b = quantities(_scenario(p, p.baseline, {}), seeds, names)
-    f = quantities(_scenario(p, p.preset, fit.estimate), seeds, names)
-    achieved = []
-    for n in names:
-        ratio = f[n] / b[n] - 1  # per replication, paired by seed
-        if np.ptp(ratio) == 0:
-            achieved.append((float(ratio[0]),) * 3)
-        else:
-            achieved.append(mean_interval(ratio, 0.95))
-    return Calibration(p, fit, tuple(achieved), {n: float(b[n].mean()) for n in names}, quick)
+    b = quantities(_scenario(p, p.baseline, {}), seeds, names + held)
+    f = quantities(_scenario(p, p.preset, fit.estimate), seeds, names + held)
+    achieved = [_change_interval(f[n], b[n]) for n in names]
+    return Calibration(p, fit, tuple(achieved), {n: float(b[n].mean()) for n in names}, quick,
+                       predict_holdouts(p, fit, [_change_interval(f[n], b[n]) for n in held]))
+
+
+def _change_interval(regime: np.ndarray, baseline: np.ndarray) -> tuple[float, float, float]:
+    """The relative change per replication (paired by seed), its mean and 95% interval."""
+    ratio = regime / baseline - 1
+    if np.ptp(ratio) == 0:
+        return (float(ratio[0]),) * 3
+    return mean_interval(ratio, 0.95)
+
+
+def predict_holdouts(p: Problem, fit: Fit, at_fit: Sequence[tuple[float, float, float]]
+                     ) -> tuple[tuple[tuple[float, float, float], tuple[float, float, float]], ...]:
+    """Each held-out figure's posterior predictive change: at every accepted draw, over the fit's
+    seeds (stream 3, apart from the fit's), against the baseline under the same seeds; its median
+    and 2.5-97.5% range, beside ``at_fit`` (the fitted point's change with fresh seeds)."""
+    if not p.holdouts:
+        return ()
+    held = [t.quantity for t in p.holdouts]
+    seeds = _seeds(p.root_seed, 3, p.replications)
+    base = quantities(_scenario(p, p.baseline, {}), seeds, held)
+    for n in held:
+        if base[n].mean() == 0:
+            raise HlssimError(f"{p.source}: held-out quantity {n} is 0 under the baseline "
+                              f"{p.baseline}; a relative change is undefined")
+    changes = np.array([[quantities(_scenario(p, p.preset, dict(zip(fit.names, row))), seeds,
+                                    held)[n].mean() / base[n].mean() - 1 for n in held]
+                        for row in fit.accepted])
+    return tuple(((float(np.median(changes[:, j])), float(np.quantile(changes[:, j], 0.025)),
+                   float(np.quantile(changes[:, j], 0.975))), at_fit[j]) for j in range(len(held)))
 
 
 # --- reporting and the preset --------------------------------------------------------------------
@@ -377,6 +420,20 @@ def report_text(c: Calibration) -> str:
                      f"{t.tolerance:.0%}"])
     lines.append(tabulate(rows, headers=["target", "model quantity", "figure", "fitted (95%)", "tolerance"],
                           tablefmt="simple", maxcolwidths=[44, 22, 8, 26, 9]))
+    if p.holdouts:
+        rows = []
+        for t, ((med, lo, hi), (est, low, high)) in zip(p.holdouts, c.predicted):
+            inside = "yes" if lo <= t.change <= hi else "no"
+            rows.append([t.name, t.quantity, f"{t.change:+.0%}",
+                         f"{med:+.1%} [{lo:+.1%}, {hi:+.1%}]", f"{est:+.1%} [{low:+.1%}, {high:+.1%}]",
+                         inside])
+        lines.append(_wrap("Held out of the fit and predicted (out of sample): the posterior "
+                           "predictive median and 95% range over the accepted draws, and the "
+                           "fitted point's change with fresh seeds (95% interval)."))
+        lines.append(tabulate(rows, headers=["held-out figure", "model quantity", "observed",
+                                             "predicted (95% range)", "at the fit (95%)",
+                                             "observed in range"],
+                              tablefmt="simple", maxcolwidths=[40, 18, 8, 24, 24, 8]))
     for name, why in p.unmatched:
         lines.append(_wrap(f"Not fitted: {name}: {why}"))
     return "\n".join(lines)
