@@ -110,3 +110,15 @@ def test_a_long_panel_title_wraps_instead_of_running_off_the_panel():
     assert " ".join(long) == "Wellbeing of the worst-off (10th percentile)"
     assert panel_spec(["npm_targets", "hls"], "wellbeing_mean")["title"]["text"] == (
         "True wellbeing (mean)")
+
+
+def test_a_panel_that_goes_below_zero_says_so_under_its_title_not_on_its_axis():
+    """A rotated y-axis title longer than the panel is tall pushed the panel's own title out of
+    sight (the Goodhart gap's, at 1400 and 1920 px): the note goes under the title instead."""
+    from hlssim.figures.explorer_charts import LABELS, panel_spec
+
+    gap = panel_spec(["npm_targets", "hls"], "goodhart_gap")
+    assert gap["title"]["text"] == LABELS["goodhart_gap"]
+    assert gap["title"]["subtitle"] == "the axis goes below zero"
+    assert all(layer["encoding"].get("y", {}).get("title") is None for layer in gap["layer"])
+    assert "subtitle" not in panel_spec(["npm_targets", "hls"], "wellbeing_mean")["title"]

@@ -236,7 +236,9 @@ def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None
     dash = {"field": "regime", "type": "nominal", "legend": None,
             "scale": {"domain": list(names), "range": [d for _, d in styles]}}
     low, _ = BOUNDS.get(metric, (0, None))
-    y_title = None if (low or 0) >= 0 else "(axis includes values below zero)"
+    # said under the title, not as a y-axis title: a rotated axis title longer than the panel is
+    # tall pushed the panel's own title out of sight (seen at 1400 and 1920 px)
+    below_zero = (low or 0) < 0
     x = {"field": "years", "type": "quantitative", "title": "years",
          "axis": {"tickMinStep": 1}}
     tip = [{"field": "regime", "type": "nominal", "title": "regime"},
@@ -246,7 +248,7 @@ def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None
            {"field": "high", "type": "quantitative", "format": ".2f", "title": "95% high"}]
     layers: list[dict] = [
         {"mark": {"type": "area", "opacity": 0.18},
-         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": y_title,
+         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": None,
                                     "scale": {"zero": True}},
                       "y2": {"field": "high"}, "color": colour, "tooltip": tip}},
         {"mark": {"type": "line", "strokeWidth": 3},
@@ -271,7 +273,9 @@ def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None
     return {
         "width": "container", "height": height,
         "title": {"text": title_lines(LABELS.get(metric, metric)), "fontSize": 15,
-                  "anchor": "start", "limit": 0},
+                  "anchor": "start", "limit": 0,
+                  **({"subtitle": "the axis goes below zero", "subtitleFontSize": 12}
+                     if below_zero else {})},
         "layer": layers,
         "config": {"axis": {"labelFontSize": 13, "titleFontSize": 12},
                    "view": {"stroke": None}},
