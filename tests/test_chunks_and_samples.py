@@ -91,3 +91,18 @@ def test_a_folder_in_the_older_row_layout_is_not_mixed_with_new_rows(tmp_path):
     sweep(parse_spec(SPEC), out)  # rerun: its parts are deleted and run again
     rows = read_results(out)
     assert isinstance(rows, pd.DataFrame) and (rows["sample"] == rows["point"] // 2).all()
+
+
+def test_a_folder_without_stored_metric_and_stat_is_rerun_not_mixed(tmp_path):
+    out = tmp_path / "out"
+    sweep(parse_spec(SPEC), out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["row_layout"] = 2  # as hlssim wrote it before metric and stat were stored
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    for part in (out / "results").glob("part-*.parquet"):
+        pq.write_table(pq.read_table(part).drop(["metric", "stat"]), part)
+    with pytest.raises(HlssimError, match=r"older layout \(no metric and stat columns\)"):
+        sweep(parse_spec(SPEC), out, on_stale="refuse")
+    sweep(parse_spec(SPEC), out)
+    rows = read_results(out)
+    assert (rows["metric"] + ":" + rows["stat"] == rows["output"]).all()

@@ -35,8 +35,11 @@ def test_rows_are_tidy_and_equal_single_runs():
     design = expand(spec)
     rows = run_chunk(make_chunks(design, chunk_runs=100)[0], task_for(design)).results
     assert list(rows.columns) == ["run_id", "point", "sample", "replicate", "seed", "complexity",
-                                  "preset", "output", "value"]
+                                  "preset", "output", "metric", "stat", "value"]
     assert len(rows) == len(design.runs) * 3 and rows["run_id"].is_monotonic_increasing
+    # the metric and the statistic are stored apart, and make up the output's name
+    assert (rows["metric"] + ":" + rows["stat"] == rows["output"]).all()
+    assert set(rows["stat"]) == {"final", "mean_last_4", "mean"}
     run = design.runs[7]  # point 2 (complexity 0.8, npm_targets), replicate 1
     table = hlssim.run(design.scenarios[run.point], seed=run.seed, engine="batch")
     mine = rows[rows["run_id"] == run.run_id].set_index("output")["value"]
@@ -180,7 +183,8 @@ def test_trajectories_equal_a_direct_run_step_by_step(tmp_path):
     manifest = sweep(spec, tmp_path / "o", chunk_runs=4)
     paths = read_trajectories(tmp_path / "o")
     assert list(paths.columns) == ["run_id", "point", "sample", "replicate", "seed", "complexity", "preset",
-                                   "output", "step", "value"]
+                                   "output", "metric", "stat", "step", "value"]
+    assert (paths["stat"] == "trajectory").all()
     assert len(paths) == manifest["counts"]["trajectory_rows"] == len(design.runs) * 2 * 12
     assert not paths.duplicated(["run_id", "output", "step"]).any()
     assert set(read_results(tmp_path / "o")["output"]) == {"wellbeing_mean:final", "gaming_share:mean"}

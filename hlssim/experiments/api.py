@@ -88,12 +88,13 @@ def results_frame(folder: str | Path, tidy: bool = False) -> pd.DataFrame:
     if "sample" not in rows.columns:  # a folder an older hlssim wrote
         rows.insert(rows.columns.get_loc("replicate"), "sample", rows["point"] // k)
     if tidy:
-        parts = rows["output"].str.split(":", n=1, expand=True)
-        at = rows.columns.get_loc("output") + 1
-        rows.insert(at, "metric", parts[0])
-        rows.insert(at + 1, "stat", parts[1])
+        if "metric" not in rows.columns:  # a folder an older hlssim wrote: split the names
+            parts = rows["output"].str.split(":", n=1, expand=True)
+            at = rows.columns.get_loc("output") + 1
+            rows.insert(at, "metric", parts[0])
+            rows.insert(at + 1, "stat", parts[1])
         return rows
-    keys = [c for c in rows.columns if c not in ("output", "value")]
+    keys = [c for c in rows.columns if c not in ("output", "metric", "stat", "value")]
     wide = rows.pivot(index="run_id", columns="output", values="value")
     first = rows.drop_duplicates("run_id").set_index("run_id")[[c for c in keys if c != "run_id"]]
     table = first.join(wide[[o for o in data.outputs if o in wide.columns]]).reset_index()

@@ -184,7 +184,8 @@ class Expectation:
 
     def _paired(self, rows: pd.DataFrame) -> Verdict:
         first, second = self.between
-        keys = [c for c in rows.columns if c not in ("run_id", "point", "sample", "seed", "output", "value", self.by)]
+        keys = [c for c in rows.columns if c not in ("run_id", "point", "sample", "seed", "output",
+                                                     "metric", "stat", "value", self.by)]
         a = rows[_equal(rows[self.by], first)].set_index(keys)["value"]
         b = rows[_equal(rows[self.by], second)].set_index(keys)["value"]
         diffs = (b - a).dropna().to_numpy(float)

@@ -34,12 +34,17 @@ from hlssim.experiments.spec import Output
 from hlssim.model.metrics import METRIC_NAMES
 from hlssim.model.scenario import Scenario
 
-#: Leading columns of every result row; the run's factor values follow, then ``output``, ``value``
-#: (trajectory rows: ``output``, ``step``, ``value``). ``sample``: see :class:`~.design.Run`.
+#: Leading columns of every result row; the run's factor values follow, then ``output`` (the
+#: spec's name, ``metric:stat``), ``metric``, ``stat`` (the two parts, stored so a reader need not
+#: split strings), ``value`` (trajectory rows: ``output``, ``metric``, ``stat`` = "trajectory",
+#: ``step``, ``value``). ``sample``: see :class:`~.design.Run`.
 ID_COLUMNS = ("run_id", "point", "sample", "replicate", "seed")
-#: The layout of stored rows, recorded in the manifest: 2 added ``sample``. A folder written in
-#: another layout is not resumed (its parts and new ones would not read as one table).
-ROW_LAYOUT = 2
+#: The layout of stored rows, recorded in the manifest: 2 added ``sample``, 3 ``metric`` and
+#: ``stat``. A folder written in another layout is not resumed (its parts and new ones would not
+#: read as one table).
+ROW_LAYOUT = 3
+#: What each older layout lacked, for the message that says why such a folder is rerun.
+LAYOUT_LACKED = {1: "no sample column", 2: "no metric and stat columns"}
 _DTYPES = {float: "float64", int: "int64", bool: "bool", str: "str"}
 #: Dask settings of the local cluster ``--workers N`` starts. With no dashboard there is no use
 #: for the workers' statistical profiler (it samples every thread every 10 ms), and the event
@@ -175,7 +180,7 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     if asked for, its trajectory rows (one per run, output and step)."""
     columns: dict[str, list] = {c: [] for c in ID_COLUMNS}
     columns |= {name: [] for name, _ in task.factor_types}
-    columns |= {"output": [], "value": []}
+    columns |= {"output": [], "metric": [], "stat": [], "value": []}
     summaries = [o for o in task.outputs if not o.is_trajectory]
     trajectories = [o for o in task.outputs if o.is_trajectory]
     paths: list[pd.DataFrame] = []
@@ -197,16 +202,24 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
                 columns[name].extend([item.values[name]] * n_out)
             for out in summaries:
                 columns["output"].append(out.name)
+                columns["metric"].append(out.metric)
+                columns["stat"].append(stat_of(out))
                 columns["value"].append(out.value(np.asarray(table[out.metric])))
             if trajectories:
                 paths.append(_trajectory_rows(r, item.values, table, trajectories, task))
     types = {c: "int64" for c in ID_COLUMNS} | {n: _DTYPES[k] for n, k in task.factor_types}
-    frame = pd.DataFrame(columns).astype(types | {"output": "str", "value": "float64"})
+    frame = pd.DataFrame(columns).astype(types | {"output": "str", "metric": "str", "stat": "str",
+                                                  "value": "float64"})
     if not trajectories:
         return ChunkRows(frame)
-    paths_frame = pd.concat(paths, ignore_index=True).astype(types | {"output": "str", "step": "int64",
-                                                                       "value": "float64"})
+    paths_frame = pd.concat(paths, ignore_index=True).astype(
+        types | {"output": "str", "metric": "str", "stat": "str", "step": "int64", "value": "float64"})
     return ChunkRows(frame, paths_frame)
+
+
+def stat_of(out: Output) -> str:
+    """The statistic part of an output's name (``mean_last_12`` of ``wellbeing_mean:mean_last_12``)."""
+    return out.name[len(out.metric) + 1:]
 
 
 def user_model_tables(chunk: Chunk, model: str) -> list[list[pd.DataFrame]]:
@@ -236,6 +249,8 @@ def _trajectory_rows(r: Run, values: dict[str, Any], table: Mapping[str, Any],
     data: dict[str, Any] = dict(zip(ID_COLUMNS, (r.run_id, r.point, r.sample, r.replicate, r.seed)))
     data |= {name: values[name] for name, _ in task.factor_types}
     data["output"] = np.repeat([o.name for o in outputs], len(steps))
+    data["metric"] = np.repeat([o.metric for o in outputs], len(steps))
+    data["stat"] = "trajectory"
     data["step"] = np.tile(steps, len(outputs))
     data["value"] = np.concatenate([np.asarray(table[o.metric], dtype=float) for o in outputs])
     return pd.DataFrame(data, index=pd.RangeIndex(n))

@@ -271,8 +271,13 @@ def stale_reason(manifest: dict[str, Any], record: dict[str, Any]) -> str:
     if why:
         return why
     layout = record.get("row_layout")
-    if layout is not None and manifest.get("row_layout", 1) != layout:
-        return "stored rows are in an older layout (no sample column)"
+    stored = manifest.get("row_layout", 1)
+    if layout is not None and stored != layout:
+        from hlssim.experiments.runner import LAYOUT_LACKED
+
+        lacked = LAYOUT_LACKED.get(stored)
+        return ("stored rows are in an older layout" + (f" ({lacked})" if lacked else "")
+                if stored < layout else f"stored rows are in another layout ({stored})")
     before, now = manifest.get("resolved"), record.get("resolved")
     if before is None or now is None or before == now:
         return ""
