@@ -134,6 +134,14 @@ class Search:
     objective: str
     tried: dict[tuple, tuple[float, float]] = field(default_factory=dict)  # design -> means
 
+    def gain_last_half(self) -> float:
+        """How far the best search mean rose over the second half of the designs tried: near 0
+        when the search had settled, larger when a bigger budget might find more."""
+        col = OBJECTIVES.index(self.objective)
+        values = [means[col] for means in self.tried.values()]
+        half = len(values) // 2
+        return float(max(values) - max(values[:half])) if half else float("nan")
+
     def finalists(self, k: int) -> list[tuple]:
         """The ``k`` designs with the best search mean of the objective, best first."""
         col = OBJECTIVES.index(self.objective)
@@ -182,9 +190,9 @@ def search_family(base: Scenario, family: str, objective: str, seeds, *, budget:
 @dataclass(frozen=True)
 class FrontierSettings:
     complexities: tuple[float, ...] = FULL_COMPLEXITIES
-    reps: int = 40  # held-out replications of each finalist and preset
+    reps: int = 50  # held-out replications of each finalist and preset
     search_reps: int = 10  # replications of each design during the search
-    budget: int = 60  # designs run per search (family, objective, complexity)
+    budget: int = 320  # designs run per search (family, objective, complexity)
     finalists: int = 3  # designs per search judged on the held-out seeds
     seed: int = 0
     world: Mapping[str, Any] = field(default_factory=dict)  # e.g. QUICK_WORLD
@@ -283,7 +291,8 @@ def frontier(settings: FrontierSettings, evaluate: Evaluate = run_finals,
                 winner = finalists[int(np.argmax(scores))]
                 held_runs[(family, objective)] = judge(winner)
                 rows.append(_row(c, family, objective, levers, winner, found.tried[winner],
-                                 held_runs[(family, objective)], s))
+                                 held_runs[(family, objective)], s)
+                            | {"search_gain_last_half": found.gain_last_half()})
                 done += 1
                 if progress:
                     elapsed = time.perf_counter() - start
@@ -313,7 +322,7 @@ def _row(c, family, design_kind, levers, design, search_means, runs, s) -> dict[
                 "per_cost_ci_high": p["ci_high"],
                 "search_mean": (np.nan if search_means is None
                                 else search_means[OBJECTIVES.index(design_kind)]),
-                "reps": s.reps, "search_reps": s.search_reps})
+                "search_gain_last_half": np.nan, "reps": s.reps, "search_reps": s.search_reps})
     return row
 
 
@@ -395,6 +404,15 @@ def summary_markdown(result: Frontier, seconds: float | None = None, command: st
             lines.append(f"| {c:g} | {cells[0]} | {cells[1]} | "
                          f"{_cell(v['hls_minus_npm'], v['ci_low'], v['ci_high'], True)} | "
                          f"{v['ahead']} | {cells[2]} | {cells[3]} |")
+        searched = t[t["design"] == objective]
+        if len(searched):
+            top = searched.loc[searched["search_gain_last_half"].idxmax()]
+            curse = searched["search_mean"] - searched[value]
+            lines += ["", f"Did the searches settle? The most a search's best rose over the second "
+                      f"half of its designs was {top['search_gain_last_half']:.4f} "
+                      f"({FAMILY_LABELS[top['family']]}, complexity {top['complexity']:g}). The "
+                      f"winner's curse (the winner's search mean minus its held-out mean) was "
+                      f"{curse.min():+.4f} to {curse.max():+.4f}."]
         lines += ["", "The designs found:", ""]
         for c in t["complexity"].drop_duplicates():
             for family in FAMILIES:

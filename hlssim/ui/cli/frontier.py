@@ -26,7 +26,7 @@ def register(sub) -> None:
                    help="replications of each design during the search (default 10; --quick 4)")
     p.add_argument("--budget", type=int, default=None,
                    help="designs run per search, one search per family, objective and "
-                        "complexity (default 160; --quick 40)")
+                        "complexity (default 320; --quick 40)")
     p.add_argument("--finalists", type=int, default=3,
                    help="best designs of each search judged on the held-out runs (default 3)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
@@ -68,7 +68,7 @@ def cmd_frontier(args) -> int:
     pick = (lambda given, full, small: given if given is not None else small if quick else full)
     settings = FrontierSettings(
         complexities=complexities, reps=pick(args.reps, 50, 8),
-        search_reps=pick(args.search_reps, 10, 4), budget=pick(args.budget, 160, 40),
+        search_reps=pick(args.search_reps, 10, 4), budget=pick(args.budget, 320, 40),
         finalists=args.finalists, seed=args.seed, world=QUICK_WORLD if quick else {})
     for flag, value, low in (("--reps", settings.reps, 2), ("--search-reps", settings.search_reps, 2),
                              ("--budget", settings.budget, 4), ("--finalists", settings.finalists, 1),
