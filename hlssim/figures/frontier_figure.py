@@ -47,8 +47,9 @@ def frontier_figure(table: pd.DataFrame, differences: pd.DataFrame, path: str | 
         name = FAMILY_NAMES[family]
         _series(ax, table, family, "wellbeing", "wellbeing", "wellbeing_ci_low",
                 "wellbeing_ci_high", f"best {name} design")
+        preset = "npm_targets" if family == "npm" else "hls"
         _series(ax, table, family, "preset", "wellbeing", "wellbeing_ci_low",
-                "wellbeing_ci_high", f"{name} preset ({'npm_targets' if family == 'npm' else 'hls'})")
+                "wellbeing_ci_high", f"{name} preset ({preset})")
     ax.set_title("Final-year wellbeing (mean)", fontsize=12)
     ax.set_ylabel("wellbeing, held-out runs")
     ax.legend(fontsize=9, frameon=False)

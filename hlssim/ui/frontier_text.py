@@ -18,7 +18,8 @@ STORED_FRONTIER = Path(__file__).resolve().parents[2] / "docs" / "frontier"
 
 
 def stored_frontier() -> Path:
-    """The folder the explorer shows: ``HLSSIM_FRONTIER_DIR`` if set, else :data:`STORED_FRONTIER`."""
+    """The folder the explorer shows: ``HLSSIM_FRONTIER_DIR`` if set, else
+    :data:`STORED_FRONTIER`."""
     return Path(os.environ.get("HLSSIM_FRONTIER_DIR") or STORED_FRONTIER)
 
 FAMILY_WORDS = {"npm": "target-driven commissioning", "hls": "learning-led commissioning"}
@@ -80,6 +81,26 @@ def gap_closed(table: pd.DataFrame, differences: pd.DataFrame) -> list[str]:
         lines.append(f"complexity {c:g}: the presets' gap {preset:+.3f}, the best designs' gap "
                      f"{best:+.3f}")
     return lines
+
+
+def better_targets(table: pd.DataFrame) -> str:
+    """What the best target-driven designs do with targets and specification, across
+    complexity, against the standard design's values."""
+    best = table[(table["family"] == "npm") & (table["design"] == "wellbeing")]
+    preset = table[(table["family"] == "npm") & (table["design"] == "preset")].iloc[0]
+    best = best.sort_values("complexity")
+
+    def series(lever: str) -> str:
+        return ", ".join(f"{v:.2f} at complexity {c:g}"
+                         for c, v in zip(best["complexity"], best[lever]))
+
+    return ("What the best target-driven designs look like: targets pressed "
+            f"{series('target_pressure')} (the standard design: "
+            f"{preset['target_pressure']:.2f}); the intervention specified "
+            f"{series('standardisation')} (the standard design: "
+            f"{preset['standardisation']:.2f}). Where the best design presses targets far less "
+            "than the standard one, better targets means fewer targets; it still keeps none of "
+            "the learning-led levers, which are not target-driven commissioning's to move.")
 
 
 def results_table(table: pd.DataFrame, differences: pd.DataFrame, objective: str = "wellbeing"

@@ -70,9 +70,10 @@ def cmd_frontier(args) -> int:
         complexities=complexities, reps=pick(args.reps, 50, 8),
         search_reps=pick(args.search_reps, 10, 4), budget=pick(args.budget, 320, 40),
         finalists=args.finalists, seed=args.seed, world=QUICK_WORLD if quick else {})
-    for flag, value, low in (("--reps", settings.reps, 2), ("--search-reps", settings.search_reps, 2),
-                             ("--budget", settings.budget, 4), ("--finalists", settings.finalists, 1),
-                             ("--seed", settings.seed, 0)):
+    for flag, value, low in (("--reps", settings.reps, 2),
+                             ("--search-reps", settings.search_reps, 2),
+                             ("--budget", settings.budget, 4),
+                             ("--finalists", settings.finalists, 1), ("--seed", settings.seed, 0)):
         if value < low:
             raise HlssimError(f"{flag} {value}: not allowed; expected a whole number, {low} or "
                               "more")

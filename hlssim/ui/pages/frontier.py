@@ -7,8 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from hlssim import HlssimError
-from hlssim.ui.frontier_text import (designs, gap_closed, headline, load, results_table,
-                                     stored_frontier)
+from hlssim.ui.frontier_text import (better_targets, designs, gap_closed, headline, load,
+                                     results_table, stored_frontier)
 from hlssim.ui.pages.state import go
 
 
@@ -41,8 +41,9 @@ def frontier_page() -> None:
                      "at that.")
     st.markdown("### Wellbeing after ten years")
     st.dataframe(results_table(table, differences, "wellbeing"), width="stretch")
-    st.markdown("How much of the gap between the standard designs better design closes: "
+    st.markdown("Learning-led minus target-driven, the standard designs against the best designs: "
                 + "; ".join(gap_closed(table, differences)) + ".")
+    st.markdown(better_targets(table))
     with st.expander("The best designs found"):
         st.markdown("\n".join(f"- {line}" for line in designs(table, "wellbeing")))
     st.markdown("### Wellbeing for the money")
