@@ -439,7 +439,7 @@ def write_frontier(result: Frontier, out, seconds: float | None = None,
     import tempfile
     from pathlib import Path
 
-    from hlssim import __version__
+    from hlssim.common.version import __version__
     from hlssim.experiments.fingerprint import model_fingerprint
     from hlssim.experiments.provenance import git_state
     from hlssim.figures.frontier_figure import frontier_figure
