@@ -429,8 +429,18 @@ FILES = ("frontier.csv", "frontier_differences.csv", "frontier_trials.csv", "fro
          "frontier.md", "manifest.json")
 
 
+def code_state() -> dict[str, Any]:
+    """What made a frontier: the package version, the model's fingerprint and the git state. Take
+    it before the run starts (a commit made while a long run goes on is not what ran)."""
+    from hlssim.common.version import __version__
+    from hlssim.experiments.fingerprint import model_fingerprint
+    from hlssim.experiments.provenance import git_state
+
+    return {"hlssim": __version__, "model_fingerprint": model_fingerprint(), "git": git_state()}
+
+
 def write_frontier(result: Frontier, out, seconds: float | None = None,
-                   command: str = "") -> list[str]:
+                   command: str = "", code: Mapping[str, Any] | None = None) -> list[str]:
     """Write the frontier's files into folder ``out``: all are made in a temporary folder first
     and moved in only when every one is whole, so a failure leaves nothing half-written."""
     import json
@@ -439,9 +449,6 @@ def write_frontier(result: Frontier, out, seconds: float | None = None,
     import tempfile
     from pathlib import Path
 
-    from hlssim.common.version import __version__
-    from hlssim.experiments.fingerprint import model_fingerprint
-    from hlssim.experiments.provenance import git_state
     from hlssim.figures.frontier_figure import frontier_figure
 
     out = Path(out)
@@ -468,8 +475,7 @@ def write_frontier(result: Frontier, out, seconds: float | None = None,
                                  "finalists": s.finalists, "seed": s.seed,
                                  "world": dict(s.world)},
                     "method": "scipy.optimize.differential_evolution",
-                    "hlssim": __version__, "model_fingerprint": model_fingerprint(),
-                    "git": git_state()}
+                    **dict(code if code is not None else code_state())}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                            encoding="utf-8")
         for name in FILES:

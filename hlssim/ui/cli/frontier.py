@@ -60,7 +60,8 @@ def cmd_frontier(args) -> int:
     """Search, judge on held-out seeds, write the table, figure and summary; print the summary."""
     from hlssim.common.files import check_folder
     from hlssim.experiments.frontier import (FULL_COMPLEXITIES, QUICK_WORLD, FrontierSettings,
-                                             frontier, verdicts, who_is_ahead, write_frontier)
+                                             code_state, frontier, verdicts, who_is_ahead,
+                                             write_frontier)
 
     quick = args.quick
     complexities = (parse_complexities(args.complexities) if args.complexities is not None
@@ -79,12 +80,13 @@ def cmd_frontier(args) -> int:
                               "more")
     settings.check()
     check_folder(args.out)
+    code = code_state()  # what runs: taken now, not when the run ends
     start = time.perf_counter()
     result = frontier(settings, progress=lambda line: print(line, file=sys.stderr, flush=True))
     seconds = time.perf_counter() - start
     command = "hlssim " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["frontier"] else \
         "hlssim frontier"
-    names = write_frontier(result, args.out, seconds, command)
+    names = write_frontier(result, args.out, seconds, command, code)
     for objective, heading in (("wellbeing", "wellbeing"),
                                ("wellbeing_per_cost", "wellbeing per unit cost")):
         verdict = verdicts(result.differences, objective)
