@@ -171,3 +171,17 @@ def test_the_explorer_page_says_so_when_no_frontier_is_stored(monkeypatch, tmp_p
     at.button(key="goto:frontier").click().run()
     assert not at.exception
     assert at.error and "No stored frontier" in at.error[0].value
+
+
+def test_the_figure_draws_each_family_in_its_preset_s_colour(monkeypatch, tmp_path):
+    import matplotlib
+
+    from hlssim.figures import frontier_figure as FF
+    from hlssim.figures.report_figures import regime_colour
+
+    result = F.frontier(tiny(complexities=(0.2, 0.8), budget=8))
+    drawn = []
+    monkeypatch.setattr(FF, "save_figure", lambda fig, path: drawn.append(fig) or path)
+    FF.frontier_figure(result.table, result.differences, tmp_path / "f.png")
+    colours = {matplotlib.colors.to_hex(line.get_color()) for line in drawn[0].axes[0].get_lines()}
+    assert colours == {regime_colour("npm_targets").lower(), regime_colour("hls").lower()}
