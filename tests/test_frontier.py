@@ -185,3 +185,18 @@ def test_the_figure_draws_each_family_in_its_preset_s_colour(monkeypatch, tmp_pa
     FF.frontier_figure(result.table, result.differences, tmp_path / "f.png")
     colours = {matplotlib.colors.to_hex(line.get_color()) for line in drawn[0].axes[0].get_lines()}
     assert colours == {regime_colour("npm_targets").lower(), regime_colour("hls").lower()}
+
+
+def test_a_failure_while_writing_leaves_nothing_half_written(monkeypatch, tmp_path):
+    from hlssim.figures import frontier_figure as FF
+
+    result = F.frontier(tiny(budget=4), evaluate=fake_evaluate([]))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(FF, "frontier_figure", broken)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        F.write_frontier(result, out, code={})
+    assert list(out.iterdir()) == []  # no table without its figure, no temporary folder left
