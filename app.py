@@ -20,6 +20,7 @@ from hlssim.ui.pages import state
 from hlssim.ui.pages.about import about_page, modellers_page
 from hlssim.ui.pages.common import sidebar
 from hlssim.ui.pages.compare import compare_page
+from hlssim.ui.pages.frontier import frontier_page
 from hlssim.ui.pages.loops import loops_page
 from hlssim.ui.pages.switch import switch_page
 from hlssim.ui.pages.sweep import sweep_page
@@ -30,6 +31,8 @@ st.set_page_config(page_title="Target-driven or learning-led commissioning?", la
 PAGES = {
     "compare": st.Page(compare_page, title="Compare regimes", url_path="compare", default=True),
     "switch": st.Page(switch_page, title="Switch regime at year N", url_path="switch"),
+    "frontier": st.Page(frontier_page, title="Could better targets do as well?",
+                        url_path="frontier"),
     "about": st.Page(about_page, title="How the model works", url_path="about"),
     "loops": st.Page(loops_page, title="The feedback loops", url_path="loops"),
     "modellers": st.Page(modellers_page, title="For modellers", url_path="modellers"),

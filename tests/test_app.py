@@ -268,7 +268,8 @@ def test_a_run_too_short_for_a_switch_says_so():
 # --- every page, the feedback loops and the sweep browser --------------------------------------
 
 #: How a user reaches each page from the first one: the buttons to click, in order.
-ROUTES = {"compare": [], "switch": ["goto:switch"], "about": ["goto:about"],
+ROUTES = {"compare": [], "switch": ["goto:switch"], "frontier": ["goto:frontier"],
+          "about": ["goto:about"],
           "loops": ["goto:about", "goto:loops"], "modellers": ["goto:about", "goto:modellers"],
           "sweep": ["goto:about", "goto:modellers", "goto:sweep"]}
 

@@ -20,6 +20,7 @@ from hlssim.ui.cli import (
     diagram,
     effects,
     explain,
+    frontier,
     inspect_model,
     listing,
     run,
@@ -30,8 +31,8 @@ from hlssim.ui.cli import (
 from hlssim.ui.cli.shared import EXIT_BROKEN_PIPE, EXIT_USAGE, CliParser
 
 #: The commands in the order ``hlssim --help`` lists them.
-COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, explain, analyze, verify,
-            diagram, inspect_model, listing)
+COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, explain, frontier, analyze,
+            verify, diagram, inspect_model, listing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Commands that run the agent model on the batch engine (unless told otherwise).
 RUNS_THE_BATCH_ENGINE = ("cmd_run", "cmd_compare", "cmd_sweep", "cmd_check", "cmd_validate",
-                          "cmd_calibrate", "cmd_verify", "cmd_reproduce", "cmd_explain")
+                          "cmd_calibrate", "cmd_verify", "cmd_reproduce", "cmd_explain",
+                          "cmd_frontier")
 
 
 def first_compile_notice(args) -> None:

@@ -115,10 +115,12 @@ def compare_page() -> None:
                                reps))
     downloads(comparison, [first, second], labels, f"hlssim_{case.name}", COMPARE_PANELS,
               title=case.title, brief=brief)
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     if left.button(f"Watch a switch from {labels[first]} to {labels[second]} part way through",
                    key="goto:switch"):
         st.session_state["switch:reverse"] = False
         go("switch")
+    if middle.button("Could better targets do as well?", key="goto:frontier"):
+        go("frontier")
     if right.button("How does the model work?", key="goto:about"):
         go("about")
