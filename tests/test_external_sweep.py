@@ -153,8 +153,8 @@ def test_sobol_indices_through_hlssim_analyze_recover_a_known_answer(tmp_path, c
                     encoding="utf-8")
     out = tmp_path / "out"
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "0"]) == 0
-    assert "teacup.xmile: PySD, one run at a time (batched path declined: it reads Vensim .mdl files only)" \
-        in capsys.readouterr().err
+    assert "teacup.xmile: batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD" \
+        in capsys.readouterr().err  # an XMILE model on the batched path
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)
     room, tau = "Room Temperature", "Characteristic Time"
@@ -173,7 +173,7 @@ def test_the_sir_example_sweeps_and_analyses(tmp_path, capsys):
     example = ROOT / "docs" / "examples" / "sir_sensitivity.toml"
     out = tmp_path / "sir"
     assert main(["sweep", str(example), "--out", str(out), "--smoke", "--workers", "2"]) == 0
-    assert "SIR.mdl: batched numpy path (hlssim.stockflow.integrator), checked against PySD" in capsys.readouterr().err
+    assert "SIR.mdl: batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD" in capsys.readouterr().err
     assert read_manifest(out)["status"] == "complete"
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)
