@@ -13,7 +13,8 @@ numpy code instead, each variable an array over parameter sets, with PySD's own 
   ``pysd.py_backend.lookups.Lookups._call``: linear interpolation, the end values held outside the
   table (``interpolate``), or continued along the end segments (``extrapolate``, XMILE), or the
   last point at or below x (``hold_backward``, XMILE ``discrete``);
-- ``INTEG`` stocks, ``DELAY1``/``DELAY1I``/``DELAY3``/``DELAY3I`` (and XMILE ``DELAY1``/``DELAY3``)
+- ``INTEG`` stocks (XMILE's non-negative ones floored at 0 after each step, as PySD's
+  ``NonNegativeInteg``), ``DELAY1``/``DELAY1I``/``DELAY3``/``DELAY3I`` (and XMILE ``DELAY1``/``DELAY3``)
   and ``SMOOTH``/``SMOOTHI``/``SMOOTH3``/``SMOOTH3I`` (XMILE ``SMTH1``/``SMTH3``) as PySD's
   ``Integ``, ``Delay`` and ``Smooth`` objects hold and update their state, and ``INITIAL``;
 - PySD's time loop (``Model._integrate``): Euler steps of ``TIME STEP`` while ``t + dt 1e-5 <
@@ -212,10 +213,8 @@ class _Compiler:
 
     def _state(self, ast, kind: str, deps: set[str]) -> str:
         if kind == "IntegStructure":
-            if ast.non_negative:
-                raise _Unsupported("a non-negative stock")
             node = {"kind": "integ", "order": 1, "input": self.code(ast.flow), "time": ("1", set()),
-                    "initial": self.code(ast.initial)}
+                    "initial": self.code(ast.initial), "non_negative": bool(ast.non_negative)}
         else:
             order = ast.order
             if not isinstance(order, (int, float, np.number)) or order != int(order) or order < 1:
@@ -292,6 +291,7 @@ class AbstractBatch:
         self._controls.setdefault("saveper", "time_step")
         self.control = self.time_settings({})
         self._tables, self._states, self._inits = compiler.tables, compiler.states, compiler.inits
+        self._non_negative = [k for k, st in enumerate(self._states) if st.get("non_negative")]
         self._aux = aux
         self._init, self._eval = self._compile()
 
@@ -431,6 +431,8 @@ class AbstractBatch:
                 if not inside:
                     break
                 states = [s + d * dt for s, d in zip(states, ddt)]
+                for k in self._non_negative:  # PySD's NonNegativeInteg: the new state, floored at 0
+                    states[k] = np.maximum(states[k], 0)
                 t = t + dt
         out = {k: np.stack([np.broadcast_to(np.asarray(v[k], dtype=float), (n,)) for v in saved], axis=1)
                for k in (saved[0] if saved else {})}
