@@ -1,5 +1,6 @@
-"""The batched numpy path (hlssim/stockflow/integrator.py) for a user's model: on the SDXorg test models it
-either reproduces PySD to 1e-6 or declines with a message, and then PySD runs every point."""
+"""The batched numpy path for a user's model (hlssim/stockflow/abstract_batch.py, compiled from PySD's
+own parse of the model): on the SDXorg test models it either reproduces PySD to 1e-6 or declines
+with a message, and then PySD runs every point."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import hlssim.stockflow.integrator
+import hlssim.stockflow.abstract_batch
 from hlssim.experiments import parse_spec
 from hlssim.experiments.store import read_results
 from hlssim.experiments.sweep import sweep
@@ -35,7 +36,19 @@ def random_points(model: ExternalModel, n: int, seed: int, extra=None) -> list[d
                                         ("suite/rounding/test_rounding.mdl", None),  # INTEGER, MODULO
                                         ("suite/euler_step_vs_saveper/test_euler_step_vs_saveper.mdl", None),
                                         ("suite/nested_functions/test_nested_functions.mdl", None),
-                                        ("inputs/teacup_inputs.mdl", None)])  # STEP, RAMP, PULSE
+                                        ("inputs/teacup_inputs.mdl", None),  # STEP, RAMP, PULSE
+                                        # newly accepted: lookups, delays, smooths, INITIAL, XMILE
+                                        ("stateful/teacup_stateful.mdl", None),
+                                        ("stateful/teacup_stateful.mdl", {"TIME STEP": 0.25, "FINAL TIME": 20}),
+                                        ("suite/lookups_with_expr/test_lookups_with_expr.mdl", None),
+                                        ("suite/lookups_inline/test_lookups_inline.xmile", None),
+                                        ("suite/smooth_and_stock/test_smooth_and_stock.mdl", None),
+                                        ("suite/delay_parentheses/test_delay_parentheses.mdl", None),
+                                        ("suite/initial_function/test_initial.xmile", None),
+                                        ("suite/if_stmt/if_stmt.stmx", None),
+                                        ("suite/logicals/test_logicals.xmile", None),
+                                        ("suite/non_negative_stocks/test_non_negative_stocks_behavior.xmile", None),
+                                        ("teacup/teacup.xmile", None), ("SIR/SIR.xmile", {"SAVEPER": 1})])
 def test_accepted_models_reproduce_pysd(case, extra):
     model = ExternalModel(MODELS / case)
     points = random_points(model, 12, seed=3, extra=extra)
@@ -45,14 +58,39 @@ def test_accepted_models_reproduce_pysd(case, extra):
         reference = model.run(point)
         assert list(table.columns) == list(reference.columns)
         np.testing.assert_array_equal(table["time"], reference["time"])
-        np.testing.assert_allclose(table.to_numpy(), reference.to_numpy(), rtol=TOLERANCE, atol=1e-12)
+        # bit for bit: the same operations in the same order as PySD's own code, elementwise
+        np.testing.assert_array_equal(table.to_numpy(), reference.to_numpy())
+
+
+@pytest.mark.parametrize("kind", ["interpolate", "hold_backward", "extrapolate"])
+def test_lookup_tables_are_read_as_pysd_reads_them(kind):
+    """Every point of a lookup table, between them, and beyond both ends, against PySD's own
+    ``HardcodedLookups`` of the same table and interpolation type (Vensim's tables, XMILE's
+    continuous, discrete and extrapolating graphical functions)."""
+    import warnings
+
+    from pysd.py_backend.lookups import HardcodedLookups
+
+    from hlssim.stockflow.batch_functions import lookup_table
+
+    xs, ys = [0.0, 1.0, 2.5, 4.0, 10.0], [1.0, 3.0, -2.0, 0.5, 0.5]
+    pysd = HardcodedLookups(xs, ys, {}, kind, {}, "table")
+    pysd.initialize()
+    at = np.concatenate([xs, np.linspace(-3, 13, 97), [2.4999999, 2.5000001]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PySD warns when it extrapolates
+        expected = np.array([float(pysd(x)) for x in at])
+    np.testing.assert_array_equal(lookup_table(xs, ys, kind)(at), expected)
 
 
 @pytest.mark.parametrize("case,why", [
-    ("lookups/test_lookups.mdl", "uses a lookup table, which the batched integrator does not implement"),
-    ("delays/test_delays.mdl", "Output Delay1I: uses DELAY1I, which the batched integrator does not implement"),
-    ("teacup/teacup.xmile", "it reads Vensim .mdl files only"),
-    ("SIR/SIR.xmile", "it reads Vensim .mdl files only"),
+    ("delays/test_delays.mdl",
+     "test_delays.mdl: OutputDelayN: uses DELAY N, which the batched integrator does not implement"),
+    ("suite/subscript_2d_arrays/test_subscript_2d_arrays.mdl", "uses subscripts, which the batched integrator"),
+    ("suite/macro_stock/test_macro_stock.mdl", "macro output: uses MACRO expression_macro, which"),
+    ("suite/trend/test_trend.mdl", "TREND of input: uses TREND, which the batched integrator does not implement"),
+    ("suite/delay_fixed/test_delay_fixed.mdl", "uses DELAY FIXED, which the batched integrator does not implement"),
+    ("noisy/noisy_teacup.mdl", "it draws random numbers (RANDOM functions)"),
 ])
 def test_other_models_are_declined_with_a_message_and_run_by_pysd(case, why):
     model = ExternalModel(MODELS / case)
@@ -66,13 +104,13 @@ def test_other_models_are_declined_with_a_message_and_run_by_pysd(case, why):
 
 def test_a_batched_path_that_disagrees_with_pysd_is_declined(monkeypatch):
     """If the integrator got a model wrong, the check against PySD catches it and PySD runs."""
-    real = hlssim.stockflow.integrator.BatchedSD.run
+    real = hlssim.stockflow.abstract_batch.AbstractBatch.run
 
     def off_by_a_little(self, *args, **kwargs):
-        out = real(self, *args, **kwargs)
-        return {k: v * (1 + 1e-4) for k, v in out.items()}
+        out, times = real(self, *args, **kwargs)
+        return {k: v * (1 + 1e-4) for k, v in out.items()}, times
 
-    monkeypatch.setattr(hlssim.stockflow.integrator.BatchedSD, "run", off_by_a_little)
+    monkeypatch.setattr(hlssim.stockflow.abstract_batch.AbstractBatch, "run", off_by_a_little)
     model = ExternalModel(MODELS / "teacup" / "teacup.mdl")
     points = random_points(model, 3, seed=5)
     tables = run_many(model, points)

@@ -36,7 +36,7 @@ def test_inspect_lists_constants_and_stocks_with_units_ranges_and_docs(capsys):
 def test_inspect_json(capsys):
     assert main(["inspect", "--json", str(SIR_XMILE)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["sweeps"].startswith("PySD, one run at a time (batched path declined: it reads Vensim .mdl")
+    assert data["sweeps"] == "batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD"
     by_name = {v["name"]: v for v in data["variables"]}
     assert (by_name["duration"]["kind"], by_name["duration"]["units"], by_name["duration"]["value"]) \
         == ("constant", "days", 5.0)
@@ -155,3 +155,20 @@ def test_the_guide_shows_what_inspect_prints(capsys):
     assert main(["inspect", str(TEACUP)]) == 0
     printed = capsys.readouterr().out.rstrip().splitlines()
     assert printed[0].endswith(quoted[0]) and [ln.rstrip() for ln in printed[1:]] == [ln.rstrip() for ln in quoted[1:]]
+
+
+@pytest.mark.parametrize("case", ["delays/test_delays.mdl", "suite/macro_stock/test_macro_stock.mdl",
+                                  "suite/subscript_2d_arrays/test_subscript_2d_arrays.mdl"])
+def test_inspect_and_sweep_give_the_same_one_reason_for_declining(case, tmp_path, capsys):
+    """The batched path's one reason for declining a model, as `hlssim inspect` prints it and as
+    `hlssim sweep` prints it when it starts, is the same text."""
+    model = Path(__file__).parent / "sd_test_models" / case
+    assert main(["inspect", str(model)]) == 0
+    inspected = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("sweeps run it by: "))
+    reason = inspected.split("(batched path declined: ", 1)[1].split("); about", 1)[0]
+    stock = next(v.name for v in open_model(model).variables(["stock", "auxiliary"]) if not v.is_array)
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'model = "{model}"\n[outputs]\n"{stock}" = "final"\n', encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 0
+    swept = next(ln for ln in capsys.readouterr().err.splitlines() if "batched path declined" in ln)
+    assert f"(batched path declined: {reason}); about" in swept and "\n" not in reason

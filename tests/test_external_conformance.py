@@ -125,51 +125,43 @@ def test_every_model_pysd_matches_hlssim_matches(case):
 
 # --- the same models in a sweep ---------------------------------------------------------------------
 
-SWEPT = [n for n in PYSD_MATCHES if n.split("/")[0] in {
-    # every model reading data files (GET XLS/XLSX/DIRECT) that PySD matches, Vensim and XMILE
-    # samples, subscripts and one Stella file
-    "get_constants_subranges", "get_data_args_3d_xls", "get_lookups_data_3d_xls",
-    "get_lookups_subscripted_args", "get_lookups_subset", "get_mixed_definitions",
-    "get_subscript_3d_arrays_xls", "get_values_order", "get_with_missing_values_xlsx",
-    "get_xls_cellrange", "partial_range_definitions", "vector_order", "with_lookup",
-    "subscripted_smooth", "game", "abs"}]
+#: every SDXorg model the repository ships with a canonical output: the four folders copied from
+#: ../shared/sd-test-models and every suite model plain PySD matches
+EVERY = CASES + ["suite/" + n for n in PYSD_MATCHES]
+SHARED = Path(__file__).parents[2] / "shared" / "sd-test-models"
 
 
-def test_the_swept_set_has_data_files_and_both_formats():
-    assert len([n for n in SWEPT if n.startswith(("get_", "partial", "vector", "with"))]) == 13
-    assert {Path(n).suffix for n in SWEPT} >= {".mdl", ".xmile", ".stmx"}
+def test_the_shared_models_are_the_ones_tested_here():
+    """``../shared/sd-test-models`` (beside the repository, where present) holds the same files as
+    ``tests/sd_test_models``, so the tests below run every shared model too."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/sd-test-models is not beside this checkout")
+    shared = sorted(p.relative_to(SHARED).as_posix() for p in SHARED.glob("*/*") if p.is_file())
+    assert {f"{n}" for n in CASES} <= set(shared)
+    for name in shared:
+        assert (MODELS / name).read_bytes() == (SHARED / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("case", SWEPT)
+@pytest.mark.parametrize("case", EVERY)
 def test_a_sweep_of_the_model_matches_its_canonical_output(case, tmp_path):
-    """The model in a sweep (one point: a constant at its own value), every canonical variable a
-    ``trajectory`` output, the stored trajectories compared with the canonical output as above."""
+    """The model in a one-point sweep (serial; a constant at its own value, or no factor where it
+    has no constant), every canonical
+    variable a ``trajectory`` output, the stored trajectories compared with the canonical output
+    as PySD's harness compares (``sd_conformance.sweep_table``). Where the batched path accepts
+    the model, this checks it against the canonical output too."""
     import sd_conformance
 
-    from hlssim.experiments import parse_spec
-    from hlssim.experiments.store import read_trajectories
-    from hlssim.experiments.sweep import sweep
-    from hlssim.stockflow.user_model import open_model
+    path = MODELS / case
+    table = sd_conformance.sweep_table(path, tmp_path / "s")
+    assert sd_conformance.compare(table, sd_conformance.load_canonical(path)) is None
 
-    path = MODELS / "suite" / case
-    model = open_model(path)
+
+def test_the_sweep_comparison_can_fail(tmp_path, monkeypatch):
+    """A sweep storing the wrong values fails the comparison: teacup's stored trajectories, scaled."""
+    import sd_conformance
+
+    path = MODELS / "teacup/teacup.mdl"
+    table = sd_conformance.sweep_table(path, tmp_path / "s")
     canon = sd_conformance.load_canonical(path)
-    outputs = {}
-    for col in canon.columns:
-        try:
-            outputs[model.output(col).name] = "trajectory"
-        except Exception:  # noqa: BLE001 - the time settings (not outputs) and lookups
-            assert key(col) in set(CONTROL) | {"time"} or model.resolve(col).kind == "lookup", col
-    first = next(iter(outputs))
-    outputs[first] = ["final", "trajectory"]  # a summary too: a chunk of trajectories alone is not stored
-    factor = next((v for v in model.variables(["constant"]) if v.value is not None), None)
-    if factor is None:  # its inputs are all data or lookups: nothing a sweep could vary
-        pytest.skip(f"{case}: no constant to sweep")
-    spec = parse_spec({"model": str(path), "factors": {factor.name: [factor.value]}, "outputs": outputs})
-    sweep(spec, tmp_path / "s")
-    paths = read_trajectories(tmp_path / "s")
-    times = model.run()["time"].to_numpy()
-    table = paths.pivot(index="step", columns="output", values="value")
-    table.columns = [c.removesuffix(":trajectory") for c in table.columns]
-    table.index = times[table.index.to_numpy()]
     assert sd_conformance.compare(table, canon) is None
+    assert "not close" in sd_conformance.compare(table * (1 + 1e-4), canon)

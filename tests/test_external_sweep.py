@@ -57,7 +57,29 @@ BAD = [
     ({"model": str(MODELS / "nope.mdl")}, "model: model '", "no such file"),
     ({"model": 3}, "model: 3", "expected text"),
     ({"smoke": {"base": {"Contact Infectivity": 0.3}}}, "smoke.base.Contact Infectivity:", "is a factor"),
+    ({"factors": {}, "sampler": "lhs", "samples": 4}, "factors: none",
+     "expected at least one of the model's constants for sampler lhs"),
 ]
+
+
+def test_a_grid_of_no_factors_is_the_model_as_it_is(tmp_path):
+    """A model with no constant to vary (here every input is computed) still sweeps: no factors
+    is one point, run once (or replicated, for a model with random functions); the report
+    draws every run."""
+    model = MODELS / "suite/sqrt/test_sqrt.mdl"
+    assert not open_model(model).variables(["constant"])
+    spec = parse_spec({"model": str(model), "outputs": {"StockA": ["final", "trajectory"]}})
+    assert spec.factors == () and spec.n_runs() == 1
+    sweep(spec, tmp_path / "s")
+    rows = read_results(tmp_path / "s")
+    assert list(rows["value"]) == [open_model(model).run()["StockA"].iloc[-1]]
+    assert main(["report", str(tmp_path / "s")]) == 0
+    text = (tmp_path / "s" / "report" / "report.md").read_text()
+    assert "none (one point: the model as it is)" in text and "StockA-final.png" in text
+    noisy = parse_spec({"model": str(MODELS / "noisy/noisy_teacup.mdl"), "replications": 3,
+                        "outputs": {"Teacup Temperature": "final"}})
+    sweep(noisy, tmp_path / "n")
+    assert read_results(tmp_path / "n")["value"].nunique() == 3
 
 
 @pytest.mark.parametrize("change,field,message", BAD)
@@ -153,8 +175,8 @@ def test_sobol_indices_through_hlssim_analyze_recover_a_known_answer(tmp_path, c
                     encoding="utf-8")
     out = tmp_path / "out"
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "0"]) == 0
-    assert "teacup.xmile: PySD, one run at a time (batched path declined: it reads Vensim .mdl files only)" \
-        in capsys.readouterr().err
+    assert "teacup.xmile: batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD" \
+        in capsys.readouterr().err  # an XMILE model on the batched path
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)
     room, tau = "Room Temperature", "Characteristic Time"
@@ -173,7 +195,7 @@ def test_the_sir_example_sweeps_and_analyses(tmp_path, capsys):
     example = ROOT / "docs" / "examples" / "sir_sensitivity.toml"
     out = tmp_path / "sir"
     assert main(["sweep", str(example), "--out", str(out), "--smoke", "--workers", "2"]) == 0
-    assert "SIR.mdl: batched numpy path (hlssim.stockflow.integrator), checked against PySD" in capsys.readouterr().err
+    assert "SIR.mdl: batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD" in capsys.readouterr().err
     assert read_manifest(out)["status"] == "complete"
     assert main(["analyze", str(out)]) == 0
     idx = _indices(out)

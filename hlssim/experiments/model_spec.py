@@ -22,6 +22,9 @@ index, 0 the initial time)::
     Recovered = "final"
     Infectious = ["mean", "final"]
 
+``[factors]`` may be left out with sampler ``grid``: one point, the model as it is (a model with no
+constant to vary sweeps this way; a stochastic one may replicate it).
+
 A model without random functions runs deterministically, so ``replications`` must be 1 (the
 default); a model with them (``RANDOM UNIFORM``, ...; ``hlssim inspect`` says "stochastic") may have
 more, each run drawing from its own seed (the run's ``seed`` column, from the spec's
@@ -98,9 +101,11 @@ def parse_model_spec(data: Mapping[str, Any], source: str = "spec",
     reps = replications(model, data.get("replications", 1), source, "replications")
     base = _constants(model, table_field(data.get("base", {}), source, "base"), source, "base",
                       time_settings=True)
-    factors_raw = table_field(data.get("factors"), source, "factors", required=True)
-    if not factors_raw:
-        raise SpecError(f"{source}: factors: empty; expected at least one of the model's constants")
+    factors_raw = table_field(data.get("factors", {}), source, "factors")
+    if not factors_raw and sampler != "grid":
+        raise SpecError(f"{source}: factors: none; expected at least one of the model's constants for "
+                        f"sampler {sampler} (only a grid may have none: one run of the model as it is, "
+                        "or its replications)")
     factors: list[Factor] = []
     seen: dict[str, str] = {}
     for key, value in factors_raw.items():

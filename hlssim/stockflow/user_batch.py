@@ -1,9 +1,11 @@
 """Many runs of a user's model at once: the batched numpy path where it is exact, PySD elsewhere.
 
-:mod:`hlssim.stockflow.integrator` integrates a Vensim model of a plain subset (``INTEG`` stocks, constants,
-arithmetic, ``IF THEN ELSE``, ``MIN``/``MAX`` and a few functions; no lookups, delays or
-subscripts) over numpy arrays of parameter sets, hundreds of times faster than PySD one run at a
-time. :func:`run_many` uses it for a user's model only when
+:mod:`hlssim.stockflow.abstract_batch` compiles a Vensim or XMILE model from PySD's own parse of it
+(``INTEG`` stocks, constants, arithmetic and logic, ``IF THEN ELSE`` and PySD's other plain
+functions, lookups and ``WITH LOOKUP``, first- and third-order ``DELAY``/``SMOOTH``, ``INITIAL``;
+no subscripts, macros, data or random functions) and integrates it over numpy arrays of parameter
+sets, tens to hundreds of times faster than PySD one run at a time. :func:`run_many` uses it for a
+user's model only when
 
 1. it accepts the model (else it declines with a message naming what it cannot do), and
 2. for the time settings in use, its run of the model's own values reproduces PySD's run, every
@@ -18,9 +20,9 @@ was batched with (every operation is elementwise over parameter sets).
 >>> from hlssim.stockflow.user_model import open_model
 >>> models = Path(__file__).parents[2] / "tests/sd_test_models"
 >>> status(open_model(models / "SIR/SIR.mdl"))
-'batched numpy path (hlssim.stockflow.integrator), checked against PySD'
+'batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD'
 >>> status(open_model(models / "delays/test_delays.mdl")).split("; about")[0]
-'PySD, one run at a time (batched path declined: test_delays.mdl: Output Delay1I: uses DELAY1I, which the batched integrator does not implement)'
+'PySD, one run at a time (batched path declined: test_delays.mdl: OutputDelayN: uses DELAY N, which the batched integrator does not implement)'
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from hlssim.errors import HlssimError
-from hlssim.stockflow.pysd_support import one_line, vensim_name
+from hlssim.stockflow.abstract_batch import Declined
+from hlssim.stockflow.pysd_support import one_line, quiet, vensim_name
 from hlssim.stockflow.user_model import CONTROL, ExternalModel, open_model
 
 #: Relative tolerance of the check against PySD (plus 1e-12 absolute, for values at zero).
@@ -39,22 +42,24 @@ TOLERANCE = 1e-6
 
 
 def _engine(model: ExternalModel):
-    """``(BatchedSD, "")`` if sd_batch accepts the model, else ``(None, why)``; once per model."""
+    """``(AbstractBatch, "")`` if the batched path compiles the model, else ``(None, why)``; once
+    per model."""
     if "_batched" not in model.__dict__:
         if model.stochastic:
             model._batched = (None, "it draws random numbers (RANDOM functions), which the batched "
                               "integrator does not implement")
-        elif model.path.suffix.lower() != ".mdl":
-            model._batched = (None, "it reads Vensim .mdl files only")
         else:
-            try:
-                from hlssim.stockflow.integrator import BatchedSD
+            from hlssim.stockflow.abstract_batch import AbstractBatch
 
-                model._batched = (BatchedSD(model.path), "")
+            ctx = quiet()
+            try:
+                model._batched = (AbstractBatch(model.path), "")
             except HlssimError as err:
                 model._batched = (None, str(err))
             except Exception as err:  # noqa: BLE001 - a parser surprise: decline, PySD runs it
                 model._batched = (None, one_line(err))
+            finally:
+                ctx.__exit__(None, None, None)
         model._batched_grids = {}
     return model._batched
 
@@ -84,20 +89,16 @@ def _integrate(model: ExternalModel, engine, points: Sequence[Mapping[str, float
         arr = np.asarray(vals, dtype=float)
         params[ident] = np.where(np.isnan(arr), engine.constants[ident], arr)
     control = {CONTROL[vensim_name(name)]: value for name, value in key}
-    if "initial_time" in control:
-        raise HlssimError("INITIAL TIME is set, which the batched integrator does not implement")
-    out = engine.run(params, final_time=control.get("final_time"), time_step=control.get("time_step"),
-                     return_timestamps=times)
-    full = {k: np.full(n, v) for k, v in engine.constants.items()} | params
+    out, saved = engine.run(params, n=n, **control)
+    if len(saved) != len(times) or not np.allclose(saved, times, rtol=0, atol=1e-9 * max(1.0, np.abs(times).max())):
+        raise HlssimError(f"it saves {len(saved)} times where PySD saves {len(times)}")
     tables = []
     for i in range(n):
         data: dict[str, np.ndarray] = {"step": np.arange(len(times), dtype=np.int64), "time": times}
         for col in columns:
             ident = engine.resolve(col)
-            if ident in out:  # (1, times) when no point changes a constant: the same for all
-                data[col] = out[ident][i if out[ident].shape[0] == n else 0]
-            elif ident in full:
-                data[col] = np.full(len(times), full[ident][i])
+            if ident in out:
+                data[col] = out[ident][i]
             else:
                 raise HlssimError(f"'{col}' is not among its variables")
         tables.append(pd.DataFrame(data))
@@ -150,10 +151,14 @@ def run_many(model: ExternalModel, points: Sequence[Mapping[str, float]]) -> lis
     tables: list[pd.DataFrame | None] = [None] * len(points)
     for key, idx in groups.items():
         grid = _grid(model, engine, key)
-        if grid is None or not all(_batchable(model, engine, points[i]) for i in idx):
+        done = None
+        if grid is not None and all(_batchable(model, engine, points[i]) for i in idx):
+            try:
+                done = _integrate(model, engine, [points[i] for i in idx], key, *grid)
+            except Declined:  # a point it would not run as PySD does (a delay's order lowered)
+                done = None
+        if done is None:
             done = [model.run(points[i]) for i in idx]
-        else:
-            done = _integrate(model, engine, [points[i] for i in idx], key, *grid)
         for i, table in zip(idx, done):
             tables[i] = table
     return tables  # type: ignore[return-value]
@@ -174,7 +179,7 @@ def status(model: ExternalModel, values: Mapping[str, float] | None = None) -> s
     declined: the one reason, and what a run through PySD costs."""
     engine, _ = _engine(model)
     if engine is not None and _grid(model, engine, _time_key(model, values or {})) is not None:
-        return "batched numpy path (hlssim.stockflow.integrator), checked against PySD"
+        return "batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD"
     return (f"PySD, one run at a time (batched path declined: {model._batched[1]}); "
             f"{pysd_cost(model, values or {})}")
 

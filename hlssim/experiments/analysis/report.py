@@ -77,6 +77,19 @@ def output_figure(data: SweepData, output: str, path: Path) -> Path:
     rows = data.rows[data.rows["output"] == output]
     means = data.means[data.means["output"] == output]
     columns = data.factor_columns
+    if not columns:  # a sweep of no factors (a user's model as it is): every run's value
+        fig, ax = plt.subplots(figsize=(4.6, 3.4))
+        values = rows["value"].to_numpy(dtype=float)
+        ax.plot(np.arange(len(values)), values, "o", color=OKABE_ITO[0], ms=4)
+        mean, lo, hi, _ = sample_interval(rows["value"])
+        ax.axhline(mean, color=OKABE_ITO[0], lw=1.5)
+        if np.isfinite(lo):
+            ax.axhspan(lo, hi, color=OKABE_ITO[0], alpha=0.2, lw=0)
+        ax.set_xlabel("run (no factors: replicates of one point)")
+        ax.grid(alpha=0.3)
+        fig.suptitle(describe_output(output, _own_model(data)), fontsize=12)
+        fig.tight_layout()
+        return save_figure(fig, path)
     split = "preset" in columns
     panels = [c for c in columns if c != "preset"] or ["preset"]
     regimes = list(dict.fromkeys(rows["preset"])) if split else [None]
@@ -178,7 +191,7 @@ def design_table(data: SweepData) -> str:
     sessions = m.get("sessions", [])
     rows = [
         ("sampler", sampler + (f", {spec.samples} samples" if spec.samples else "")),
-        ("factors", factors),
+        ("factors", factors or "none (one point: the model as it is)"),
         *([("every point under each regime", ", ".join(d["compare"]))] if d.get("compare") else []),
         ("base scenario", base),
         ("design points", spec.n_points()),
