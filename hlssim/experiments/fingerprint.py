@@ -15,7 +15,8 @@ file's relative path and bytes:
   resolved), the hybrid model, and the experiment code that turns a spec into stored values
   (design: points and seeds; runner: rows; spec: each output's statistic);
 * the code that runs a user's own stock-flow model (``spec.model``: ``model_spec.py`` and
-  ``stockflow/``: ``user_model.py``, ``user_batch.py``, ``commissioning.py``, ``integrator.py``). Such a spec's digest
+  ``stockflow/``: ``user_model.py``, ``user_batch.py``, ``abstract_batch.py``, ``batch_functions.py``,
+  ``commissioning.py``, ``integrator.py``). Such a spec's digest
   already includes the model file's hash; one fingerprint for both kinds of spec keeps the rule
   simple, at the cost of rerunning preset sweeps when only the stock-flow runner changed (a
   needless rerun, never a wrong reuse);
@@ -61,7 +62,7 @@ SOURCES: tuple[str, ...] = (
     # a user's own stock-flow model, and the project's
     "stockflow/user_model.py", "stockflow/user_batch.py", "stockflow/pysd_support.py",
     "stockflow/commissioning.py",
-    "stockflow/integrator.py",
+    "stockflow/integrator.py", "stockflow/abstract_batch.py", "stockflow/batch_functions.py",
 )
 
 #: Modules a run imports that cannot change its stored values: re-exports, error classes, and the
