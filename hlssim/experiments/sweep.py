@@ -8,7 +8,7 @@
 ...     summary = sweep(spec, out)
 ...     rows = read_results(out)
 >>> summary["counts"]["runs_done"], list(rows.columns)
-(2, ['run_id', 'point', 'sample', 'replicate', 'seed', 'complexity', 'output', 'value'])
+(2, ['run_id', 'point', 'sample', 'replicate', 'seed', 'complexity', 'output', 'metric', 'stat', 'value'])
 """
 
 from __future__ import annotations
