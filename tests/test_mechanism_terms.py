@@ -92,6 +92,32 @@ def test_gamed_data_teaches_the_wrong_lesson():
     assert gamed > honest + 0.03, (gamed, honest)
 
 
+def false_report_depths(audit_rate: float, steps: int = 24) -> list[float]:
+    """How far under the line each case a worker reported falsely (and no audit struck out) truly
+    was, month by month of a Mesa run of heavy targets with everyone gaming."""
+    from hlssim.engines.mesa.model import CommissioningModel
+    model = CommissioningModel(small("npm_targets", complexity=0.5, knave_share=1.0,
+                                     audit_rate=audit_rate, steps=steps), seed=5)
+    line = model.sp.outcome_line
+    depths = []
+    for _ in range(steps):
+        model.step()
+        depths += [line - p.observed for p in model.people if p.reported_value != p.observed]
+    return depths
+
+
+def test_workers_misreport_only_the_cases_where_the_lie_pays():
+    """Which cases are misreported is a choice given detection (rules.misreport_payoff): where
+    audits bite, a case far under the line is not worth the lie (an audit would see it plainly),
+    so every false report is of a case shallower than the deterrent allows; without audits the
+    same workers misreport deep cases too. Fails if the payoff test is dropped from either side."""
+    audited = false_report_depths(audit_rate=0.3)
+    unaudited = false_report_depths(audit_rate=0.0)
+    limit = R.DISCREPANCY_PLAIN / (0.3 * R.CAUGHT_COST) - R.REPORT_STEP
+    assert len(audited) > 20 and max(audited) < limit, (len(audited), max(audited), limit)
+    assert max(unaudited) > 2 * limit, (max(unaudited), limit)
+
+
 # --- 5. learning: the step size and reflection ----------------------------------------------------
 
 def learning_world(**overrides):

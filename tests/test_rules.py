@@ -1219,8 +1219,44 @@ def test_coproduction_moves_belief_toward_certainty_never_past_it(belief):
     assert gain >= 0.0 and belief + gain <= 1.0
 
 
-def test_misreports_just_clear_the_line():
-    assert 0.0 < R.misreported_value(0.5) - 0.5 <= 0.02
+@PROPERTY
+@given(floats(0.2, 0.8), floats(0.0, 1.0), floats(0.001, 1.0))
+def test_a_misreport_is_the_report_that_pays_best(line, depth, audit_rate):
+    """2 (misreported_value, misreport_payoff): among every value a report can take over the line
+    (steps of REPORT_STEP up to 1), the one a misreporting worker writes has the best expected
+    payoff (a counted case at the risk of an audit seeing the lie, audit_sees_misreport); and
+    misreport_payoff is that payoff. So the value just past the line is the worker's choice given
+    detection, not a convention: with detection flat in the discrepancy it would not be unique."""
+    observed = line - depth * line
+    def payoff(value):
+        return 1.0 - audit_rate * R.CAUGHT_COST * R.audit_sees_misreport(value - observed)
+    candidates = [line + k * R.REPORT_STEP for k in range(1, int((1.0 - line) / R.REPORT_STEP) + 1)]
+    best = max(payoff(v) for v in candidates)
+    chosen = R.misreported_value(line)
+    assert line < chosen <= line + R.REPORT_STEP + 1e-12
+    assert payoff(chosen) == best
+    saturated = R.audit_sees_misreport(chosen - observed) == 1.0
+    assert saturated or sum(payoff(v) == best for v in candidates) == 1  # the best, and the only one
+    assert R.misreport_payoff(observed, line, audit_rate) == payoff(chosen)
+
+
+@PROPERTY
+@given(floats(0.2, 0.8), ordered(), floats(0.01, 1.0))
+def test_deeper_shortfalls_are_less_worth_misreporting(line, pair, audit_rate):
+    """2 (misreport_payoff): the further under the line a case truly is, the plainer the lie to
+    an audit and the less it pays; without audits every lie pays fully."""
+    shallow, deep = (line - pair[0] * line, line - pair[1] * line)
+    assert R.misreport_payoff(deep, line, audit_rate) <= R.misreport_payoff(shallow, line, audit_rate)
+    assert R.misreport_payoff(deep, line, 0.0) == 1.0
+
+
+@given(floats(0.0, 2.0), ordered())
+def test_audits_see_bigger_lies_more_plainly(discrepancy, pair):
+    """2 (audit_sees_misreport): a probability, growing with the discrepancy, certain from
+    DISCREPANCY_PLAIN."""
+    assert 0.0 <= R.audit_sees_misreport(discrepancy) <= 1.0
+    assert R.audit_sees_misreport(pair[0]) <= R.audit_sees_misreport(pair[1])
+    assert R.audit_sees_misreport(R.DISCREPANCY_PLAIN) == 1.0
 
 
 @PROPERTY

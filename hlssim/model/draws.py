@@ -90,6 +90,7 @@ STEP_DRAWS: tuple[tuple[str, str, str, str], ...] = (
     ("obs_noise", "noise", "people", "measurement noise"),
     ("ext_innovation", "noise", "people", "outside forces on a person's measured outcome"),
     ("u_misreport", "uniform", "people", "is this case misreported?"),
+    ("u_audit_sees", "uniform", "people", "does an audit of the worker see this case's misreport?"),
     ("u_coproduce", "uniform", "people", "does the person's own view reach the worker?"),
     ("signal_noise", "noise", "people", "noise in what a worker learns from a result"),
     ("u_turnover", "uniform", "workers", "does the worker leave?"),

@@ -494,11 +494,38 @@ COMPETITION_TRUST_LOSS = 0.5  # every provider's trust loss in a tender month
 LOST_TENDER_TRUST_LOSS = 1.0  # ... the losing provider's
 STRESS_ADJUSTMENT = 0.1  # share of the way stress moves toward its settling point each month
 KNOWLEDGE_STEP_SHARE = 0.2  # a worker's general knowledge learns at this share of a case's step
+REPORT_STEP = 0.01  # reports carry outcomes to two decimals: the smallest step over the line
+DISCREPANCY_PLAIN = 0.2  # a false report this far from the re-measured truth: an audit cannot miss it
+CAUGHT_COST = 5.0  # being caught, in counted cases' worth: the month's misreports struck out, a
+#                  sanction passed down, the manager's trust lost (manager_trust_loss)
+
+
+def audit_sees_misreport(discrepancy):
+    """Chance that an audit re-checking a case sees that its report is false: it grows with the
+    ``discrepancy`` between the reported value and the truth the auditor re-measures (a small one
+    hides in measurement noise), certain at :data:`DISCREPANCY_PLAIN`."""
+    return clip01(discrepancy / DISCREPANCY_PLAIN)
+
+
+def misreport_payoff(observed, line, audit_rate):
+    """A worker's expected payoff of the smallest report that counts for a case under the line
+    (``line`` + :data:`REPORT_STEP`; :func:`misreported_value`) against reporting it honestly:
+    the case counts (1) at the risk of an audit (``audit_rate``: the regime's policy, known to
+    staff) seeing the lie (:func:`audit_sees_misreport`) and costing :data:`CAUGHT_COST`. Above 0
+    when the lie pays: cases far under the line are not worth the risk where audits bite."""
+    lie = misreported_value(line)
+    return 1.0 - audit_rate * CAUGHT_COST * audit_sees_misreport(lie - observed)
 
 
 def misreported_value(line):
-    """What a misreport says: just over the outcome line (MODEL.md 3, threshold effects)."""
-    return line + 0.01
+    """What a worker who chooses to misreport writes: the smallest value over the outcome line
+    that reports carry (``line`` + :data:`REPORT_STEP`). A worker's choice, not a convention:
+    every value over the line counts the same (the indicator is a threshold), and the chance an
+    audit sees a false report (:func:`audit_sees_misreport`) grows with its distance from the
+    truth, which is under the line, so the smallest value that counts carries the least risk
+    (``tests/test_rules.py`` checks it against every value a report can take). Reports bunch
+    just past the line because the payoff has a notch there (MODEL.md 2, threshold behaviour)."""
+    return line + REPORT_STEP
 
 
 def wellbeing_drop(old, new):

@@ -234,19 +234,21 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
     case_discussion, learning_step, pressure = (lv.case_discussion, lv.learning_step, lv.pressure)
     alpha, n_case = (wd.alpha, wd.n_case)
     signal_noise, u_audit, u_coproduce = (at.signal_noise, at.u_audit, at.u_coproduce)
-    u_detect, u_misreport = (at.u_detect, at.u_misreport)
+    u_detect, u_misreport, u_audit_sees = (at.u_detect, at.u_misreport, at.u_audit_sees)
     n_people = observed.shape[1]
     n_approaches = belief.shape[2]
     W = n_case.shape[0]
     row_step = R.knowledge_step(learning_step)
     n_reported = np.empty(W, dtype=np.int64)
     n_misreported = np.empty(W, dtype=np.int64)
+    n_found = np.empty(W, dtype=np.int64)
     fit_sum = np.empty(W)
     lift_sum = np.empty(W)
     audited = np.empty(W, dtype=np.bool_)
     misreport_p = np.empty(W)
     n_reported[:] = 0
     n_misreported[:] = 0
+    n_found[:] = 0
     fit_sum[:] = 0.0
     lift_sum[:] = 0.0
     factors, base, caseload_lift = (st.factors, st.base, st.caseload_lift)
@@ -262,10 +264,14 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
         reported_value[r, i] = obs
         if obs > outcome_line:
             n_reported[w] += 1
-        elif draws[u_misreport + i] < misreport_p[w]:
-            n_misreported[w] += 1
-            if not audited[w]:
-                reported_value[r, i] = R.misreported_value(outcome_line)
+        elif (draws[u_misreport + i] < misreport_p[w]
+              and R.misreport_payoff(obs, outcome_line, audit_rate) > 0.0):
+            lie = R.misreported_value(outcome_line)
+            if audited[w] and draws[u_audit_sees + i] < R.audit_sees_misreport(lie - obs):
+                n_found[w] += 1  # the audit sees it and strikes it out
+            else:
+                n_misreported[w] += 1
+                reported_value[r, i] = lie
         fit_sum[w] += fit[r, i]
         factor_total = 0.0
         for k in range(n_factors):
@@ -292,9 +298,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
                 t, build, loss, trust_build_rate, trust_loss_rate))
         w = w + 1 if w + 1 < W else 0
     for w in range(W):
-        caught[r, w] = 1.0 if (audited[w] and n_misreported[w] > 0) else 0.0
-        if audited[w]:
-            n_misreported[w] = 0
+        caught[r, w] = 1.0 if n_found[w] > 0 else 0.0
         n = n_case[w]
         reported[r, w] = n_reported[w] + n_misreported[w]
         misreported[r, w] = n_misreported[w]

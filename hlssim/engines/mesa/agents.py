@@ -222,7 +222,8 @@ class Worker(mesa.Agent):
             p.reported_value = p.observed
             if p.observed > line:
                 reported += 1
-            elif d.u_misreport[i] < misreport_p:
+            elif (d.u_misreport[i] < misreport_p
+                  and R.misreport_payoff(p.observed, line, s.audit_rate) > 0.0):
                 misreported += 1
                 fiddled.append(p)
                 p.reported_value = R.misreported_value(line)
@@ -250,11 +251,16 @@ class Worker(mesa.Agent):
                 p.trust_wp = R.clip01(p.trust_wp + R.trust_change(
                     p.trust_wp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
         self.audited = audited
-        self.caught = 1.0 if (audited and misreported > 0) else 0.0
+        found = 0
         if audited:
-            misreported = 0
+            # The audit re-checks each case; it sees a false report the more plainly the further
+            # it is from the truth. What it sees is struck out.
             for p in fiddled:
-                p.reported_value = p.observed
+                if d.u_audit_sees[p.idx] < R.audit_sees_misreport(p.reported_value - p.observed):
+                    found += 1
+                    p.reported_value = p.observed
+            misreported -= found
+        self.caught = 1.0 if found > 0 else 0.0
         n = len(self.caseload)
         self.reported = reported + misreported
         self.misreported = misreported
