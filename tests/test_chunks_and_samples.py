@@ -41,7 +41,7 @@ def test_the_sobol_sweep_of_the_issue_is_cut_in_about_100_chunks():
                        "compare": ["npm_targets", "hls"], "base": BASE,
                        "factors": {f"{name}": {"low": 0.1, "high": 0.2} for name in (
                            "complexity", "knave_share", "help_gain", "learning_rate", "crowding_rate",
-                           "trust_loss_rate", "attribution_loss", "measurement_noise")},
+                           "trust_rate", "attribution_loss", "measurement_noise")},
                        "outputs": {"wellbeing_mean": "final"}})
     design = expand(spec)
     assert len(design.runs) == 4608

@@ -22,15 +22,15 @@ def effects(names, **overrides):
 def test_a_parameter_of_a_switched_off_mechanism_moves_nothing():
     """With trust dynamics off, the trust build rate cannot move any metric: every effect is
     exactly zero and it does not earn its place (fails if the rate acts outside its mechanism)."""
-    e = effects(["trust_build_rate"], mech_trust=False)
+    e = effects(["trust_rate"], mech_trust=False)
     assert np.all(e["effect"] == 0.0)
-    assert not verdicts(e).set_index("parameter").loc["trust_build_rate", "earns"]
+    assert not verdicts(e).set_index("parameter").loc["trust_rate", "earns"]
 
 
 def test_help_that_helps_earns_its_place_and_trust_does_when_on():
-    e = effects(["help_gain", "trust_build_rate"])
+    e = effects(["help_gain", "trust_rate"])
     v = verdicts(e).set_index("parameter")
-    assert v.loc["help_gain", "earns"] and v.loc["trust_build_rate", "earns"]
+    assert v.loc["help_gain", "earns"] and v.loc["trust_rate", "earns"]
     assert v.loc["help_gain", "ratio"] > 2
 
 

@@ -211,12 +211,13 @@ def test_help_that_does_not_fit_costs_a_persons_trust():
     """Worker-person trust can fall under every regime: help that does not fit what matters to a
     person erodes it (rules.person_trust_drivers). In complex lives a fully standardised service
     fits fewer people than a learning one, and people trust their workers clearly less (by about
-    0.14; by 0.06 without the misfit term)."""
+    0.09 since trust weighs good and bad news at one rate, 0.05; 0.14 when losses counted 7.5
+    times gains)."""
     def trust(standardisation):
         s = small("hls", complexity=0.8, standardisation=standardisation)
         return np.mean([hlssim.run(s, seed=k)["trust_worker_person"].iloc[-12:].mean()
                         for k in range(3)])
-    assert trust(0.0) > trust(1.0) + 0.1
+    assert trust(0.0) > trust(1.0) + 0.05
 
 
 def test_trust_builds_slowly_and_collapses_fast():

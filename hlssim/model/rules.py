@@ -380,9 +380,20 @@ def provider_trust_loss(sanction, staff_caught, staff_neglect_found, lost_tender
     return sanction + staff_caught + staff_neglect_found + lost_tender + bad
 
 
-def trust_change(t, build, loss, build_rate, loss_rate):
-    """Asymmetric trust: builds slowly toward 1 under ``build``, falls fast under ``loss``."""
-    return build_rate * build * (1.0 - t) - loss_rate * loss * t
+def trust_change(t, build, loss, rate):
+    """Trust weighs the month's good news (``build``, toward 1) and bad news (``loss``, toward 0)
+    alike, at one ``rate``. Nothing here makes it fall faster than it builds: where it does, that
+    comes from the news each side sees (bad news arrives as formal events, sanctions, caught
+    gaming, neglect found, tenders, whatever the relationship; good news of results only as far
+    as the two sides are in contact, :func:`contact`, which distrust itself cuts)."""
+    return rate * (build * (1.0 - t) - loss * t)
+
+
+def contact(trust):
+    """How much of each other's work two sides see, given their trust: distrust brings fewer,
+    shorter, more guarded meetings and less disclosure, so less of the news that could overturn it
+    (Slovic 1993). Half at no trust, all at full trust."""
+    return 0.5 + 0.5 * trust
 
 
 # --- 5. Learning ----------------------------------------------------------------------------------

@@ -230,7 +230,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
     mech_learning, mech_misreport = (pm.mech_learning, pm.mech_misreport)
     mech_neglect, mech_trust, outcome_line = (pm.mech_neglect, pm.mech_trust, pm.outcome_line)
     peer_accountability, reflection_time = (pm.peer_accountability, pm.reflection_time)
-    trust_build_rate, trust_loss_rate = (pm.trust_build_rate, pm.trust_loss_rate)
+    trust_rate = pm.trust_rate
     case_discussion, learning_step, pressure = (lv.case_discussion, lv.learning_step, lv.pressure)
     alpha, n_case = (wd.alpha, wd.n_case)
     signal_noise, u_audit, u_coproduce = (at.signal_noise, at.u_audit, at.u_coproduce)
@@ -295,7 +295,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
             build, loss = R.person_trust_drivers(effort[r, i], park[r, i], g, fit[r, i])
             t = trust_wp[r, i]
             trust_wp[r, i] = R.clip01(t + R.trust_change(
-                t, build, loss, trust_build_rate, trust_loss_rate))
+                t, build, loss, trust_rate))
         w = w + 1 if w + 1 < W else 0
     for w in range(W):
         caught[r, w] = 1.0 if n_found[w] > 0 else 0.0

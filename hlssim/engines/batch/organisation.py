@@ -124,22 +124,20 @@ def adapt(r, st, pm, lv, wd):
         st.stress[r, w] = R.clip01(R.relax(st.stress[r, w], settle, R.STRESS_ADJUSTMENT))
         if pm.mech_trust:
             t = st.trust_mw[r, w]
-            good, bad = R.results_seen(sight_mw, st.caseload_lift[r, w], lv.pressure,
+            good, bad = R.results_seen(sight_mw * R.contact(t), st.caseload_lift[r, w], lv.pressure,
                                        R.target_met(st.target[r], st.last_reported_share[r, w]))
             build = R.manager_trust_build(lv.control, pm.reflection_time, good)
             loss = R.manager_trust_loss(st.sanctioned[r, w], st.caught[r, w], lv.control, bad)
-            st.trust_mw[r, w] = R.clip01(t + R.trust_change(t, build, loss, pm.trust_build_rate,
-                                                         pm.trust_loss_rate))
+            st.trust_mw[r, w] = R.clip01(t + R.trust_change(t, build, loss, pm.trust_rate))
     if pm.mech_trust:
         for p in range(st.trust_cp.shape[1]):
             t = st.trust_cp[r, p]
-            good, bad = R.results_seen(sight_cp, st.lives_lift[r, p], lv.pressure,
+            good, bad = R.results_seen(sight_cp * R.contact(t), st.lives_lift[r, p], lv.pressure,
                                        R.target_met(st.target[r], st.reported_share[r, p]))
             build_p = R.provider_trust_build(lv.control, pm.alliance, good)
             loss = R.provider_trust_loss(st.sanction[r, p], st.staff_caught[r, p],
                                          st.staff_neglect_found[r, p], st.lost_tender[r, p], bad)
-            st.trust_cp[r, p] = R.clip01(t + R.trust_change(t, build_p, loss, pm.trust_build_rate,
-                                                         pm.trust_loss_rate))
+            st.trust_cp[r, p] = R.clip01(t + R.trust_change(t, build_p, loss, pm.trust_rate))
             st.lost_tender[r, p] = 0.0
 
 

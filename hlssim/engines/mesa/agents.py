@@ -249,7 +249,7 @@ class Worker(mesa.Agent):
             if trust_on:
                 build, loss = R.person_trust_drivers(p.effort, p.park, gaming, p.fit)
                 p.trust_wp = R.clip01(p.trust_wp + R.trust_change(
-                    p.trust_wp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
+                    p.trust_wp, build, loss, m.sp.trust_rate))
         self.audited = audited
         found = 0
         if audited:
@@ -295,13 +295,13 @@ class Worker(mesa.Agent):
         target = R.stress_target(self.admin, fd_share, sanctioned, self.futility, s.reflection_time)
         self.stress = R.clip01(R.relax(self.stress, target, R.STRESS_ADJUSTMENT))
         if m.mech_trust:
-            good, bad = R.results_seen(R.supervision_sight(s.reflection_time), self.caseload_lift,
-                                       sig.pressure,
+            sight = R.supervision_sight(s.reflection_time) * R.contact(self.trust_mw)
+            good, bad = R.results_seen(sight, self.caseload_lift, sig.pressure,
                                        R.target_met(m.commissioner.target, self.last_reported_share))
             build = R.manager_trust_build(sig.control, s.reflection_time, good)
             loss = R.manager_trust_loss(sanctioned, self.caught, sig.control, bad)
             self.trust_mw = R.clip01(self.trust_mw + R.trust_change(
-                self.trust_mw, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
+                self.trust_mw, build, loss, m.sp.trust_rate))
 
     def pool_knowledge(self, pooled) -> None:
         """Reflective practice pulls a worker's general knowledge toward the team's (MODEL.md 5)."""
@@ -348,14 +348,14 @@ class Provider(mesa.Agent):
         if not m.mech_trust:
             return
         s = m.rp
-        good, bad = R.results_seen(R.review_sight(s.reflection_time, s.stewardship), self.lives_lift,
-                                   m.signals.pressure,
+        sight = R.review_sight(s.reflection_time, s.stewardship) * R.contact(self.trust_cp)
+        good, bad = R.results_seen(sight, self.lives_lift, m.signals.pressure,
                                    R.target_met(m.commissioner.target, self.reported_share))
         build = R.provider_trust_build(m.signals.control, s.alliance, good)
         loss = R.provider_trust_loss(self.sanction, self.staff_caught, self.staff_neglect_found,
                                      self.lost_tender, bad)
         self.trust_cp = R.clip01(self.trust_cp + R.trust_change(
-            self.trust_cp, build, loss, m.sp.trust_build_rate, m.sp.trust_loss_rate))
+            self.trust_cp, build, loss, m.sp.trust_rate))
         self.lost_tender = 0.0
 
 
