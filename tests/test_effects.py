@@ -20,7 +20,7 @@ def effects(names, **overrides):
 
 
 def test_a_parameter_of_a_switched_off_mechanism_moves_nothing():
-    """With trust dynamics off, the trust build rate cannot move any metric: every effect is
+    """With trust dynamics off, the trust rate cannot move any metric: every effect is
     exactly zero and it does not earn its place (fails if the rate acts outside its mechanism)."""
     e = effects(["trust_rate"], mech_trust=False)
     assert np.all(e["effect"] == 0.0)

@@ -54,7 +54,7 @@ def test_being_parked_costs_a_persons_trust():
 
 
 def test_sanctions_and_caught_gaming_pull_trust_down():
-    """Trust falls fast under loss (the loss term of rules.trust_change): under heavy targets,
+    """Trust falls under loss (the loss term of rules.trust_change): under heavy targets,
     managers' trust with workers and the commissioner's with providers sink far below where they
     start, which no build term alone can do."""
     s = small("npm_targets", complexity=0.8)

@@ -9,7 +9,8 @@ a formula fails at least one of them:
 * direction: each argument a term depends on moves the output strictly, the promised way, where
   that term acts (and not at all where the formula says it should not act);
 * neutral points: e.g. ``relax(x, x, r) == x``, no trust change without build or loss;
-* asymmetry, only where ``MODEL.md`` states it (trust falls faster than it builds).
+* no asymmetry written into a rule: trust weighs good and bad news alike (where it falls faster
+  than it builds, the news makes it: fact 08).
 
 Rules with an array branch (``isinstance`` tests) are also checked to give, element by element,
 exactly what the scalar branch gives. ``test_mechanism_terms.py`` checks the same terms at model

@@ -181,7 +181,7 @@ _DECLARED: tuple[Param, ...] = (
     _switch("mech_turnover", "Stress and turnover",
             "Stressed, demotivated workers leave, taking relationships and learning with them."),
     _switch("mech_trust", "Trust dynamics",
-            "Trust at three levels builds slowly and collapses fast; otherwise it stays at its start."),
+            "Trust at three levels moves on the good and bad news each side sees; otherwise it stays at its start."),
     _switch("mech_learning", "Learning what helps",
             "Workers learn what helps whom from real results; otherwise beliefs stay at the prior."),
     _switch("mech_pooling", "Pooled learning",
