@@ -179,10 +179,25 @@ def regime_signals_block() -> str:
     return note + "\n\n" + _table(header, rows, ["---"] + ["---:"] * (len(header) - 1))
 
 
+def plausible_block() -> str:
+    """Each uncertain parameter's plausible range and its basis (hlssim.model.plausible_ranges)."""
+    from hlssim.model.parameters import PARAMETERS
+    from hlssim.model.plausible_ranges import PLAUSIBLE
+
+    rows = []
+    for name, r in PLAUSIBLE.items():
+        p = PARAMETERS[name]
+        rows.append([f"`{name}`", _value(p.default), _range(p),
+                     f"{_number(r.low)} to {_number(r.high)}", r.basis, _cell(r.why)])
+    return _table(["parameter", "default", "declared range", "plausible range", "basis", "why"],
+                  rows)
+
+
 BLOCKS = {
     "parameters": parameters_block,
     "presets": presets_block,
     "regime-signals": regime_signals_block,
+    "plausible-ranges": plausible_block,
 }
 
 

@@ -444,7 +444,11 @@ def test_the_plausible_space_varies_every_uncertain_parameter_and_no_regime_leve
     calibration = {n for n, p in PARAMETERS.items() if p.group == "calibration"}
     assert set(space) == (calibration - set(EXCLUDED)) | {"knave_share"}
     assert not any(PARAMETERS[n].group == "regime" for n in space)
+    from hlssim.model.plausible_ranges import PLAUSIBLE
+
     for name, (low, high) in space.items():
+        assert (low, high) == (PLAUSIBLE[name].low, PLAUSIBLE[name].high), name
+    for name, (low, high) in uncertain_parameters("declared").items():
         p = PARAMETERS[name]
         assert (low, high) == (p.span or (p.low, p.high)), name
 
@@ -475,4 +479,9 @@ def test_a_tiny_plausible_space_is_paired_reported_and_reproducible(tmp_path):
 
     text = "\n".join(markdown(PlausibleSpace(tiny, (level,), uncertain_parameters(), runs), "f.png"))
     assert "## The whole plausible space" in text and "quick form" in text and "f.png" in text
+    # PRIM describes where NPM wins over the parameters that decide most, not all 21
+    from hlssim.validation.plausible import PRIM_PARAMETERS, decisive
+
+    top = decisive(level.indices, "wellbeing_mean", list(uncertain_parameters()))
+    assert len(top) == PRIM_PARAMETERS and set(top) <= set(uncertain_parameters())
     assert COMPLEXITIES == (0.2, 0.5, 0.8)

@@ -50,7 +50,7 @@ SOURCES: tuple[str, ...] = (
     # the model: its rules, draws, metrics, parameters, scenarios and cases
     "model/rules.py", "model/draws.py", "model/stream.py", "model/compiled.py", "model/metrics.py",
     "model/parameters.py", "model/scenario.py", "model/cases.py", "model/regime.py",
-    "model/state.py", "model/costs.py",
+    "model/state.py", "model/costs.py", "model/plausible_ranges.py",
     # the engines and how runs are stepped
     "engines/registry.py", "engines/hybrid.py", "engines/mesa/agents.py", "engines/mesa/model.py",
     "engines/batch/model.py", "engines/batch/kernels.py", "engines/batch/organisation.py",

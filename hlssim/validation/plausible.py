@@ -4,8 +4,9 @@ The complexity crossover (fact 11) is one point of a space: it moves with the pa
 model cannot pin down (how strong help is, how much a misfit costs, how fast trust and motivation
 move...). Issue 18 asks for the whole space rather than one crossing: a global sensitivity analysis
 over **every non-regime parameter with a declared range** (:func:`uncertain_parameters`: the
-calibration parameters and the share of self-interested staff, each over its declared range, or
-its plausible span where the range's ends mean the same; ``wage_cost`` is left out because it
+calibration parameters and the share of self-interested staff, each over its plausible range,
+:data:`hlssim.model.plausible_ranges.PLAUSIBLE`, argued from a source or by one judgement rule for
+all; the declared ranges are available too); ``wage_cost`` is left out because it
 prices time as money and cannot move wellbeing), at complexity 0.2, 0.5 and 0.8, for the gap HLS
 minus NPM (presets ``hls`` and ``npm_targets``) in final-year wellbeing and in the worst-off
 decile's wellbeing.
@@ -23,7 +24,8 @@ same code as ``hlssim analyze``:
    interval, and the share where NPM wins clearly (the replications' 95% interval of the gap lies
    below 0);
 4. **Where NPM wins**: PRIM (``hlssim.experiments.analysis.prim``) on "NPM wins" over the
-   parameters, its chosen box in words.
+   :data:`PRIM_PARAMETERS` parameters with the largest total Sobol indices, its chosen box in
+   words.
 
 ``hlssim validate`` runs it in full form (:data:`FULL`) and adds a section and a figure to the
 report; ``--quick`` runs :data:`QUICK`, a small form for CI whose figures are rough and say so.
@@ -49,6 +51,8 @@ STAT = "mean_last_12"
 #: Parameters with a declared range left out, and why.
 EXCLUDED = {"wage_cost": "prices workers' time as money: it moves costs, never wellbeing"}
 ROOT_SEED = 7100
+#: What ranges the analysis samples: argued plausible ranges (the default) or declared ones.
+RANGES = ("plausible", "declared")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Form:
     morris_trajectories: int
     replications: int
     world: Mapping[str, int]
+    ranges: str = "plausible"  # or "declared" (:func:`uncertain_parameters`)
 
 
 #: The full form runs in the headline's world (the presets' own sizes, ten years).
@@ -69,14 +74,24 @@ QUICK = Form("quick", sobol_base=4, morris_trajectories=4, replications=1,
              world={"n_people": 60, "n_workers": 4, "n_providers": 2, "steps": 36})
 
 
-def uncertain_parameters() -> dict[str, tuple[float, float]]:
-    """Every non-regime parameter with a declared range, and its range (or plausible span)."""
+def uncertain_parameters(ranges: str = "plausible") -> dict[str, tuple[float, float]]:
+    """Every non-regime parameter with a declared range, and the range sampled: its plausible
+    range (``ranges="plausible"``, the default: :data:`hlssim.model.plausible_ranges.PLAUSIBLE`,
+    each argued from a source or the same half-to-twice judgement rule) or its whole declared
+    range (``"declared"``: what the tool accepts, corners nobody argues for included)."""
+    from hlssim.model.plausible_ranges import PLAUSIBLE
+
+    if ranges not in RANGES:
+        raise ValueError(f"ranges: {ranges!r} is not allowed; expected one of {', '.join(RANGES)}")
     out = {}
     for name, p in PARAMETERS.items():
         uncertain = p.group == "calibration" or name == "knave_share"
         if not uncertain or name in EXCLUDED or p.kind not in (int, float):
             continue
-        low, high = p.span if p.span else (p.low, p.high)
+        if ranges == "plausible":
+            low, high = PLAUSIBLE[name].low, PLAUSIBLE[name].high
+        else:
+            low, high = p.span if p.span else (p.low, p.high)
         out[name] = (p.kind(low), p.kind(high))
     return out
 
@@ -87,7 +102,8 @@ def space_spec(complexity: float, sampler: str, form: Form, root_seed: int = ROO
     from hlssim.experiments.spec import parse_spec
 
     samples = form.sobol_base if sampler == "sobol" else form.morris_trajectories
-    name = f"plausible_{sampler}_c{round(complexity * 100):03d}_{form.name}"
+    suffix = "" if form.ranges == "plausible" else f"_{form.ranges}"
+    name = f"plausible_{sampler}_c{round(complexity * 100):03d}_{form.name}{suffix}"
     return parse_spec({
         "name": name,
         "description": f"the plausible space at complexity {complexity:g} ({sampler}, {form.name} form)",
@@ -95,7 +111,8 @@ def space_spec(complexity: float, sampler: str, form: Form, root_seed: int = ROO
         "root_seed": root_seed + round(complexity * 100) + (0 if sampler == "sobol" else 1000),
         "compare": list(REGIMES),
         "base": {"complexity": complexity, **form.world},
-        "factors": {n: {"low": lo, "high": hi} for n, (lo, hi) in uncertain_parameters().items()},
+        "factors": {n: {"low": lo, "high": hi}
+                    for n, (lo, hi) in uncertain_parameters(form.ranges).items()},
         "outputs": {o: STAT for o in OUTPUTS},
     }, source="the plausible-space analysis", name=name)
 
@@ -176,14 +193,32 @@ def analyse_level(complexity: float, form: Form, out: Path, workers: int = 0,
             sobol_data = data
     points, wins, sure, mean_gap, prim = {}, {}, {}, {}, {}
     others = [c for c in sobol_data.factor_columns if c != "preset"]
+    indices = pd.concat(parts, ignore_index=True)
     for o in OUTPUTS:
         table = paired_differences(sobol_data.means, others, f"{o}:{STAT}", REGIMES[1], REGIMES[0])
-        found = with_prim(find_regions(table, others, REGIMES[1], REGIMES[0], f"{o}:{STAT}"))
+        found = with_prim(find_regions(table, decisive(indices, o, others), REGIMES[1], REGIMES[0],
+                                       f"{o}:{STAT}"))
         points[o], wins[o], sure[o] = len(found.table), found.wins, found.sure_wins
         mean_gap[o] = float(found.table["difference"].mean()) if len(found.table) else math.nan
         prim[o] = found.prim_sentence()
-    return AtComplexity(complexity, pd.concat(parts, ignore_index=True), points, wins, sure,
-                        mean_gap, prim, notes), runs
+    return AtComplexity(complexity, indices, points, wins, sure, mean_gap, prim, notes), runs
+
+
+#: PRIM describes where NPM wins over this many parameters, those with the largest total Sobol
+#: indices: a box over all of them restricts many that decide nothing (each restriction trims a
+#: sliver of a range), which reads as a finding and is not one.
+PRIM_PARAMETERS = 5
+
+
+def decisive(indices: pd.DataFrame, output: str, factors: list[str],
+             k: int = PRIM_PARAMETERS) -> list[str]:
+    """The ``k`` parameters with the largest total Sobol index of the gap in ``output`` (all
+    ``factors``, in order, where there are no Sobol indices to rank them by)."""
+    st = indices[(indices["method"] == "sobol") & (indices["index"] == "ST")
+                 & (indices["output"] == output) & indices["factor"].isin(factors)]
+    if st.empty:
+        return list(factors)
+    return list(st.sort_values("value", ascending=False)["factor"].head(k))
 
 
 def plausible_space(form: Form = FULL, out: str | Path = Path("results") / "plausible",
@@ -195,7 +230,7 @@ def plausible_space(form: Form = FULL, out: str | Path = Path("results") / "plau
         level, n = analyse_level(c, form, out, workers, progress)
         levels.append(level)
         runs += n
-    return PlausibleSpace(form, tuple(levels), uncertain_parameters(), runs)
+    return PlausibleSpace(form, tuple(levels), uncertain_parameters(form.ranges), runs)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -209,12 +244,26 @@ def _top(level: AtComplexity, output: str, index: str, k: int = 5) -> str:
 def markdown(r: PlausibleSpace, figure: str | None = None) -> list[str]:
     """The section of VALIDATION.md on the whole plausible space."""
     f = r.form
-    names = ", ".join(f"`{n}` [{lo:g}, {hi:g}]" for n, (lo, hi) in r.parameters.items())
+    from hlssim.model.plausible_ranges import PLAUSIBLE
+
+    declared = f.ranges == "declared"
+    names = ", ".join(f"`{n}` [{lo:g}, {hi:g}]"
+                      + (" (source)" if not declared and PLAUSIBLE[n].basis == "source" else "")
+                      for n, (lo, hi) in r.parameters.items())
+    ranges = ("Each is sampled over its whole declared range: what the tool accepts, worlds "
+              "nobody argues for included (help that does nothing, half the staff leaving each "
+              "month)." if declared else
+              "Each range is argued in `hlssim/model/plausible_ranges.py` (and `docs/validation.md`): "
+              "from a source where one bounds it (marked), otherwise by one rule for all, half to "
+              "twice the default, fixed before this analysis was run. The declared ranges, what the "
+              "tool accepts, include worlds nobody argues for (help that does nothing, half the "
+              "staff leaving each month).")
     lines = [
         "", '<a id="plausible-space"></a>',
         "## The whole plausible space: where NPM wins, and which parameters decide it", "",
-        (f"Every non-regime parameter with a declared range varied at once ({len(r.parameters)}: "
-         f"{names}; `wage_cost` left out: {EXCLUDED['wage_cost']}), at complexity "
+        (f"Every non-regime parameter with a declared range varied at once over its "
+         f"{'declared' if declared else 'plausible'} range ({len(r.parameters)}: {names}; "
+         f"`wage_cost` left out: {EXCLUDED['wage_cost']}). {ranges} At complexity "
          f"{', '.join(f'{c:g}' for c in COMPLEXITIES)}, the presets `{REGIMES[0]}` and "
          f"`{REGIMES[1]}` run at each sampled point under the same seeds "
          f"({f.replications} replication{'s' if f.replications > 1 else ''}, world "
@@ -239,7 +288,8 @@ def markdown(r: PlausibleSpace, figure: str | None = None) -> list[str]:
                 f"| {level.complexity:g} | {o} | {share:.0%} [{low:.0%}, {high:.0%}] of "
                 f"{level.points[o]} points | {sure:.0%} | {level.mean_gap[o]:+.3f} | "
                 f"{_top(level, o, 'ST', 4)} | {_top(level, o, 'mu_star', 3)} |")
-    lines += ["", "Where NPM wins, by PRIM over the parameters (on wellbeing_mean):", ""]
+    lines += ["", (f"Where NPM wins, by PRIM over the {PRIM_PARAMETERS} parameters with the "
+                   "largest total Sobol indices at each complexity (on wellbeing_mean):"), ""]
     for level in r.levels:
         text = level.prim[OUTPUTS[0]] or "no PRIM box (too few points, or NPM wins nowhere or everywhere)"
         lines.append(f"- complexity {level.complexity:g}: {text}")
