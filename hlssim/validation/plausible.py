@@ -68,7 +68,7 @@ class Form:
 
 
 #: The full form runs in the headline's world (the presets' own sizes, ten years).
-FULL = Form("full", sobol_base=64, morris_trajectories=12, replications=2,
+FULL = Form("full", sobol_base=64, morris_trajectories=40, replications=2,
             world={"n_people": 400, "n_workers": 20, "n_providers": 4, "steps": 120})
 QUICK = Form("quick", sobol_base=4, morris_trajectories=4, replications=1,
              world={"n_people": 60, "n_workers": 4, "n_providers": 2, "steps": 36})
