@@ -3,8 +3,10 @@ arrays of parameter sets, with the same operations in the same order as ``pysd.p
 (``functions.py`` and ``lookups.py``, PySD 3.x), so a batched run equals PySD's bit for bit.
 
 The time functions take the time and the time step first, as the compiled code calls them.
+``ZIDZ`` and ``XIDZ`` are :mod:`hlssim.stockflow.integrator`'s ``vzidz`` and ``vxidz``, shared with
+the project's own model's batched integrator.
 
->>> float(_step(2.0, 0.5, 3.0, 2.1)), float(_zidz(1.0, 0.0)), float(lookup_table([0, 1], [0, 10], "interpolate")(0.25))
+>>> float(_step(2.0, 0.5, 3.0, 2.1)), float(vzidz(1.0, 0.0)), float(lookup_table([0, 1], [0, 10], "interpolate")(0.25))
 (3.0, 0.0, 2.5)
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from hlssim.stockflow.integrator import vxidz, vzidz
 
 #: PySD's tolerance for zero denominators and time comparisons (``SMALL_VENSIM``).
 SMALL_VENSIM = 1e-6
@@ -52,16 +56,6 @@ def _pulse(t, dt, start, repeat_time=0, width=None, magnitude=None, end=None):
         return np.where(on & ((t - start + SMALL_VENSIM) % repeat_time < width), out, 0)
 
 
-def _zidz(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(b) < SMALL_VENSIM, 0, np.divide(a, b))
-
-
-def _xidz(a, b, x):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(b) < SMALL_VENSIM, x, np.divide(a, b))
-
-
 def _quantum(a, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(b < SMALL_VENSIM, a, b * np.trunc(np.divide(a, b)))
@@ -79,7 +73,7 @@ FUNCTIONS = {
     "arcsin": ("np.arcsin", False), "arccos": ("np.arccos", False), "arctan": ("np.arctan", False),
     "sinh": ("np.sinh", False), "cosh": ("np.cosh", False), "tanh": ("np.tanh", False),
     "power": ("np.power", False), "integer": ("np.trunc", False), "if_then_else": ("_if_then_else", False),
-    "zidz": ("_zidz", False), "xidz": ("_xidz", False), "quantum": ("_quantum", False),
+    "zidz": ("vzidz", False), "xidz": ("vxidz", False), "quantum": ("_quantum", False),
     "modulo": ("_modulo", False), "step": ("_step", True), "ramp": ("_ramp", True),
     "Xramp": ("_ramp", True), "pulse": ("_pulse", True), "pulse_train": ("_pulse", True),
     "Xpulse": ("_pulse", True), "Xpulse_train": ("_pulse", True),
@@ -114,4 +108,4 @@ def lookup_table(xs: Sequence[float], ys: Sequence[float], kind: str):
 
 #: What the compiled code's namespace holds.
 NAMESPACE = {"np": np, **{f.__name__: f for f in (
-    _float, _stages, _if_then_else, _step, _ramp, _pulse, _zidz, _xidz, _quantum, _modulo)}}
+    _float, _stages, _if_then_else, _step, _ramp, _pulse, vzidz, vxidz, _quantum, _modulo)}}
