@@ -16,10 +16,38 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hlssim.errors import HlssimError
 from hlssim.stockflow.integrator import vxidz, vzidz
 
 #: PySD's tolerance for zero denominators and time comparisons (``SMALL_VENSIM``).
 SMALL_VENSIM = 1e-6
+
+
+class Declined(HlssimError):
+    """A run the batched path does not do as PySD would (PySD runs it instead)."""
+
+
+class MixedOrders(Exception):
+    """``DELAY N`` or ``SMOOTH N`` orders that differ between the parameter sets: ``orders`` holds
+    each set's (whole) order, so the sets can be integrated in groups of one order each."""
+
+    def __init__(self, orders: np.ndarray):
+        super().__init__("orders differ between the parameter sets")
+        self.orders = orders
+
+
+def _uniform_order(x, delay: bool, n: int) -> int:
+    """A ``DELAY N`` or ``SMOOTH N`` order as PySD takes it, once at the start: a delay's cast to a
+    whole number (``int(order)``), a smooth's used as it is (so it must be whole). One whole
+    number >= 1 for every set; :class:`MixedOrders` if they differ, else :class:`Declined`."""
+    values = np.broadcast_to(np.asarray(x, dtype=float), (n,))
+    whole = np.trunc(values) if delay else values
+    if not np.all(np.isfinite(whole)) or np.any(whole != np.trunc(whole)) or np.any(whole < 1):
+        raise Declined(f"{'DELAY N' if delay else 'SMOOTH N'} of order "
+                       f"{', '.join(f'{v:g}' for v in sorted(set(values.tolist())))}")
+    if np.any(whole != whole[0]):
+        raise MixedOrders(whole)
+    return int(whole[0])
 
 
 def _float(x):
@@ -108,4 +136,4 @@ def lookup_table(xs: Sequence[float], ys: Sequence[float], kind: str):
 
 #: What the compiled code's namespace holds.
 NAMESPACE = {"np": np, **{f.__name__: f for f in (
-    _float, _stages, _if_then_else, _step, _ramp, _pulse, vzidz, vxidz, _quantum, _modulo)}}
+    _float, _stages, _uniform_order, _if_then_else, _step, _ramp, _pulse, vzidz, vxidz, _quantum, _modulo)}}
