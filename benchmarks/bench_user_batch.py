@@ -1,7 +1,7 @@
 """The batched path's speed-up over PySD on the classes of user model it newly accepts.
 
-For each model (lookups, XMILE/Stella files, delays and smooths, and the Vensim teacup and SIR
-for reference) all figures come from one run of this script, so the ratios compare like with like:
+For each model (lookups, XMILE/Stella files, delays and smooths, DELAY N and SMOOTH N, and the
+Vensim teacup and SIR for reference) all figures come from one run of this script, so the ratios compare like with like:
 - PySD: milliseconds per run, the median of ``--pysd-runs`` runs (default 10) of random points
   (every constant between half and twice its value) through ``ExternalModel.run``, translation
   and first load excluded;
@@ -48,6 +48,9 @@ CASES = [
     ("delays + smooths + lookups", "stateful/teacup_stateful.mdl"),
     ("SMOOTH", "suite/smooth_and_stock/test_smooth_and_stock.mdl"),
     ("DELAY1/DELAY3", "suite/delay_parentheses/test_delay_parentheses.mdl"),
+    ("DELAY N (+ DELAY1, DELAY3)", "delays/test_delays.mdl"),
+    ("DELAY N", "suite/delay_numeric_error/test_delay_numeric_error.mdl"),
+    ("SMOOTH N (+ SMOOTH, SMOOTH3)", "suite/smooth/test_smooth.mdl"),
     ("before: plain .mdl", "teacup/teacup.mdl"),
     ("before: plain .mdl", "SIR/SIR.mdl"),
 ]

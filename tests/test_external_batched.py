@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import hlssim.stockflow.abstract_batch
+from hlssim.errors import HlssimError
 from hlssim.experiments import parse_spec
 from hlssim.experiments.store import read_results
 from hlssim.experiments.sweep import sweep
@@ -46,6 +47,10 @@ def random_points(model: ExternalModel, n: int, seed: int, extra=None) -> list[d
                                         ("suite/delay_parentheses/test_delay_parentheses.mdl", None),
                                         ("suite/initial_function/test_initial.xmile", None),
                                         ("suite/if_stmt/if_stmt.stmx", None),
+                                        # DELAY N and SMOOTH N (orders that change in time: taken once)
+                                        ("delays/test_delays.mdl", None),  # and a delay time that varies
+                                        ("suite/smooth/test_smooth.mdl", None),
+                                        ("suite/delay_numeric_error/test_delay_numeric_error.mdl", None),
                                         ("suite/logicals/test_logicals.xmile", None),
                                         ("suite/non_negative_stocks/test_non_negative_stocks_behavior.xmile", None),
                                         ("teacup/teacup.xmile", None), ("SIR/SIR.xmile", {"SAVEPER": 1})])
@@ -84,8 +89,8 @@ def test_lookup_tables_are_read_as_pysd_reads_them(kind):
 
 
 @pytest.mark.parametrize("case,why", [
-    ("delays/test_delays.mdl",
-     "test_delays.mdl: OutputDelayN: uses DELAY N, which the batched integrator does not implement"),
+    ("suite/delay_pipeline/test_pipeline_delays.mdl",
+     "test_pipeline_delays.mdl: Output Fractional Pipeline Delay: uses DELAY FIXED, which the batched integrator"),
     ("suite/subscript_2d_arrays/test_subscript_2d_arrays.mdl", "uses subscripts, which the batched integrator"),
     ("suite/macro_stock/test_macro_stock.mdl", "macro output: uses MACRO expression_macro, which"),
     ("suite/trend/test_trend.mdl", "TREND of input: uses TREND, which the batched integrator does not implement"),
@@ -154,3 +159,61 @@ def test_the_reason_for_declining_is_the_same_in_every_process():
                               env=os.environ | {"PYTHONHASHSEED": str(h)}, check=True).stdout.strip()
                for h in range(6)}
     assert len(reasons) == 1 and "which the batched integrator does not implement" in reasons.pop()
+
+
+#: DELAY N and SMOOTH N whose orders are constants a sweep may set (the suite's models compute theirs).
+ORDERS_MODEL = """{UTF-8}
+Input = 1 + STEP(5, 3) + RAMP(0.5, 8, 12) ~ Widgets/Month ~ |
+Delay Time = 4 ~ Month ~ |
+Delay Order = 3 ~ Dmnl ~ |
+Smooth Time = 2 ~ Month ~ |
+Smooth Order = %s ~ Dmnl ~ |
+Delayed = DELAY N(Input, Delay Time, 0.5, Delay Order) ~ Widgets/Month ~ |
+Smoothed = SMOOTH N(Input, Smooth Time, 0.5, Smooth Order) ~ Widgets/Month ~ |
+Stock = INTEG(Delayed - Smoothed, 10) ~ Widgets ~ |
+FINAL TIME = 20 ~ Month ~ |
+INITIAL TIME = 0 ~ Month ~ |
+SAVEPER = TIME STEP ~ Month ~ |
+TIME STEP = 0.25 ~ Month ~ |
+"""
+
+
+def test_delay_n_orders_set_per_point_reproduce_pysd(tmp_path, monkeypatch):
+    """A DELAY N order is taken once, cast to a whole number as PySD casts it (2.7 runs as 2):
+    points of different orders are integrated in groups of one order, each table equal to PySD's
+    bit for bit; a point whose order PySD would lower (order x TIME STEP > delay time) sends its
+    chunk to PySD."""
+    path = tmp_path / "orders.mdl"
+    path.write_text(ORDERS_MODEL % 2)
+    model = ExternalModel(path)
+    assert status(model).startswith("batched numpy path")
+    runs = []
+    real = hlssim.stockflow.abstract_batch.AbstractBatch._run
+    monkeypatch.setattr(hlssim.stockflow.abstract_batch.AbstractBatch, "_run",
+                        lambda self, P, settings, n: runs.append(n) or real(self, P, settings, n))
+    points = [{"Delay Order": o, "Delay Time": d} for o, d in
+              [(1, 4), (2, 4), (2.7, 5), (3, 4), (4, 6), (3, 3), (1, 2), (5.99, 7)]]
+    tables = run_many(model, points)
+    assert runs == [8, 2, 2, 2, 1, 1]  # tried together, then orders 1, 2 (2 and 2.7), 3, 4, 5
+    for point, table in zip(points, tables):
+        np.testing.assert_array_equal(table.to_numpy(), model.run(point).to_numpy())
+    lowered = points[:2] + [{"Delay Order": 40, "Delay Time": 4}]  # PySD runs it at order 16
+    for point, table in zip(lowered, run_many(model, lowered)):
+        np.testing.assert_array_equal(table.to_numpy(), model.run(point).to_numpy())
+
+
+def test_a_smooth_n_order_set_from_outside_runs_as_the_models_own_whole_order(tmp_path):
+    """PySD's SMOOTH N needs its order as a Python int (``[x] * order``), so PySD fails on any
+    order set from outside (a float); the batched path runs a whole one as PySD runs the model
+    that writes that order itself, bit for bit, and declines a fractional one (PySD then fails)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "orders.mdl").write_text(ORDERS_MODEL % 2)
+    (tmp_path / "b" / "orders.mdl").write_text(ORDERS_MODEL % 3)
+    model, written = ExternalModel(tmp_path / "a" / "orders.mdl"), ExternalModel(tmp_path / "b" / "orders.mdl")
+    with pytest.raises(HlssimError, match="the run failed"):
+        model.run({"Smooth Order": 3})
+    (table,) = run_many(model, [{"Smooth Order": 3, "Delay Order": 2}])
+    np.testing.assert_array_equal(table.to_numpy(), written.run({"Delay Order": 2}).to_numpy())
+    with pytest.raises(HlssimError, match="the run failed"):
+        run_many(model, [{"Smooth Order": 2.5}])

@@ -157,7 +157,8 @@ def test_the_guide_shows_what_inspect_prints(capsys):
     assert printed[0].endswith(quoted[0]) and [ln.rstrip() for ln in printed[1:]] == [ln.rstrip() for ln in quoted[1:]]
 
 
-@pytest.mark.parametrize("case", ["delays/test_delays.mdl", "suite/macro_stock/test_macro_stock.mdl",
+@pytest.mark.parametrize("case", ["suite/delay_pipeline/test_pipeline_delays.mdl",  # DELAY FIXED
+                                  "suite/macro_stock/test_macro_stock.mdl",
                                   "suite/subscript_2d_arrays/test_subscript_2d_arrays.mdl"])
 def test_inspect_and_sweep_give_the_same_one_reason_for_declining(case, tmp_path, capsys):
     """The batched path's one reason for declining a model, as `hlssim inspect` prints it and as

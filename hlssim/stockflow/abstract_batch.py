@@ -14,15 +14,18 @@ numpy code instead, each variable an array over parameter sets, with PySD's own 
   table (``interpolate``), or continued along the end segments (``extrapolate``, XMILE), or the
   last point at or below x (``hold_backward``, XMILE ``discrete``);
 - ``INTEG`` stocks (XMILE's non-negative ones floored at 0 after each step, as PySD's
-  ``NonNegativeInteg``), ``DELAY1``/``DELAY1I``/``DELAY3``/``DELAY3I`` (and XMILE ``DELAY1``/``DELAY3``)
-  and ``SMOOTH``/``SMOOTHI``/``SMOOTH3``/``SMOOTH3I`` (XMILE ``SMTH1``/``SMTH3``) as PySD's
-  ``Integ``, ``Delay`` and ``Smooth`` objects hold and update their state, and ``INITIAL``;
+  ``NonNegativeInteg``), ``DELAY1``/``DELAY1I``/``DELAY3``/``DELAY3I`` (and XMILE ``DELAY1``/``DELAY3``),
+  ``DELAY N``, ``SMOOTH``/``SMOOTHI``/``SMOOTH3``/``SMOOTH3I`` (XMILE ``SMTH1``/``SMTH3``) and
+  ``SMOOTH N`` as PySD's ``Integ``, ``Delay``, ``DelayN`` and ``Smooth`` objects hold and update
+  their state (a ``DELAY N`` also its stages' delay times), and ``INITIAL``. The order of a
+  ``DELAY N`` or ``SMOOTH N`` is taken once, at the start, as in PySD (a delay's cast to a whole
+  number); parameter sets of different orders are integrated in groups of one order each;
 - PySD's time loop (``Model._integrate``): Euler steps of ``TIME STEP`` while ``t + dt 1e-5 <
   FINAL TIME``, values saved where ``(t - INITIAL TIME) % SAVEPER`` is within ``dt 1e-5`` of 0.
 
 Anything else (subscripts, macros, data, random functions, other delays) is declined with one
-line naming the first construct it cannot do, in the model's order, e.g. ``test_delays.mdl:
-OutputDelayN: uses DELAY N, which the batched integrator does not implement``.
+line naming the first construct it cannot do, in the model's order, e.g. ``test_delay_fixed.mdl:
+DF05: uses DELAY FIXED, which the batched integrator does not implement``.
 :mod:`hlssim.stockflow.user_batch` then checks a run of the model's own values against PySD before
 trusting it for a sweep.
 
@@ -43,7 +46,10 @@ from pathlib import Path
 import numpy as np
 
 from hlssim.errors import HlssimError
-from hlssim.stockflow.batch_functions import FUNCTIONS, NAMESPACE, PULSE_ARGS, lookup_table
+from hlssim.stockflow.batch_functions import (FUNCTIONS, NAMESPACE, PULSE_ARGS, Declined, MixedOrders,
+                                              lookup_table)
+
+__all__ = ["AbstractBatch", "Declined", "read_abstract_model", "vensim_key"]
 
 #: PySD's relative precision of the final and saving times (``Time.rprec``).
 RPREC = 1e-5
@@ -68,8 +74,8 @@ def _lower(arg: list, order: int) -> None:
 
 
 #: PySD structures the batched path does not implement -> the Vensim/XMILE construct, for the reason.
-_DECLINED = {"DelayNStructure": "DELAY N", "DelayFixedStructure": "DELAY FIXED", "SmoothNStructure": "SMOOTH N",
-             "TrendStructure": "TREND", "ForecastStructure": "FORECAST", "SampleIfTrueStructure": "SAMPLE IF TRUE",
+_DECLINED = {"DelayFixedStructure": "DELAY FIXED", "TrendStructure": "TREND", "ForecastStructure": "FORECAST",
+             "SampleIfTrueStructure": "SAMPLE IF TRUE",
              "AllocateAvailableStructure": "ALLOCATE AVAILABLE", "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
              "GetLookupsStructure": "GET LOOKUPS (a data file)", "GetDataStructure": "GET DATA (a data file)",
              "GetConstantsStructure": "GET CONSTANTS (a data file)", "DataStructure": "DATA",
@@ -85,10 +91,6 @@ def read_abstract_model(path: Path):
     reader = Reader(path)
     reader.parse()
     return reader.get_abstract_model()
-
-
-class Declined(HlssimError):
-    """A run the batched path does not do as PySD would (PySD runs it instead)."""
 
 
 class _Unsupported(Exception):
@@ -136,7 +138,7 @@ class _Compiler:
             name = f"_I{len(self.inits) - 1}"
             deps.add(name)
             return name
-        if kind in ("IntegStructure", "DelayStructure", "SmoothStructure"):
+        if kind in ("IntegStructure", "DelayStructure", "SmoothStructure", "DelayNStructure", "SmoothNStructure"):
             return self._state(ast, kind, deps)
         raise _Unsupported(_DECLINED.get(kind) or kind.removesuffix("Structure").upper())
 
@@ -213,15 +215,23 @@ class _Compiler:
 
     def _state(self, ast, kind: str, deps: set[str]) -> str:
         if kind == "IntegStructure":
-            node = {"kind": "integ", "order": 1, "input": self.code(ast.flow), "time": ("1", set()),
+            node = {"kind": "integ", "order": "1", "input": self.code(ast.flow), "time": ("1", set()),
                     "initial": self.code(ast.initial), "non_negative": bool(ast.non_negative)}
         else:
-            order = ast.order
-            if not isinstance(order, (int, float, np.number)) or order != int(order) or order < 1:
-                raise _Unsupported(f"{'DELAY' if kind == 'DelayStructure' else 'SMOOTH'} of order {order}")
-            node = {"kind": "delay" if kind == "DelayStructure" else "smooth", "order": int(order),
-                    "input": self.code(ast.input),
-                    "time": self.code(ast.delay_time if kind == "DelayStructure" else ast.smooth_time),
+            delay = kind.startswith("Delay")
+            order, order_deps = ast.order, set()
+            if kind in ("DelayNStructure", "SmoothNStructure"):  # an expression, evaluated once at the start
+                code, inner = self.code(order)
+                self.inits.append((f"_uniform_order({code}, {delay}, _n)", inner))
+                order = f"_I{len(self.inits) - 1}"
+                order_deps = {order}
+            elif not isinstance(order, (int, float, np.number)) or order != int(order) or order < 1:
+                raise _Unsupported(f"{'DELAY' if delay else 'SMOOTH'} of order {order}")
+            else:
+                order = str(int(order))
+            node = {"kind": {"DelayStructure": "delay", "DelayNStructure": "delayn"}.get(kind, "smooth"),
+                    "order": order, "order_deps": order_deps, "input": self.code(ast.input),
+                    "time": self.code(ast.delay_time if delay else ast.smooth_time),
                     "initial": self.code(ast.initial)}
         self.states.append(node)
         name = f"_O{len(self.states) - 1}"
@@ -333,7 +343,7 @@ class AbstractBatch:
         # at the initial time: a state's value is its initial value, an INITIAL its expression
         graph = {n: deps for n, (_, deps) in self._aux.items()}
         for k, s in enumerate(self._states):
-            graph[f"_O{k}"] = s["initial"][1] | s["time"][1]
+            graph[f"_O{k}"] = s["initial"][1] | s["time"][1] | s.get("order_deps", set())
         for k, (_, deps) in enumerate(self._inits):
             graph[f"_I{k}"] = deps
         init = ["def _init(_P, _C, Time, _n):", *head]
@@ -342,12 +352,15 @@ class AbstractBatch:
                 k = int(name[2:])
                 s = self._states[k]
                 order, first = s["order"], s["initial"][0]
-                if s["kind"] == "delay":  # PySD's Delay: every stage holds initial * delay time
+                if s["kind"] in ("delay", "delayn"):  # PySD's Delay: every stage holds initial * delay time
                     init += [f"    _d{k} = {s['time'][0]}",  # PySD would lower the order here: not done
                              f"    if np.any({order} * _DT > np.asarray(_d{k})): raise _Declined("
-                             f"'a delay of order {order} shorter than {order} time steps')",
-                             f"    _S{k} = _stages(({first}) * _d{k}, {order}, _n)",
-                             f"    {name} = _S{k}[-1] / _d{k}"]
+                             f"f'a delay of order {{{order}}} shorter than {{{order}}} time steps')",
+                             f"    _S{k} = _stages(({first}) * _d{k}, {order}, _n)"]
+                    if s["kind"] == "delayn":  # PySD's DelayN also keeps each stage's delay time
+                        init += [f"    _X{k} = _stages(_d{k}, {order}, _n)", f"    {name} = _S{k}[-1] / _X{k}[0]"]
+                    else:
+                        init.append(f"    {name} = _S{k}[-1] / _d{k}")
                 else:
                     init += [f"    _S{k} = _stages({first}, {order}, _n)",
                              f"    {name} = _S{k}[-1]"]
@@ -355,13 +368,15 @@ class AbstractBatch:
                 init.append(f"    {name} = {self._inits[int(name[2:])][0]}")
             elif name in self._aux:
                 init.append(f"    {name} = {self._aux[name][0]}")
+        delayn = [k for k, s in enumerate(self._states) if s["kind"] == "delayn"]
+        init.append("    _X = {" + ", ".join(f"{k}: _X{k}" for k in delayn) + "}")
         init.append("    return [" + ", ".join(f"_S{k}" for k in range(len(self._states))) + "], ["
-                    + ", ".join(f"_I{k}" for k in range(len(self._inits))) + "]")
+                    + ", ".join(f"_I{k}" for k in range(len(self._inits))) + "], _X")
         # at any later time: states from _S, then the auxiliaries in order, then derivatives
         graph = {n: deps for n, (_, deps) in self._aux.items()}
         for k, s in enumerate(self._states):
             graph[f"_O{k}"] = s["time"][1] if s["kind"] == "delay" else set()
-        step = ["def _eval(_S, _I, _P, _C, Time):", *head]
+        step = ["def _eval(_S, _I, _X, _P, _C, Time):", *head]
         step += [f"    _S{k} = _S[{k}]" for k in range(len(self._states))]
         step += [f"    _I{k} = _I[{k}]" for k in range(len(self._inits))]
         for name in self._order(graph, "auxiliaries"):
@@ -369,6 +384,7 @@ class AbstractBatch:
                 k = int(name[2:])
                 s = self._states[k]
                 step.append(f"    {name} = _S{k}[-1] / ({s['time'][0]})" if s["kind"] == "delay"
+                            else f"    {name} = _S{k}[-1] / _X[{k}][0]" if s["kind"] == "delayn"
                             else f"    {name} = _S{k}[-1]")
             elif name in self._aux:
                 step.append(f"    {name} = {self._aux[name][0]}")
@@ -379,6 +395,10 @@ class AbstractBatch:
                 step.append(f"    _D{k} = ({inp})")
             elif s["kind"] == "delay":  # PySD: (inflows - outflows) * order
                 step += [f"    _out{k} = _S{k} / ({time})", f"    _in{k} = np.roll(_out{k}, 1, axis=0)",
+                         f"    _in{k}[0] = {inp}", f"    _D{k} = (_in{k} - _out{k}) * {s['order']}"]
+            elif s["kind"] == "delayn":  # PySD's DelayN: the stages' delay times move on first
+                step += [f"    _X[{k}] = np.roll(_X[{k}], 1, axis=0)", f"    _X[{k}][0] = {time}",
+                         f"    _out{k} = _S{k} / _X[{k}]", f"    _in{k} = np.roll(_out{k}, 1, axis=0)",
                          f"    _in{k}[0] = {inp}", f"    _D{k} = (_in{k} - _out{k}) * {s['order']}"]
             else:  # PySD's Smooth: (targets - state) * order / smooth time
                 step += [f"    _tg{k} = np.roll(_S{k}, 1, axis=0)", f"    _tg{k}[0] = {inp}",
@@ -412,10 +432,22 @@ class AbstractBatch:
         P = {k: np.broadcast_to(arrays.get(k, v), (n,)) for k, v in self.constants.items()}
         times = self.time_settings({"initial_time": initial_time, "final_time": final_time,
                                     "time_step": time_step, "saveper": saveper})
-        t0, tf, dt, sp = (times[k] for k in ("initial_time", "final_time", "time_step", "saveper"))
+        try:
+            return self._run(P, times, n)
+        except MixedOrders as mixed:  # integrate each order's sets together; the sets are independent
+            groups = [np.flatnonzero(mixed.orders == order) for order in np.unique(mixed.orders)]
+            parts = [self.run({k: v[idx] for k, v in P.items()}, n=len(idx), **times) for idx in groups]
+            out = {k: np.empty((n, v.shape[1])) for k, v in parts[0][0].items()}
+            for idx, (part, _) in zip(groups, parts):
+                for k, v in part.items():
+                    out[k][idx] = v
+            return out, parts[0][1]
+
+    def _run(self, P: dict[str, np.ndarray], settings: dict[str, float], n: int):
+        t0, tf, dt, sp = (settings[k] for k in ("initial_time", "final_time", "time_step", "saveper"))
         C = (dt, t0, tf, sp)
         with np.errstate(all="ignore"):  # as PySD: inf and nan flow on (a run's table shows them)
-            states, inits = self._init(P, C, t0, n)
+            states, inits, extra = self._init(P, C, t0, n)
             saved, times = [], []
             t = t0
             prec = dt * RPREC
@@ -424,7 +456,7 @@ class AbstractBatch:
                 save = (t - t0) % sp < prec or -(t - t0) % sp < prec  # PySD's Time.in_return
                 if not (inside or save):
                     break
-                ddt, values = self._eval(states, inits, P, C, t)
+                ddt, values = self._eval(states, inits, extra, P, C, t)
                 if save:
                     saved.append(values)
                     times.append(t)

@@ -3,8 +3,10 @@ arrays of parameter sets, with the same operations in the same order as ``pysd.p
 (``functions.py`` and ``lookups.py``, PySD 3.x), so a batched run equals PySD's bit for bit.
 
 The time functions take the time and the time step first, as the compiled code calls them.
+``ZIDZ`` and ``XIDZ`` are :mod:`hlssim.stockflow.integrator`'s ``vzidz`` and ``vxidz``, shared with
+the project's own model's batched integrator.
 
->>> float(_step(2.0, 0.5, 3.0, 2.1)), float(_zidz(1.0, 0.0)), float(lookup_table([0, 1], [0, 10], "interpolate")(0.25))
+>>> float(_step(2.0, 0.5, 3.0, 2.1)), float(vzidz(1.0, 0.0)), float(lookup_table([0, 1], [0, 10], "interpolate")(0.25))
 (3.0, 0.0, 2.5)
 """
 
@@ -14,8 +16,38 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hlssim.errors import HlssimError
+from hlssim.stockflow.integrator import vxidz, vzidz
+
 #: PySD's tolerance for zero denominators and time comparisons (``SMALL_VENSIM``).
 SMALL_VENSIM = 1e-6
+
+
+class Declined(HlssimError):
+    """A run the batched path does not do as PySD would (PySD runs it instead)."""
+
+
+class MixedOrders(Exception):
+    """``DELAY N`` or ``SMOOTH N`` orders that differ between the parameter sets: ``orders`` holds
+    each set's (whole) order, so the sets can be integrated in groups of one order each."""
+
+    def __init__(self, orders: np.ndarray):
+        super().__init__("orders differ between the parameter sets")
+        self.orders = orders
+
+
+def _uniform_order(x, delay: bool, n: int) -> int:
+    """A ``DELAY N`` or ``SMOOTH N`` order as PySD takes it, once at the start: a delay's cast to a
+    whole number (``int(order)``), a smooth's used as it is (so it must be whole). One whole
+    number >= 1 for every set; :class:`MixedOrders` if they differ, else :class:`Declined`."""
+    values = np.broadcast_to(np.asarray(x, dtype=float), (n,))
+    whole = np.trunc(values) if delay else values
+    if not np.all(np.isfinite(whole)) or np.any(whole != np.trunc(whole)) or np.any(whole < 1):
+        raise Declined(f"{'DELAY N' if delay else 'SMOOTH N'} of order "
+                       f"{', '.join(f'{v:g}' for v in sorted(set(values.tolist())))}")
+    if np.any(whole != whole[0]):
+        raise MixedOrders(whole)
+    return int(whole[0])
 
 
 def _float(x):
@@ -52,16 +84,6 @@ def _pulse(t, dt, start, repeat_time=0, width=None, magnitude=None, end=None):
         return np.where(on & ((t - start + SMALL_VENSIM) % repeat_time < width), out, 0)
 
 
-def _zidz(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(b) < SMALL_VENSIM, 0, np.divide(a, b))
-
-
-def _xidz(a, b, x):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(b) < SMALL_VENSIM, x, np.divide(a, b))
-
-
 def _quantum(a, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(b < SMALL_VENSIM, a, b * np.trunc(np.divide(a, b)))
@@ -79,7 +101,7 @@ FUNCTIONS = {
     "arcsin": ("np.arcsin", False), "arccos": ("np.arccos", False), "arctan": ("np.arctan", False),
     "sinh": ("np.sinh", False), "cosh": ("np.cosh", False), "tanh": ("np.tanh", False),
     "power": ("np.power", False), "integer": ("np.trunc", False), "if_then_else": ("_if_then_else", False),
-    "zidz": ("_zidz", False), "xidz": ("_xidz", False), "quantum": ("_quantum", False),
+    "zidz": ("vzidz", False), "xidz": ("vxidz", False), "quantum": ("_quantum", False),
     "modulo": ("_modulo", False), "step": ("_step", True), "ramp": ("_ramp", True),
     "Xramp": ("_ramp", True), "pulse": ("_pulse", True), "pulse_train": ("_pulse", True),
     "Xpulse": ("_pulse", True), "Xpulse_train": ("_pulse", True),
@@ -114,4 +136,4 @@ def lookup_table(xs: Sequence[float], ys: Sequence[float], kind: str):
 
 #: What the compiled code's namespace holds.
 NAMESPACE = {"np": np, **{f.__name__: f for f in (
-    _float, _stages, _if_then_else, _step, _ramp, _pulse, _zidz, _xidz, _quantum, _modulo)}}
+    _float, _stages, _uniform_order, _if_then_else, _step, _ramp, _pulse, vzidz, vxidz, _quantum, _modulo)}}

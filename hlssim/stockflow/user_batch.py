@@ -2,7 +2,8 @@
 
 :mod:`hlssim.stockflow.abstract_batch` compiles a Vensim or XMILE model from PySD's own parse of it
 (``INTEG`` stocks, constants, arithmetic and logic, ``IF THEN ELSE`` and PySD's other plain
-functions, lookups and ``WITH LOOKUP``, first- and third-order ``DELAY``/``SMOOTH``, ``INITIAL``;
+functions, lookups and ``WITH LOOKUP``, ``DELAY1``, ``DELAY3``, ``DELAY N``, ``SMOOTH``, ``SMOOTH3``,
+``SMOOTH N``, ``INITIAL``;
 no subscripts, macros, data or random functions) and integrates it over numpy arrays of parameter
 sets, tens to hundreds of times faster than PySD one run at a time. :func:`run_many` uses it for a
 user's model only when
@@ -21,8 +22,8 @@ was batched with (every operation is elementwise over parameter sets).
 >>> models = Path(__file__).parents[2] / "tests/sd_test_models"
 >>> status(open_model(models / "SIR/SIR.mdl"))
 'batched numpy path (hlssim.stockflow.abstract_batch), checked against PySD'
->>> status(open_model(models / "delays/test_delays.mdl")).split("; about")[0]
-'PySD, one run at a time (batched path declined: test_delays.mdl: OutputDelayN: uses DELAY N, which the batched integrator does not implement)'
+>>> status(open_model(models / "suite/delay_fixed/test_delay_fixed.mdl")).split("; about")[0]
+'PySD, one run at a time (batched path declined: test_delay_fixed.mdl: DF05: uses DELAY FIXED, which the batched integrator does not implement)'
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ def run_many(model: ExternalModel, points: Sequence[Mapping[str, float]]) -> lis
         if grid is not None and all(_batchable(model, engine, points[i]) for i in idx):
             try:
                 done = _integrate(model, engine, [points[i] for i in idx], key, *grid)
-            except Declined:  # a point it would not run as PySD does (a delay's order lowered)
+            except Declined:  # a point it would not run as PySD does (a delay's order lowered, ...)
                 done = None
         if done is None:
             done = [model.run(points[i]) for i in idx]
