@@ -145,6 +145,22 @@ def test_first_compile_is_announced_on_stderr(tmp_path, capsys, monkeypatch, cac
     assert ("compiling the batch engine" in capsys.readouterr().err) is said
 
 
+def test_a_sweep_of_a_users_model_does_not_announce_compiling_the_batch_engine(tmp_path, capsys, monkeypatch):
+    """A spec with ``model = ...`` runs the user's model through PySD or the numpy batched path,
+    never hlssim's numba engine: it says nothing of compiling one (it said so on every sweep)."""
+    from pathlib import Path
+
+    import hlssim.engines.batch.kernels
+
+    monkeypatch.setattr(hlssim.engines.batch.kernels, "compiled_on_disk", lambda: False)
+    teacup = Path(__file__).parent / "sd_test_models" / "teacup" / "teacup.mdl"
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'model = "{teacup.as_posix()}"\n[factors]\n"Room Temperature" = [60]\n',
+                    encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 0
+    assert "compiling the batch engine" not in capsys.readouterr().err
+
+
 def test_compiled_on_disk_reads_numbas_index():
     """After a batch run the compiled months are on disk and fresh (numba's own index says so)."""
     import hlssim

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -167,9 +168,24 @@ def test_inspect_and_sweep_give_the_same_one_reason_for_declining(case, tmp_path
     assert main(["inspect", str(model)]) == 0
     inspected = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("sweeps run it by: "))
     reason = inspected.split("(batched path declined: ", 1)[1].split("); about", 1)[0]
+    # and how much slower the PySD path is: one run timed, set beside the batched path's cost
+    assert re.search(r"\); about \d+ ms a run \(one run timed here; 1000 runs ~\d+ s on one worker\), "
+                     r"~\d+x the batched path's ~[\d.]+ ms a run$", inspected), inspected
     stock = next(v.name for v in open_model(model).variables(["stock", "auxiliary"]) if not v.is_array)
     spec = tmp_path / "s.toml"
     spec.write_text(f'model = "{model}"\n[outputs]\n"{stock}" = "final"\n', encoding="utf-8")
     assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 0
     swept = next(ln for ln in capsys.readouterr().err.splitlines() if "batched path declined" in ln)
     assert f"(batched path declined: {reason}); about" in swept and "\n" not in reason
+
+
+@pytest.mark.parametrize("flag", [[], ["--json"]])
+def test_inspect_into_a_closed_pipe_stops_quietly(flag):
+    """``hlssim inspect MODEL | head``: the reader is gone before the listing is written; hlssim
+    stops without a traceback, as a tool stopped by SIGPIPE (141)."""
+    proc = subprocess.Popen([sys.executable, "-m", "hlssim.ui.cli", "inspect", *flag, str(TEACUP)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err

@@ -165,3 +165,19 @@ def test_the_sweep_comparison_can_fail(tmp_path, monkeypatch):
     canon = sd_conformance.load_canonical(path)
     assert sd_conformance.compare(table, canon) is None
     assert "not close" in sd_conformance.compare(table * (1 + 1e-4), canon)
+
+
+def test_the_guide_quotes_the_recorded_counts():
+    """docs/bring_your_own_model.md's conformance table gives, per format, PySD alone's count as
+    the recorded list has it, and hlssim's counts (run alone, in a sweep) never below it."""
+    guide = (Path(__file__).parents[1] / "docs" / "bring_your_own_model.md").read_text(encoding="utf-8")
+    formats = {"all": (".mdl", ".xmile", ".stmx", ".xml"), "Vensim `.mdl`": (".mdl",),
+               "XMILE `.xmile`": (".xmile", ".xml"), "Stella `.stmx`": (".stmx",)}
+    for label, suffixes in formats.items():
+        row = re.search(rf"^\| {re.escape(label)} \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", guide, re.M)
+        assert row, f"no conformance row '{label}' in the guide"
+        models, pysd, alone, swept = map(int, row.groups())
+        recorded = sum(Path(n).suffix.lower() in suffixes for n in PYSD_MATCHES)
+        assert pysd == recorded, f"{label}: the guide says PySD alone matches {pysd}, the list has {recorded}"
+        assert alone >= pysd and swept >= pysd and models >= alone
+    assert f"Of the {len(PYSD_MATCHES)} SDXorg suite models that PySD matches" in guide

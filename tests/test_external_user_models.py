@@ -103,6 +103,23 @@ def test_subscripted_constants_are_listed_and_set_by_element_or_whole(tmp_path, 
         model.output("Smooth output")
 
 
+def test_the_array_row_inspect_lists_is_a_name_set_and_factors_accept(tmp_path, capsys):
+    """`inspect` lists a subscripted constant's array as `Name[Range]` (Citrus here): written as
+    listed, `--set` and a sweep factor set the whole array, as `Name` alone does."""
+    model = open_model(SMOOTH)
+    array = model.settable("Initial value subscript[Citrus]")
+    assert array is model.settable("Initial value subscript") and array.is_array
+    assert model.settable("initial_value_subscript[ citrus ]") is array
+    out = tmp_path / "run.csv"
+    assert main(["run", "--model", str(SMOOTH), "--set", "Initial value subscript[Citrus]=3",
+                 "--final-time", "1", "--out", str(out)]) == 0
+    whole = model.run({"Initial value subscript": 3, "FINAL TIME": 1})
+    pd.testing.assert_frame_equal(pd.read_csv(out), whole, check_dtype=False)
+    spec = parse_spec({"model": str(SMOOTH), "factors": {"Initial value subscript[Citrus]": [1, 2]},
+                       "outputs": {"Smooth output[Macoun,Lemon]": "final"}})
+    assert [f.name for f in spec.factors] == ["Initial value subscript"]
+
+
 # --- seeds ----------------------------------------------------------------------------------------
 
 def test_a_stochastic_model_follows_the_seed_and_leaves_numpys_generator_alone(tmp_path):
@@ -122,6 +139,18 @@ def test_a_stochastic_model_follows_the_seed_and_leaves_numpys_generator_alone(t
         assert main(["run", "--model", str(NOISY), "--seed", seed, "--out", str(out)]) == 0
         runs.append(pd.read_csv(out))
     pd.testing.assert_frame_equal(runs[0], runs[1])
+
+
+def test_inspect_says_whether_a_model_is_stochastic(capsys):
+    """`hlssim inspect` (text and --json) says whether the model draws random numbers."""
+    import json
+
+    for path, line, flag in ((NOISY, "random functions: yes, stochastic", True),
+                             (TEACUP, "random functions: none, deterministic", False)):
+        assert main(["inspect", str(path)]) == 0
+        assert line in capsys.readouterr().out.splitlines()[2], path
+        assert main(["inspect", "--json", str(path)]) == 0
+        assert json.loads(capsys.readouterr().out)["stochastic"] is flag
 
 
 def test_initial_time_can_be_set(tmp_path):
@@ -201,3 +230,19 @@ def test_a_spec_of_trajectories_only_is_refused_in_one_line():
 
     with pytest.raises(SpecError, match="only trajectories; expected at least one"):
         noisy_spec(outputs={"Teacup Temperature": "trajectory"})
+
+
+def test_a_sweep_sets_the_time_settings_from_its_base(tmp_path):
+    """`[base]` sets INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: the stored trajectory is the
+    run from t = 5 to 10 saved every 1 (6 times), on the batched path (teacup) as through PySD."""
+    times = {"INITIAL TIME": 5, "FINAL TIME": 10, "TIME STEP": 0.5, "SAVEPER": 1}
+    spec = parse_spec({"model": str(TEACUP), "base": times, "factors": {"Room Temperature": [60, 70]},
+                       "outputs": {"Teacup Temperature": ["final", "trajectory"]}})
+    sweep(spec, tmp_path / "s")
+    paths = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "s" / "trajectories").glob("*.parquet")))
+    for room in (60, 70):
+        direct = open_model(TEACUP).run({**times, "Room Temperature": room})
+        assert direct["time"].tolist() == [5, 6, 7, 8, 9, 10]
+        one = paths[paths["Room Temperature"] == room].sort_values("step")
+        assert one["step"].tolist() == [0, 1, 2, 3, 4, 5]
+        np.testing.assert_array_equal(one["value"].to_numpy(), direct["Teacup Temperature"].to_numpy())

@@ -258,6 +258,9 @@ class ExternalModel:
         for v in self._vars:
             if not v.element:
                 self._index.setdefault(name_key(v.py_name), v)
+        for v in self._vars:  # an array as `inspect` lists it, Name[Range,...]: the whole array
+            if v.is_array:
+                self._index.setdefault(name_key(f"{v.name}[{','.join(v.subscripts)}]"), v)
 
     def _model(self):
         return _loaded(self._py_file, str(self.path), str(self.path.parent))

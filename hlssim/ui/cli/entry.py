@@ -60,11 +60,27 @@ def first_compile_notice(args) -> None:
         return
     if getattr(args, "engine", "batch") != "batch" or getattr(args, "model", None):
         return
+    if _spec_names_a_model(getattr(args, "spec", None)):
+        return  # a user's own model: PySD or the numpy batched path, never the numba engine
     from hlssim.engines.batch.kernels import compiled_on_disk
 
     if not compiled_on_disk():
         print("hlssim: compiling the batch engine for this machine first (about half a minute, "
               "once; later runs start at once)", file=sys.stderr, flush=True)
+
+
+def _spec_names_a_model(spec: str | None) -> bool:
+    """Whether the sweep spec at ``spec`` runs a user's model (``model = ...``); a file that
+    cannot be read says no here (the sweep itself reports it in one line)."""
+    if not spec:
+        return False
+    import tomllib
+
+    try:
+        with open(spec, "rb") as f:
+            return "model" in tomllib.load(f)
+    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML
+        return False
 
 
 def error_line(err: BaseException) -> str:
