@@ -55,8 +55,8 @@ def test_abc_is_one_seed_one_result():
 
 SMALL = {
     "name": "fitted_test", "preset": "simple_service", "baseline": "npm_targets",
-    "world": {"n_people": 40, "n_workers": 4, "n_providers": 2, "steps": 12},
-    "replications": 2, "draws": 40, "accept": 0.1, "root_seed": 3,
+    "world": {"n_people": 120, "n_workers": 12, "n_providers": 2, "steps": 24},
+    "replications": 3, "draws": 120, "accept": 0.05, "root_seed": 3,
     "free": {"reports_per_year": [0.0, 12.0], "audit_rate": [0.0, 0.1]},
     "target": [{"name": "admin", "quantity": "admin_time_share", "change": 0.0, "tolerance": 0.05},
                {"name": "monitoring", "quantity": "funder_monitoring", "change": 0.0, "tolerance": 0.05}],
@@ -72,7 +72,9 @@ def test_calibration_recovers_known_parameters_of_the_model():
     targets = [dict(t, change=float(c)) for t, c in zip(SMALL["target"], made)]
     c = calibrate(parse_problem(SMALL | {"target": targets}))
     assert c.fit.estimate["reports_per_year"] == pytest.approx(6.0, abs=1.5)
-    assert c.fit.estimate["audit_rate"] == pytest.approx(0.06, abs=0.015)
+    # within a fifth of the prior's width (audits are drawn: with 12 workers over two years the
+    # fit's error was 0.007-0.017 over root seeds 3-6; 4 workers over one year left it to luck)
+    assert c.fit.estimate["audit_rate"] == pytest.approx(0.06, abs=0.02)
     for t, (est, low, high) in zip(c.problem.targets, c.achieved):
         assert est == pytest.approx(t.change, abs=0.1)
     # a preset written from it loads as a scenario with the fitted values
@@ -96,7 +98,7 @@ def test_calibration_recovers_known_parameters_of_the_model():
      "target[0].change: -1.5 is not allowed"),
     ({"target": [{"quantity": "admin_time_share", "change": 0.1, "tolerance": 0}]},
      "target[0].tolerance: 0 is not allowed"),
-    ({"accept": 0.01}, "accept: 0.01 of 40 draws keeps fewer than 2"),
+    ({"accept": 0.01}, "accept: 0.01 of 120 draws keeps fewer than 2"),
     ({"colour": "red"}, "colour: not a setting"),
     ({"world": {"audit_rate": 0.1}}, "free.audit_rate: also set in world"),
 ])
