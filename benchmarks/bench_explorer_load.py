@@ -45,7 +45,7 @@ def start_server(hosted: bool, root: Path = ROOT) -> tuple[subprocess.Popen, str
     """``streamlit run app.py`` of the checkout at ``root`` (by its own .venv when it is another
     checkout) on a free port; the process and its address."""
     port = free_port()
-    env = os.environ | ({"HLSSIM_HOSTED": "1"} if hosted else {})
+    env = os.environ | {"PYTHONPATH": str(root)} | ({"HLSSIM_HOSTED": "1"} if hosted else {})
     python = sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
     process = subprocess.Popen(
         [python, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
@@ -206,6 +206,12 @@ def main() -> int:
     if len(marks) == 3:
         print(cpu_report("first loads", marks[0], marks[1]))
         print(cpu_report("slider moves", marks[1], marks[2]))
+        # per redraw: what the server's work is, against what ten browsers drawing cost
+        n = max(1, len(redraws))
+        server = marks[2]["server"] - marks[1]["server"]
+        browsers = marks[2]["browsers"] - marks[1]["browsers"]
+        print(f"per redraw: the server {server / n:.2f} CPU-s, the browsers {browsers / n:.2f} "
+              f"CPU-s (the machine has {os.cpu_count()} cores: {os.cpu_count()} CPU-s a second)")
     return 0
 
 

@@ -140,8 +140,29 @@ def test_a_bad_link_is_named_not_obeyed():
     assert "2 setting(s)" in fresh.warning[0].value
 
 
-def test_changing_a_control_changes_the_results_shown():
+def test_the_tables_are_drawn_only_in_an_open_box():
+    """The compare page's two tables are sent only once their box is opened (they held the first
+    load's charts back in the browser); opened, they show the computed numbers."""
     at = start()
+    assert_shown(at)
+    assert not at.dataframe  # closed: nothing sent
+    labels = [e.label for e in at.expander]
+    assert "What each mechanism did to the gap (table)" in labels
+    assert "Final-year numbers, with 95% intervals" in labels
+    at.session_state["compare:why_table"] = True
+    at.run()
+    assert_shown(at)
+    assert len(at.dataframe) == 1
+    mechanisms = at.dataframe[0].value
+    assert "contribution" in mechanisms.columns and len(mechanisms) > 5
+    at.session_state["compare:finals"] = True
+    at.run()
+    assert len(at.dataframe) == 2
+    assert len(at.dataframe[1].value) > 5  # the final-year numbers, one row per measure
+
+
+def test_changing_a_control_changes_the_results_shown():
+    at = start(**{"compare:why_table": True})  # the mechanisms' table, opened
     before_text, before_table = summary(at), at.dataframe[0].value.copy()
     at.slider(key="shared:complexity").set_value(0.95).run()
     assert_shown(at)

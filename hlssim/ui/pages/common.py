@@ -106,6 +106,18 @@ def show_error(err: HlssimError) -> None:
     st.error(friendly_error(err))
 
 
+def lazy_expander(label: str, key: str):
+    """A closed box whose content is drawn only while it is open: opening or closing it re-runs
+    the page, and ``.open`` says whether to draw the content. For content a browser takes long to
+    draw (a table) that the first look at the page does not need.
+
+    >>> box = lazy_expander("Final-year numbers", key="compare:finals")  # doctest: +SKIP
+    >>> if box.open:  # doctest: +SKIP
+    ...     box.dataframe(table)
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 # --- controls -----------------------------------------------------------------------------------
 
 def widget(container, name: str, key: str, advanced: bool = False):

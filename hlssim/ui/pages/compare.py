@@ -13,7 +13,16 @@ from hlssim.ui.glossary import plain_source, plain_text
 from hlssim.ui.explorer import HEADLINE_REGIME, advanced_regime, case_scenarios, regime_key
 from hlssim.ui.explorer_state import changed_from_situation, show_value
 from hlssim.ui.narrative import compare_story
-from hlssim.ui.pages.common import charts, downloads, explain_gap, run_note, show_error, simulate, widget
+from hlssim.ui.pages.common import (
+    charts,
+    downloads,
+    explain_gap,
+    lazy_expander,
+    run_note,
+    show_error,
+    simulate,
+    widget,
+)
 from hlssim.ui.pages.state import SIDEBAR, apply_case, current_case, go, situation_defaults
 from hlssim.ui.tables import final_table
 
@@ -56,7 +65,6 @@ def changes_note(case: Case) -> None:
 
 def compare_page() -> None:
     case = current_case()
-    regime_controls(case)
     first, second = (r.key for r in case.regimes)
     labels = {r.key: r.label for r in case.regimes}
     st.title("Target-driven or learning-led commissioning?")
@@ -70,6 +78,7 @@ def compare_page() -> None:
         scenarios = case_scenarios(case, st.session_state)
         comparison = simulate(scenarios, reps, seed)
     except HlssimError as err:
+        regime_controls(case)  # the controls to put it right
         show_error(err)
         return
     years = scenarios[first]["steps"] / 12
@@ -84,25 +93,38 @@ def compare_page() -> None:
                "zero. Wellbeing, trust, motivation and stress run from 0 to 1; shares are "
                "fractions; costs are in £ thousand a month.")
     charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare")
+    # The regimes' levers (14 sliders, in the sidebar box made for them) are sent after the
+    # headline and the chart: the browser draws what it gets in order, and drawing them first
+    # held the chart back on a first load. Their values are in the session already, so the runs
+    # above read the same settings either way.
+    regime_controls(case)
     # after the chart: the page shows the headline and the chart first, then works out why
     # (about 20 more runs, each mechanism off in turn: most of a redraw's time)
     explanation = explain_gap(scenarios, reps, seed)
     why = why_text(explanation, labels)
     st.markdown("### Why")
     st.markdown("\n\n".join(why))
-    with st.expander("What each mechanism did to the gap (table)"):
+    # The two tables are made and sent only once their box is opened (a re-run, from the
+    # cache): a table is the heaviest thing a browser draws on this page, and nobody sees it
+    # closed. Sent in their closed boxes, they cost a first load about a second of the browser's
+    # work before the charts were drawn (benchmarks/bench_first_load.py).
+    mechanisms = lazy_expander("What each mechanism did to the gap (table)",
+                               key="compare:why_table")
+    if mechanisms.open:
         table = explanation.table(labels)
-        st.dataframe(table.style.format(precision=3, na_rep=""), width="stretch",
-                     hide_index=True)
-        st.caption("Contribution: how much the gap in true wellbeing shrinks when that mechanism "
-                   "is switched off in both ways of commissioning, over the same runs; a "
-                   "negative contribution worked against the side that came out ahead.")
+        mechanisms.dataframe(table.style.format(precision=3, na_rep=""), width="stretch",
+                             hide_index=True)
+        mechanisms.caption("Contribution: how much the gap in true wellbeing shrinks when that "
+                           "mechanism is switched off in both ways of commissioning, over the "
+                           "same runs; a negative contribution worked against the side that came "
+                           "out ahead.")
     st.markdown("### The indicator, gaming, staff, trust and cost")
     st.markdown("\n\n".join(story[3:]))
 
-    with st.expander("Final-year numbers, with 95% intervals"):
-        st.dataframe(final_table(comparison, first, second, labels, PUBLIC_METRICS),
-                     width="stretch")
+    finals = lazy_expander("Final-year numbers, with 95% intervals", key="compare:finals")
+    if finals.open:
+        finals.dataframe(final_table(comparison, first, second, labels, PUBLIC_METRICS),
+                         width="stretch")
     with st.expander("Any other measure over time"):
         metric = st.selectbox("Measure", METRIC_NAMES, index=None, key="compare:other",
                               placeholder="Choose one of the model's measures",
