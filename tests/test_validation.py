@@ -479,6 +479,7 @@ def test_a_tiny_plausible_space_is_paired_reported_and_reproducible(tmp_path):
 
     text = "\n".join(markdown(PlausibleSpace(tiny, (level,), uncertain_parameters(), runs), "f.png"))
     assert "## The whole plausible space" in text and "quick form" in text and "f.png" in text
+    assert "total Sobol indices (ST +- 95%)" in text and "first-order Sobol indices (S1 +- 95%)" in text
     # PRIM describes where NPM wins over the parameters that decide most, not all 21
     from hlssim.validation.plausible import PRIM_PARAMETERS, decisive
 

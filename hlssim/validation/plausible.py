@@ -278,8 +278,8 @@ def markdown(r: PlausibleSpace, figure: str | None = None) -> list[str]:
     if f.name != "full":
         lines += ["", ("*This is the quick form: too few points for the indices or the shares "
                        "to be read as findings; the full form is `hlssim validate`.*")]
-    lines += ["", "| complexity | outcome | NPM wins in (share of the space) | clearly | mean gap HLS - NPM | largest total Sobol indices (ST +- 95%) | largest Morris mu* |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "| complexity | outcome | NPM wins in (share of the space) | clearly | mean gap HLS - NPM | largest total Sobol indices (ST +- 95%) | largest first-order Sobol indices (S1 +- 95%) | largest Morris mu* |",
+              "|---|---|---|---|---|---|---|---|"]
     for level in r.levels:
         for o in OUTPUTS:
             share, low, high = level.share(o)
@@ -287,7 +287,8 @@ def markdown(r: PlausibleSpace, figure: str | None = None) -> list[str]:
             lines.append(
                 f"| {level.complexity:g} | {o} | {share:.0%} [{low:.0%}, {high:.0%}] of "
                 f"{level.points[o]} points | {sure:.0%} | {level.mean_gap[o]:+.3f} | "
-                f"{_top(level, o, 'ST', 4)} | {_top(level, o, 'mu_star', 3)} |")
+                f"{_top(level, o, 'ST', 4)} | {_top(level, o, 'S1', 3)} | "
+                f"{_top(level, o, 'mu_star', 3)} |")
     lines += ["", (f"Where NPM wins, by PRIM over the {PRIM_PARAMETERS} parameters with the "
                    "largest total Sobol indices at each complexity (on wellbeing_mean):"), ""]
     for level in r.levels:
