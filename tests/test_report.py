@@ -94,3 +94,82 @@ def test_cli_bad_input_is_one_line_and_exit_2(grid_sweep, tmp_path, capsys):
     (tmp_path / "afile").write_text("x")
     assert main(["report", str(grid_sweep), "--out", str(tmp_path / "afile")]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err
+
+
+# --- axis labels: each axis says what it shows in words, with its unit or range -------------
+
+
+def drawn(monkeypatch, draw):
+    """The matplotlib Figure ``draw()`` hands to save_figure (not written to disk)."""
+    from hlssim.figures import report_figures
+
+    figures = []
+    monkeypatch.setattr(report_figures, "save_figure", lambda fig, path: figures.append(fig) or path)
+    draw()
+    assert len(figures) == 1
+    return figures[0]
+
+
+def plain(label: str) -> str:
+    return " ".join(label.split())  # labels are wrapped onto lines to fit a panel
+
+
+def test_results_figure_names_factor_and_output_with_their_units(grid_sweep, monkeypatch, tmp_path):
+    from hlssim.experiments.analysis.report import output_figure
+    from hlssim.experiments.sweepdata import load_sweep
+
+    data = load_sweep(grid_sweep)
+    fig = drawn(monkeypatch, lambda: output_figure(data, "wellbeing_mean:mean_last_3", tmp_path / "w.png"))
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == 1  # complexity; the regime is split by colour, not a panel
+    ax = panels[0]
+    assert plain(ax.get_xlabel()) == "How complex are people's lives? (complexity, 0 to 1)"
+    assert plain(ax.get_ylabel()) == ("True wellbeing (mean), mean over the last 3 months, 0 to 1")
+    fig = drawn(monkeypatch, lambda: output_figure(data, "gaming_share:final", tmp_path / "g.png"))
+    assert plain(fig.axes[0].get_ylabel()) == "Share of effort that is gaming, in the last month, 0 to 1"
+
+
+def test_results_figure_intervals_stay_within_the_metric_range(grid_sweep, monkeypatch, tmp_path):
+    """Three runs give wide t intervals; a share's band must not reach below 0 or above 1."""
+    import numpy as np
+
+    from hlssim.common import stats
+    from hlssim.experiments.analysis import report as report_module
+    from hlssim.experiments.sweepdata import load_sweep
+
+    real = stats.sample_interval
+
+    def wide(values):  # the real mean with an interval far wider than any share's range
+        mean, *_ = real(values)
+        return mean, mean - 5.0, mean + 5.0, 3
+
+    monkeypatch.setattr(report_module, "sample_interval", wide)
+    data = load_sweep(grid_sweep)
+    fig = drawn(monkeypatch, lambda: report_module.output_figure(
+        data, "wellbeing_mean:mean_last_3", tmp_path / "w.png"))
+    bands = [p for coll in fig.axes[0].collections for p in coll.get_paths()]
+    assert bands
+    ys = np.concatenate([p.vertices[:, 1] for p in bands])
+    assert ys.min() >= 0.0 and ys.max() <= 1.0, (ys.min(), ys.max())
+
+
+def test_regions_figure_names_its_axes(monkeypatch, tmp_path):
+    import pandas as pd
+
+    from hlssim.experiments.analysis import discovery
+
+    one = pd.DataFrame({"complexity": [0.1, 0.5, 0.9], "difference": [-0.1, 0.1, 0.2],
+                        "ci_low": [-0.2, 0.0, 0.1], "ci_high": [0.0, 0.2, 0.3]})
+    found = discovery.find_regions(one, ["complexity"], "hls", "npm_targets",
+                                   outcome="wellbeing_mean:mean_last_12")
+    ax = drawn(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png")).axes[0]
+    assert plain(ax.get_xlabel()) == "How complex are people's lives? (complexity, 0 to 1)"
+    assert plain(ax.get_ylabel()) == ("difference HLS - NPM in True wellbeing (mean), 0 to 1 "
+                                      "(with its 95% interval)")
+    two = one.assign(audit_rate=[0.2, 0.8, 0.5])
+    found = discovery.find_regions(two, ["complexity", "audit_rate"], "hls", "npm_targets",
+                                   outcome="wellbeing_mean:mean_last_12")
+    ax = drawn(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r2.png")).axes[0]
+    labels = {plain(ax.get_xlabel()), plain(ax.get_ylabel())}
+    assert labels == {"How complex are people's lives? (complexity, 0 to 1)",
+                      "How often are reports audited? (audit_rate, per month; 0 to 1)"}

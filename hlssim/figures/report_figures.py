@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 
 from hlssim.common.files import write_atomic  # noqa: E402
 from hlssim.model.metrics import METRICS  # noqa: E402
+from hlssim.model.parameters import PARAMETERS  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 #: One colour per regime in every figure of a sweep's report and analysis: NPM-family presets in
@@ -40,6 +41,58 @@ def regime_colour(regime, k: int = 0) -> str:
     spare = [c for c in OKABE_ITO if c not in REGIME_COLOURS.values()]
     return spare[k % len(spare)]
 LABELS = {m.name: m.label for m in METRICS}
+_METRICS = {m.name: m for m in METRICS}
+
+
+def metric_bounds(metric: str) -> tuple[float | None, float | None]:
+    """The range a metric cannot leave, ``(None, None)`` for a name hlssim does not know (a
+    user's own model's variable); an output ``metric:statistic`` is looked up by its metric."""
+    m = _METRICS.get(str(metric).partition(":")[0])
+    return (None, None) if m is None else (m.low, m.high)
+
+
+def metric_range(metric: str) -> str:
+    """``"0 to 1"``, ``"0 and up"``, or ``""`` for a name hlssim does not know.
+
+    >>> metric_range("wellbeing_mean"), metric_range("cost_total"), metric_range("Recovered")
+    ('0 to 1', '0 and up', '')
+    """
+    low, high = metric_bounds(metric)
+    if low is None:
+        return ""
+    return f"{low:g} and up" if high is None else f"{low:g} to {high:g}"
+
+
+def metric_axis_label(metric: str) -> str:
+    """A metric's axis label: its words and range (``True wellbeing (mean), 0 to 1``); a name
+    hlssim does not know (a user's model's variable) is shown as it is."""
+    m = _METRICS.get(metric)
+    return metric if m is None else f"{m.label}, {metric_range(metric)}"
+
+
+def clip_to_bounds(values, metric: str):
+    """``values`` (interval ends) clipped to the metric's declared range; unchanged if it has none."""
+    low, high = metric_bounds(metric)
+    return np.clip(np.asarray(values, dtype=float), low, high) if low is not None else values
+
+
+def factor_axis_label(name: str) -> str:
+    """A factor's axis label: for a model parameter its words, name and unit or allowed range
+    (``How complex are people's lives? (complexity, 0 to 1)``); ``preset`` is the regime; any
+    other name (a user's model's constant) is shown as it is."""
+    if name == "preset":
+        return "regime (preset)"
+    p = PARAMETERS.get(name)
+    if p is None:
+        return name
+    if p.kind is bool:
+        span = "off or on"
+    elif p.kind is str:
+        span = ""
+    else:
+        span = f"{p.low:g} to {p.high:g}"
+    detail = "; ".join(x for x in (p.unit, span) if x)
+    return f"{p.label} ({name}{', ' + detail if detail else ''})"
 
 HEADLINE_METRICS = (
     "wellbeing_mean", "wellbeing_p10", "reported_indicator", "goodhart_gap",
@@ -60,6 +113,13 @@ def save_figure(fig, path: Path) -> Path:
         plt.close(fig)
 
 
+def _value_label(metric: str) -> str:
+    """A panel's y (or x) label under a title that already names the metric: the mean over
+    runs and the metric's range (``mean over runs (0 to 1)``)."""
+    span = metric_range(metric)
+    return f"mean over runs ({span})" if span else "mean over runs"
+
+
 def trajectories_figure(trajectories: pd.DataFrame, path: str | Path,
                         metrics: Sequence[str] = HEADLINE_METRICS, title: str = "") -> Path:
     """A grid of panels, one per metric: each regime's mean over replications with a 95% band."""
@@ -77,10 +137,11 @@ def trajectories_figure(trajectories: pd.DataFrame, path: str | Path,
             sem = grouped.std(ddof=1).fillna(0.0) / np.sqrt(count.clip(lower=1))
             colour = regime_colour(regime, k)
             ax.plot(mean.index / 12.0, mean.values, color=colour, lw=2.2, label=regime)
-            ax.fill_between(mean.index / 12.0, mean - 1.96 * sem, mean + 1.96 * sem,
-                            color=colour, alpha=0.2, lw=0)
+            ax.fill_between(mean.index / 12.0, clip_to_bounds(mean - 1.96 * sem, metric),
+                            clip_to_bounds(mean + 1.96 * sem, metric), color=colour, alpha=0.2, lw=0)
         ax.set_title(LABELS.get(metric, metric), fontsize=11)
-        ax.set_xlabel("years", fontsize=9)
+        ax.set_xlabel("time (years)", fontsize=9)
+        ax.set_ylabel(_value_label(metric), fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
@@ -106,8 +167,10 @@ def summary_figure(summary: pd.DataFrame, path: str | Path,
         y = np.arange(len(regimes))
         colours = [regime_colour(r, k) for k, r in enumerate(regimes)]
         spread = part["ci_low"].notna().to_numpy()  # no interval: the same in every run
+        low = clip_to_bounds(part["ci_low"], metric)
+        high = clip_to_bounds(part["ci_high"], metric)
         ax.errorbar(part["mean"][spread], y[spread],
-                    xerr=[(part["mean"] - part["ci_low"])[spread], (part["ci_high"] - part["mean"])[spread]],
+                    xerr=[(part["mean"] - low)[spread], (high - part["mean"])[spread]],
                     fmt="none", ecolor="#444444", capsize=4, lw=1.5)
         ax.scatter(part["mean"][spread], y[spread], c=[c for c, k in zip(colours, spread) if k],
                    s=70, zorder=3)
@@ -119,6 +182,8 @@ def summary_figure(summary: pd.DataFrame, path: str | Path,
         ax.set_yticks(y, regimes, fontsize=10)
         ax.set_ylim(-0.7, len(regimes) - 0.3)
         ax.set_title(LABELS.get(metric, metric), fontsize=11)
+        ax.set_xlabel(_value_label(metric), fontsize=8)
+        ax.set_ylabel("regime", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
@@ -133,11 +198,13 @@ ENVELOPE_POINTS = 8
 
 
 def envelope_figure(rows: pd.DataFrame, output: str, factors: Sequence[str], path: Path,
-                    title: str = "") -> Path:
+                    title: str = "", own_model: bool = False) -> Path:
     """One output's trajectories over time, a line and a band per design point: the mean over
     the point's replications at each saved step, and the 5th to 95th percentile over them (with
     fewer than five replications, their range). ``rows`` are a sweep's trajectory rows
-    (``point``, ``replicate``, ``step``, ``value`` and the factors' columns) for ``output``."""
+    (``point``, ``replicate``, ``step``, ``value`` and the factors' columns) for ``output``.
+    ``own_model``: ``output`` is a variable of a user's stock-flow model (no label or range is
+    known; its steps are its saved times), not an hlssim metric (steps are months)."""
     fig, ax = plt.subplots(figsize=(8.0, 4.6), dpi=110)
     try:
         points = sorted(rows["point"].unique())[:ENVELOPE_POINTS]
@@ -156,10 +223,10 @@ def envelope_figure(rows: pd.DataFrame, output: str, factors: Sequence[str], pat
                          if n >= 5 else (values.min(axis=1), values.max(axis=1)))
             ax.plot(steps, values.mean(axis=1), color=colour, lw=2.2,
                     label=f"{label} ({n} run{'s' if n != 1 else ''})")
-            if n > 1:
+            if n > 1:  # percentiles or the range of the runs: within the metric's range already
                 ax.fill_between(steps, low, high, color=colour, alpha=0.18, lw=0)
-        ax.set_xlabel("saved time step")
-        ax.set_ylabel(output)
+        ax.set_xlabel("saved time step" if own_model else "time (month)")
+        ax.set_ylabel(output if own_model else metric_axis_label(output))
         shown = f"first {len(points)} of {rows['point'].nunique()} design points" if (
             rows["point"].nunique() > len(points)) else "every design point"
         ax.set_title(title or f"{output}: mean and 5-95% band over replications ({shown})",
@@ -167,6 +234,7 @@ def envelope_figure(rows: pd.DataFrame, output: str, factors: Sequence[str], pat
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, frameon=False)
         fig.tight_layout()
-        return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
-    finally:
+    except BaseException:
         plt.close(fig)
+        raise
+    return save_figure(fig, path)

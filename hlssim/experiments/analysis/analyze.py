@@ -295,6 +295,7 @@ def indices_figure(indices: pd.DataFrame, path: Path) -> Path:
                         color=OKABE_ITO[k], label=LABELS.get(kind, kind),
                         error_kw={"ecolor": "#444444", "capsize": 2, "lw": 0.8})
             ax.set_yticks(y, factors, fontsize=8)
+            ax.set_ylabel("factor", fontsize=8)
             ax.invert_yaxis()
             ax.axvline(0, color="#000000", lw=0.8)
             title = output if len(subsets) == 1 else f"{output}\n{subset}"

@@ -307,7 +307,12 @@ def plot_regions(found: Discovery, path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from hlssim.figures.report_figures import regime_colour, save_figure
+    from hlssim.figures.report_figures import (
+        factor_axis_label,
+        metric_axis_label,
+        regime_colour,
+        save_figure,
+    )
 
     table, metric = found.table, found.outcome.partition(":")[0]
     npm_c, hls_c = regime_colour(found.npm), regime_colour(found.hls)  # as in every figure
@@ -332,7 +337,7 @@ def plot_regions(found: Discovery, path) -> None:
             y0, y1 = ylo if y0 is None else y0, yhi if y1 is None else y1
             ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=npm_c, lw=2, ls="--"))
         ax.set_xlim(xlo, xhi), ax.set_ylim(ylo, yhi)
-        ax.set_xlabel(fx), ax.set_ylabel(fy)
+        ax.set_xlabel(_wrap(factor_axis_label(fx), 80)), ax.set_ylabel(_wrap(factor_axis_label(fy), 40))
         ax.scatter([], [], c=npm_c, label="NPM ahead"), ax.scatter([], [], c=hls_c, label="HLS ahead")
         ax.plot([], [], c=npm_c, ls="--", label="region where NPM wins")
     else:
@@ -348,8 +353,9 @@ def plot_regions(found: Discovery, path) -> None:
             lo, hi = b.bounds.get(fx, (None, None)) if fx else (None, None)
             ax.axvspan(x.min() - 0.05 if lo is None else lo, x.max() + 0.05 if hi is None else hi,
                        color=npm_c, alpha=0.12, lw=0)
-        ax.set_xlabel(fx or "")
-        ax.set_ylabel("difference HLS - NPM (95% interval)")
+        ax.set_xlabel(_wrap(factor_axis_label(fx), 60) if fx else "no factor varies: one paired point")
+        ax.set_ylabel(_wrap(f"difference HLS - NPM in {metric_axis_label(metric)} "
+                            "(with its 95% interval)", 45))
         ax.scatter([], [], c=npm_c, label="NPM ahead"), ax.scatter([], [], c=hls_c, label="HLS ahead")
     ax.scatter([], [], facecolors="none", edgecolors="#444444", label="hollow: 95% interval spans 0")
     ax.set_title(title + ("" if found.boxes else "\n" + _wrap(found.message)), fontsize=10)

@@ -63,6 +63,8 @@ def scores_figure(scores: pd.DataFrame, path) -> None:
     image = ax.imshow(table.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(table.shape[0]), table.index, fontsize=8)
+    ax.set_xlabel("factor", fontsize=8)
+    ax.set_ylabel("output (regime)", fontsize=8)
     for (i, j), v in np.ndenumerate(table.to_numpy()):
         if not np.isnan(v):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,

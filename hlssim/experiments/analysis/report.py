@@ -66,14 +66,43 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
+def output_axis_label(output: str, own_model: bool = False) -> str:
+    """The y label of an output: what it is in words and, for an hlssim metric, its range
+    (``True wellbeing (mean), mean over the last 12 months, 0 to 1``), wrapped to fit a panel."""
+    import textwrap
+
+    from hlssim.figures.report_figures import metric_range
+
+    span = "" if own_model else metric_range(output)
+    return "\n".join(textwrap.wrap(describe_output(output, own_model) + (f", {span}" if span else ""), 40))
+
+
 def output_figure(data: SweepData, output: str, path: Path) -> Path:
     """One panel per factor: the output's mean at each level (over the runs there, and so over
     the other factors' values) with a 95% interval, or, for a sampled range, each point's mean
-    with its interval; one colour per regime when the regime varies."""
+    with its interval; one colour per regime when the regime varies. Each x axis names the
+    factor in words with its unit or range, each y axis the output with its range; intervals
+    are clipped to the range an hlssim metric cannot leave."""
+    import textwrap
+
     import matplotlib.pyplot as plt
 
-    from hlssim.figures.report_figures import OKABE_ITO, regime_colour, save_figure
+    from hlssim.figures.report_figures import (
+        OKABE_ITO,
+        factor_axis_label,
+        metric_bounds,
+        regime_colour,
+        save_figure,
+    )
 
+    own = _own_model(data)
+    low, high = (None, None) if own else metric_bounds(output)
+
+    def clip(v):  # an interval end, kept within the metric's declared range
+        v = np.asarray(v, dtype=float)
+        return np.clip(v, low, high) if low is not None else v
+
+    ylabel = output_axis_label(output, own)
     rows = data.rows[data.rows["output"] == output]
     means = data.means[data.means["output"] == output]
     columns = data.factor_columns
@@ -84,10 +113,11 @@ def output_figure(data: SweepData, output: str, path: Path) -> Path:
         mean, lo, hi, _ = sample_interval(rows["value"])
         ax.axhline(mean, color=OKABE_ITO[0], lw=1.5)
         if np.isfinite(lo):
-            ax.axhspan(lo, hi, color=OKABE_ITO[0], alpha=0.2, lw=0)
+            ax.axhspan(*clip([lo, hi]), color=OKABE_ITO[0], alpha=0.2, lw=0)
         ax.set_xlabel("run (no factors: replicates of one point)")
+        ax.set_ylabel(ylabel, fontsize=9)
         ax.grid(alpha=0.3)
-        fig.suptitle(describe_output(output, _own_model(data)), fontsize=12)
+        fig.suptitle(describe_output(output, own), fontsize=12)
         fig.tight_layout()
         return save_figure(fig, path)
     split = "preset" in columns
@@ -108,24 +138,25 @@ def output_figure(data: SweepData, output: str, path: Path) -> Path:
                 x = [s[0] for s in stat]
                 xs = np.arange(len(x)) if isinstance(x[0], str) else np.asarray(x, dtype=float)
                 y = np.array([s[1] for s in stat])
-                lo, hi = np.array([s[2] for s in stat]), np.array([s[3] for s in stat])
+                lo, hi = clip([s[2] for s in stat]), clip([s[3] for s in stat])
                 ax.plot(xs, y, "o-", color=colour, lw=2, label=regime)
                 ax.fill_between(xs, lo, hi, color=colour, alpha=0.2, lw=0)
                 if isinstance(x[0], str):
                     ax.set_xticks(xs, x, rotation=20, fontsize=9)
             else:  # a sampled range: every point's mean and interval
-                err = np.vstack([m["mean"] - m["ci_low"], m["ci_high"] - m["mean"]])
+                err = np.vstack([m["mean"] - clip(m["ci_low"]), clip(m["ci_high"]) - m["mean"]])
                 ax.errorbar(m[factor], m["mean"], yerr=np.nan_to_num(err), fmt="o", ms=3.5,
                             color=colour, ecolor=colour, elinewidth=0.8, alpha=0.8, label=regime)
             if factor == "preset":
                 break
-        ax.set_xlabel(factor)
+        ax.set_xlabel("\n".join(textwrap.wrap(factor_axis_label(factor), 45)), fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=9)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     if split and panels != ["preset"]:
         axes.flat[0].legend(fontsize=9, loc="best")
-    fig.suptitle(describe_output(output, _own_model(data)), fontsize=12)
+    fig.suptitle(describe_output(output, own), fontsize=12)
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -306,7 +337,8 @@ def _trajectories_section(data: SweepData, out: Path, figures: Path) -> list[str
     for output in rows["output"].unique():
         name = str(output).removesuffix(":trajectory")
         fig = envelope_figure(rows[rows["output"] == output], name, data.factor_columns,
-                              figures / f"{safe_name(name)}-trajectory.png")
+                              figures / f"{safe_name(name)}-trajectory.png",
+                              own_model=_own_model(data))
         lines += [f"### {name} over time", "", f"![{name} over time]({_rel(fig, out)})", ""]
     return lines
 
