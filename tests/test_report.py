@@ -173,3 +173,19 @@ def test_regions_figure_names_its_axes(monkeypatch, tmp_path):
     labels = {plain(ax.get_xlabel()), plain(ax.get_ylabel())}
     assert labels == {"How complex are people's lives? (complexity, 0 to 1)",
                       "How often are reports audited? (audit_rate, per month; 0 to 1)"}
+
+
+def test_regions_figure_clips_a_difference_of_shares_to_plus_minus_one(monkeypatch, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from hlssim.experiments.analysis import discovery
+
+    table = pd.DataFrame({"complexity": [0.1, 0.5, 0.9], "difference": [-0.9, 0.1, 0.9],
+                          "ci_low": [-1.6, -0.1, 0.5], "ci_high": [-0.5, 0.3, 1.4]})
+    found = discovery.find_regions(table, ["complexity"], "hls", "npm_targets",
+                                   outcome="wellbeing_mean:mean_last_12")
+    ax = drawn(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png")).axes[0]
+    ys = np.concatenate([seg[:, 1] for c in ax.collections if hasattr(c, "get_segments")
+                         for seg in c.get_segments()])
+    assert ys.min() == -1.0 and ys.max() == 1.0

@@ -310,6 +310,7 @@ def plot_regions(found: Discovery, path) -> None:
     from hlssim.figures.report_figures import (
         factor_axis_label,
         metric_axis_label,
+        metric_bounds,
         regime_colour,
         save_figure,
     )
@@ -344,7 +345,12 @@ def plot_regions(found: Discovery, path) -> None:
         fx = used[0] if used else None
         x = table[fx].astype(float).to_numpy() if fx else np.zeros(len(table))
         d = table["difference"].to_numpy()
-        err = np.vstack([d - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - d])
+        low, high = metric_bounds(metric)  # a difference of two values in [low, high]
+        span = None if low is None or high is None else high - low
+        ci_low, ci_high = table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float)
+        if span is not None:
+            ci_low, ci_high = np.clip(ci_low, -span, span), np.clip(ci_high, -span, span)
+        err = np.vstack([d - ci_low, ci_high - d])
         ax.errorbar(x, d, yerr=np.nan_to_num(err), fmt="none", ecolor="#444444", capsize=3, lw=1)
         ax.scatter(x, d, facecolors=list(faces), edgecolors=list(colours), s=45, linewidths=1.5,
                    zorder=3)
