@@ -29,3 +29,15 @@ def finals(scenario: Scenario, metric: str, seeds=range(4), window: int = 12) ->
 @pytest.fixture
 def tiny() -> Scenario:
     return Scenario.from_preset("hls", n_people=40, n_workers=4, n_providers=2, steps=8)
+
+
+def drawn_figure(monkeypatch, draw):
+    """The matplotlib Figure ``draw()`` hands to ``report_figures.save_figure`` (not written to
+    disk), so a test can read its axes."""
+    from hlssim.figures import report_figures
+
+    figures = []
+    monkeypatch.setattr(report_figures, "save_figure", lambda fig, path: figures.append(fig) or path)
+    draw()
+    assert len(figures) == 1
+    return figures[0]

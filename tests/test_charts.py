@@ -22,6 +22,7 @@ from hlssim.figures.explorer_charts import (
 )
 from hlssim.model.metrics import METRIC_NAMES
 from hlssim.figures.report_figures import OKABE_ITO
+from conftest import drawn_figure
 
 
 @pytest.fixture
@@ -127,16 +128,6 @@ def test_a_panel_that_goes_below_zero_says_so_under_its_title_not_on_its_axis():
 # --- `hlssim compare` and the report's trajectory figures: labelled axes, intervals in range ---
 
 
-def _drawn(monkeypatch, draw):
-    from hlssim.figures import report_figures
-
-    figures = []
-    monkeypatch.setattr(report_figures, "save_figure", lambda fig, path: figures.append(fig) or path)
-    draw()
-    assert len(figures) == 1
-    return figures[0]
-
-
 def _near_zero_runs() -> pd.DataFrame:
     """Two regimes, three runs each, a share that sits near 0: a t band reaches below 0."""
     rows = []
@@ -150,7 +141,7 @@ def _near_zero_runs() -> pd.DataFrame:
 def test_compare_trajectories_label_time_and_value_and_keep_bands_in_range(monkeypatch, tmp_path):
     from hlssim.figures.report_figures import trajectories_figure
 
-    fig = _drawn(monkeypatch, lambda: trajectories_figure(_near_zero_runs(), tmp_path / "t.png",
+    fig = drawn_figure(monkeypatch, lambda: trajectories_figure(_near_zero_runs(), tmp_path / "t.png",
                                                           ["gaming_share"]))
     ax = fig.axes[0]
     assert ax.get_title() == "Share of effort that is gaming"
@@ -164,7 +155,7 @@ def test_compare_summary_labels_value_and_regime_and_clips_intervals(monkeypatch
 
     summary = pd.DataFrame({"regime": ["npm_targets", "hls"], "metric": ["gaming_share"] * 2,
                             "mean": [0.05, 0.97], "ci_low": [-0.2, 0.9], "ci_high": [0.3, 1.1]})
-    fig = _drawn(monkeypatch, lambda: summary_figure(summary, tmp_path / "s.png", ["gaming_share"]))
+    fig = drawn_figure(monkeypatch, lambda: summary_figure(summary, tmp_path / "s.png", ["gaming_share"]))
     ax = fig.axes[0]
     assert ax.get_xlabel() == "mean over runs (0 to 1)" and ax.get_ylabel() == "regime"
     xs = np.concatenate([seg[:, 0] for c in ax.collections if hasattr(c, "get_segments")
@@ -177,10 +168,10 @@ def test_envelope_names_time_and_metric_or_the_user_s_variable(monkeypatch, tmp_
 
     rows = pd.DataFrame({"point": 0, "replicate": np.repeat([0, 1], 3), "step": [1, 2, 3] * 2,
                          "value": [0.0, 0.9, 0.5, 0.4, 1.0, 0.5], "complexity": 0.5})
-    ax = _drawn(monkeypatch, lambda: envelope_figure(rows, "wellbeing_mean", ["complexity"],
+    ax = drawn_figure(monkeypatch, lambda: envelope_figure(rows, "wellbeing_mean", ["complexity"],
                                                      tmp_path / "e.png")).axes[0]
     assert ax.get_xlabel() == "time (month)"
     assert ax.get_ylabel() == "True wellbeing (mean), 0 to 1"
-    ax = _drawn(monkeypatch, lambda: envelope_figure(rows, "Recovered", [], tmp_path / "e2.png",
+    ax = drawn_figure(monkeypatch, lambda: envelope_figure(rows, "Recovered", [], tmp_path / "e2.png",
                                                      own_model=True)).axes[0]
     assert ax.get_xlabel() == "saved time step" and ax.get_ylabel() == "Recovered"

@@ -10,6 +10,7 @@ import pytest
 from hlssim.ui.cli import main
 from hlssim.experiments import parse_spec, sweep
 from hlssim.experiments.analysis.report import describe_output, report
+from conftest import drawn_figure
 
 SMALL = {"n_people": 40, "n_workers": 4, "n_providers": 1, "steps": 6}
 
@@ -99,17 +100,6 @@ def test_cli_bad_input_is_one_line_and_exit_2(grid_sweep, tmp_path, capsys):
 # --- axis labels: each axis says what it shows in words, with its unit or range -------------
 
 
-def drawn(monkeypatch, draw):
-    """The matplotlib Figure ``draw()`` hands to save_figure (not written to disk)."""
-    from hlssim.figures import report_figures
-
-    figures = []
-    monkeypatch.setattr(report_figures, "save_figure", lambda fig, path: figures.append(fig) or path)
-    draw()
-    assert len(figures) == 1
-    return figures[0]
-
-
 def plain(label: str) -> str:
     return " ".join(label.split())  # labels are wrapped onto lines to fit a panel
 
@@ -119,13 +109,13 @@ def test_results_figure_names_factor_and_output_with_their_units(grid_sweep, mon
     from hlssim.experiments.sweepdata import load_sweep
 
     data = load_sweep(grid_sweep)
-    fig = drawn(monkeypatch, lambda: output_figure(data, "wellbeing_mean:mean_last_3", tmp_path / "w.png"))
+    fig = drawn_figure(monkeypatch, lambda: output_figure(data, "wellbeing_mean:mean_last_3", tmp_path / "w.png"))
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 1  # complexity; the regime is split by colour, not a panel
     ax = panels[0]
     assert plain(ax.get_xlabel()) == "How complex are people's lives? (complexity, 0 to 1)"
     assert plain(ax.get_ylabel()) == ("True wellbeing (mean), mean over the last 3 months, 0 to 1")
-    fig = drawn(monkeypatch, lambda: output_figure(data, "gaming_share:final", tmp_path / "g.png"))
+    fig = drawn_figure(monkeypatch, lambda: output_figure(data, "gaming_share:final", tmp_path / "g.png"))
     assert plain(fig.axes[0].get_ylabel()) == "Share of effort that is gaming, in the last month, 0 to 1"
 
 
@@ -145,7 +135,7 @@ def test_results_figure_intervals_stay_within_the_metric_range(grid_sweep, monke
 
     monkeypatch.setattr(report_module, "sample_interval", wide)
     data = load_sweep(grid_sweep)
-    fig = drawn(monkeypatch, lambda: report_module.output_figure(
+    fig = drawn_figure(monkeypatch, lambda: report_module.output_figure(
         data, "wellbeing_mean:mean_last_3", tmp_path / "w.png"))
     bands = [p for coll in fig.axes[0].collections for p in coll.get_paths()]
     assert bands
@@ -162,14 +152,14 @@ def test_regions_figure_names_its_axes(monkeypatch, tmp_path):
                         "ci_low": [-0.2, 0.0, 0.1], "ci_high": [0.0, 0.2, 0.3]})
     found = discovery.find_regions(one, ["complexity"], "hls", "npm_targets",
                                    outcome="wellbeing_mean:mean_last_12")
-    ax = drawn(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png")).axes[0]
+    ax = drawn_figure(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png")).axes[0]
     assert plain(ax.get_xlabel()) == "How complex are people's lives? (complexity, 0 to 1)"
     assert plain(ax.get_ylabel()) == ("difference HLS - NPM in True wellbeing (mean), 0 to 1 "
                                       "(with its 95% interval)")
     two = one.assign(audit_rate=[0.2, 0.8, 0.5])
     found = discovery.find_regions(two, ["complexity", "audit_rate"], "hls", "npm_targets",
                                    outcome="wellbeing_mean:mean_last_12")
-    ax = drawn(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r2.png")).axes[0]
+    ax = drawn_figure(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r2.png")).axes[0]
     labels = {plain(ax.get_xlabel()), plain(ax.get_ylabel())}
     assert labels == {"How complex are people's lives? (complexity, 0 to 1)",
                       "How often are reports audited? (audit_rate, per month; 0 to 1)"}
@@ -185,7 +175,7 @@ def test_regions_figure_clips_a_difference_of_shares_to_plus_minus_one(monkeypat
                           "ci_low": [-1.6, -0.1, 0.5], "ci_high": [-0.5, 0.3, 1.4]})
     found = discovery.find_regions(table, ["complexity"], "hls", "npm_targets",
                                    outcome="wellbeing_mean:mean_last_12")
-    ax = drawn(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png")).axes[0]
+    ax = drawn_figure(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png")).axes[0]
     ys = np.concatenate([seg[:, 1] for c in ax.collections if hasattr(c, "get_segments")
                          for seg in c.get_segments()])
     assert ys.min() == -1.0 and ys.max() == 1.0
