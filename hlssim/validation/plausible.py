@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from hlssim.model.parameters import PARAMETERS
+from hlssim.model.plausible_ranges import PLAUSIBLE
 
 COMPLEXITIES = (0.2, 0.5, 0.8)
 REGIMES = ("npm_targets", "hls")
@@ -79,8 +80,6 @@ def uncertain_parameters(ranges: str = "plausible") -> dict[str, tuple[float, fl
     range (``ranges="plausible"``, the default: :data:`hlssim.model.plausible_ranges.PLAUSIBLE`,
     each argued from a source or the same half-to-twice judgement rule) or its whole declared
     range (``"declared"``: what the tool accepts, corners nobody argues for included)."""
-    from hlssim.model.plausible_ranges import PLAUSIBLE
-
     if ranges not in RANGES:
         raise ValueError(f"ranges: {ranges!r} is not allowed; expected one of {', '.join(RANGES)}")
     out = {}
@@ -244,8 +243,6 @@ def _top(level: AtComplexity, output: str, index: str, k: int = 5) -> str:
 def markdown(r: PlausibleSpace, figure: str | None = None) -> list[str]:
     """The section of VALIDATION.md on the whole plausible space."""
     f = r.form
-    from hlssim.model.plausible_ranges import PLAUSIBLE
-
     declared = f.ranges == "declared"
     names = ", ".join(f"`{n}` [{lo:g}, {hi:g}]"
                       + (" (source)" if not declared and PLAUSIBLE[n].basis == "source" else "")
