@@ -20,10 +20,19 @@ SPEC = {"name": "disc", "sampler": "lhs", "samples": 40, "replications": 1, "roo
         "outputs": {"wellbeing_mean": "mean_last_6", "gaming_share": "mean_last_6"}}
 
 
-def test_analyze_writes_prim_trajectory_and_feature_scores(tmp_path):
+def test_analyze_writes_prim_trajectory_and_feature_scores(tmp_path, monkeypatch):
+    from hlssim.experiments.analysis import analyze as analyze_module
+
+    titles = []
+    draw = analyze_module.plot_trajectory
+    monkeypatch.setattr(analyze_module, "plot_trajectory",
+                        lambda result, title, path: titles.append(title) or draw(result, title, path))
     out = tmp_path / "sweep"
     sweep(parse_spec(SPEC), out)
     analysis = analyze(out)
+    # the title in words: no preset or metric code names
+    assert titles and all("Targets and KPIs (NPM)" in t and "True wellbeing" in t for t in titles[:1])
+    assert not any(code in t for t in titles for code in ("npm_targets", "wellbeing_mean", "(hls)"))
     names = {p.name for p in analysis.files}
     scores = pd.read_csv(out / "analysis" / "feature_scores.csv")
     assert {"feature_scores.csv", "feature_scores.png"} <= names

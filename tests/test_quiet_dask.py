@@ -65,7 +65,7 @@ def test_a_lost_worker_gets_one_line_and_its_runs_are_run_again(tmp_path):
         killed = threading.Event()
 
         def on_chunk(chunk_rows):
-            rows.append(chunk_rows.results)
+            rows.append(chunk_rows.results.to_pandas())
             if not killed.is_set():  # the first chunk is back: kill a worker mid-sweep
                 killed.set()
                 os.kill(pids[0], signal.SIGKILL)

@@ -179,3 +179,28 @@ def test_regions_figure_clips_a_difference_of_shares_to_plus_minus_one(monkeypat
     ys = np.concatenate([seg[:, 1] for c in ax.collections if hasattr(c, "get_segments")
                          for seg in c.get_segments()])
     assert ys.min() == -1.0 and ys.max() == 1.0
+
+
+def test_regions_figure_speaks_plainly_and_keeps_its_legend_off_the_data(monkeypatch, tmp_path):
+    """Titles in words (no metric or preset code names); the regions legend beside the panel."""
+    import numpy as np
+    import pandas as pd
+
+    from hlssim.experiments.analysis import discovery
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(size=(60, 2))
+    table = pd.DataFrame({"complexity": x[:, 0], "audit_rate": x[:, 1],
+                          "difference": x[:, 0] - 0.5})
+    table = table.assign(ci_low=table["difference"] - 0.05, ci_high=table["difference"] + 0.05)
+    found = discovery.find_regions(table, ["complexity", "audit_rate"], "hls", "npm_targets",
+                                   outcome="wellbeing_mean:mean_last_12")
+    fig = drawn_figure(monkeypatch, lambda: discovery.plot_regions(found, tmp_path / "r.png"))
+    ax = fig.axes[0]
+    title = ax.get_title()
+    assert "True wellbeing" in title and "Learning-led (HLS)" in title, title
+    assert not any(code in title for code in ("wellbeing_mean", "npm_targets", "hls)")), title
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend, panel = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.x0 >= panel.x1, (legend, panel)  # wholly to the right of the data

@@ -14,6 +14,7 @@ store writes them) and never touches files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import signal
@@ -46,6 +47,7 @@ ROW_LAYOUT = 3
 #: What each older layout lacked, for the message that says why such a folder is rerun.
 LAYOUT_LACKED = {1: "no sample column", 2: "no metric and stat columns"}
 _DTYPES = {float: "float64", int: "int64", bool: "bool", str: "str"}
+_NUMPY_DTYPES = {float: np.float64, int: np.int64, bool: np.bool_, str: object}
 #: Dask settings of the local cluster ``--workers N`` starts. With no dashboard there is no use
 #: for the workers' statistical profiler (it samples every thread every 10 ms), and the event
 #: loops' health checks need not wake every 20 ms (tick), 500 ms (system monitor) and 100 ms
@@ -105,10 +107,11 @@ def task_for(design: Design) -> Task:
 
 
 class ChunkRows(NamedTuple):
-    """What a chunk produces: summary rows, and trajectory rows if any output is a trajectory."""
+    """What a chunk produces: summary rows, and trajectory rows if any output is a trajectory
+    (pandas frames from :func:`run_chunk`, Arrow tables from :func:`run_chunk_tables`)."""
 
-    results: pd.DataFrame
-    trajectories: pd.DataFrame | None = None
+    results: Any
+    trajectories: Any = None
 
 
 #: The share of a sweep's runs that a crash may lose: the runs in flight, one chunk per worker.
@@ -127,10 +130,10 @@ def default_chunk_runs(n_runs: int, workers: int, replications: int = 1) -> int:
     sweep is not all overhead (it then loses more than 2%, of a sweep that takes seconds), and at
     most ``MAX_CHUNK``.
 
-    Chunks this small cost little: a chunk's round trip, its rows and its Parquet part take about
-    5 ms of the client's time against 0.3 s of runs in a 46-run chunk of the default model, and
-    the last chunks leave a worker idle for at most one chunk's time, under 2% of the sweep
-    (benchmarks/bench_sweep_sobol.py).
+    Chunks this small cost little: a chunk's round trip, its rows and its Parquet part cost the
+    sweep's own process (the local scheduler included) a few per cent of the chunk's runs' CPU
+    time, and the last chunks leave a worker idle for at most one chunk's time, under 2% of the
+    sweep (``benchmarks/bench_sweep_sobol.py`` measures both).
 
     >>> default_chunk_runs(4608, 2, 2), default_chunk_runs(100_000, 2, 2), default_chunk_runs(64, 2)
     (46, 1000, 16)
@@ -177,14 +180,24 @@ def make_chunks(design: Design, todo: Iterable[int] | None = None, chunk_runs: i
 
 def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
     """Run every run of a chunk; return its tidy rows (one per run and output, in run order) and,
-    if asked for, its trajectory rows (one per run, output and step)."""
-    columns: dict[str, list] = {c: [] for c in ID_COLUMNS}
-    columns |= {name: [] for name, _ in task.factor_types}
-    columns |= {"output": [], "metric": [], "stat": [], "value": []}
+    if asked for, its trajectory rows (one per run, output and step), as pandas frames."""
+    tables = run_chunk_tables(chunk, task)
+    return ChunkRows(*(None if t is None else t.to_pandas() for t in tables))
+
+
+def run_chunk_tables(chunk: Chunk, task: Task) -> ChunkRows:
+    """:func:`run_chunk`'s rows as Arrow tables, in the schema (pandas metadata included) that
+    writing the frames would give, so parts read back as before. What a sweep's workers return:
+    built straight from the values' arrays, the rows cost the worker a fraction of what a pandas
+    frame does, and the writer (the sweep's own process, sharing the cores with the workers)
+    converts nothing (``benchmarks/bench_sweep_sobol.py``)."""
     summaries = [o for o in task.outputs if not o.is_trajectory]
     trajectories = [o for o in task.outputs if o.is_trajectory]
-    paths: list[pd.DataFrame] = []
-    n_out = len(summaries)
+    ids: dict[str, list[int]] = {c: [] for c in ID_COLUMNS}
+    factors: dict[str, list[Any]] = {name: [] for name, _ in task.factor_types}
+    values: list[float] = []
+    path_steps: list[np.ndarray] = []
+    path_values: list[np.ndarray] = []
     if task.model is not None:
         model_tables = user_model_tables(chunk, task.model)
     for j, item in enumerate(chunk.items):
@@ -197,24 +210,63 @@ def run_chunk(chunk: Chunk, task: Task) -> ChunkRows:
             tables = [run(item.scenario, seed, engine=task.engine) for seed in seeds]
         for r, table in zip(item.runs, tables):
             for key, value in zip(ID_COLUMNS, (r.run_id, r.point, r.sample, r.replicate, r.seed)):
-                columns[key].extend([value] * n_out)
+                ids[key].append(value)
             for name, _ in task.factor_types:
-                columns[name].extend([item.values[name]] * n_out)
-            for out in summaries:
-                columns["output"].append(out.name)
-                columns["metric"].append(out.metric)
-                columns["stat"].append(stat_of(out))
-                columns["value"].append(out.value(np.asarray(table[out.metric])))
+                factors[name].append(item.values[name])
+            values.extend(out.value(np.asarray(table[out.metric])) for out in summaries)
             if trajectories:
-                paths.append(_trajectory_rows(r, item.values, table, trajectories, task))
-    types = {c: "int64" for c in ID_COLUMNS} | {n: _DTYPES[k] for n, k in task.factor_types}
-    frame = pd.DataFrame(columns).astype(types | {"output": "str", "metric": "str", "stat": "str",
-                                                  "value": "float64"})
+                path_steps.append(np.asarray(table["step"]))
+                path_values.append(np.concatenate(
+                    [np.asarray(table[o.metric], dtype=float) for o in trajectories]))
+    per_run = [len(summaries)] * len(ids["run_id"])
+    results = _rows_table(task, ids, factors, per_run, [[o.name for o in summaries]] * len(per_run),
+                          [[o.metric for o in summaries]] * len(per_run),
+                          [stat_of(o) for o in summaries] * len(per_run), None,
+                          np.asarray(values, dtype=np.float64))
     if not trajectories:
-        return ChunkRows(frame)
-    paths_frame = pd.concat(paths, ignore_index=True).astype(
-        types | {"output": "str", "metric": "str", "stat": "str", "step": "int64", "value": "float64"})
-    return ChunkRows(frame, paths_frame)
+        return ChunkRows(results)
+    per_run = [len(steps) * len(trajectories) for steps in path_steps]
+    names = [np.repeat([o.name for o in trajectories], len(steps)).tolist() for steps in path_steps]
+    metrics = [np.repeat([o.metric for o in trajectories], len(steps)).tolist() for steps in path_steps]
+    paths = _rows_table(task, ids, factors, per_run, names, metrics, ["trajectory"] * sum(per_run),
+                        np.concatenate([np.tile(steps, len(trajectories)) for steps in path_steps]),
+                        np.concatenate(path_values))
+    return ChunkRows(results, paths)
+
+
+def _rows_table(task: Task, ids: Mapping[str, list[int]], factors: Mapping[str, list[Any]],
+                per_run: list[int], outputs: list[list[str]], metrics: list[list[str]],
+                stats: list[str], steps: np.ndarray | None, values: np.ndarray):
+    """One table of rows: each run's ids and factor values repeated over its ``per_run`` rows,
+    then the rows' own columns (``outputs`` and ``metrics`` listed per run)."""
+    import pyarrow as pa
+
+    schema = _rows_schema(task.factor_types, steps is not None)
+    counts = np.asarray(per_run, dtype=np.int64)
+    columns = [np.repeat(np.asarray(ids[c], dtype=np.int64), counts) for c in ID_COLUMNS]
+    for name, kind in task.factor_types:
+        column = np.repeat(np.asarray(factors[name], dtype=_NUMPY_DTYPES[kind]), counts)
+        columns.append(column.tolist() if kind is str else column)
+    columns += [[x for run_rows in outputs for x in run_rows],
+                [x for run_rows in metrics for x in run_rows], stats]
+    if steps is not None:
+        columns.append(np.asarray(steps, dtype=np.int64))
+    columns.append(values)
+    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)],
+                                schema=schema)
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_schema(factor_types: tuple[tuple[str, type], ...], trajectory: bool):
+    """The Arrow schema of a chunk's rows (trajectory rows have ``step``), with the pandas
+    metadata :meth:`pyarrow.Table.from_pandas` gives the same rows as a frame."""
+    import pyarrow as pa
+
+    types = ({c: "int64" for c in ID_COLUMNS} | {n: _DTYPES[k] for n, k in factor_types}
+             | {"output": "str", "metric": "str", "stat": "str"}
+             | ({"step": "int64"} if trajectory else {}) | {"value": "float64"})
+    empty = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in types.items()})
+    return pa.Schema.from_pandas(empty, preserve_index=False)
 
 
 def stat_of(out: Output) -> str:
@@ -239,21 +291,6 @@ def per_replication(values: np.ndarray) -> list[Mapping[str, np.ndarray]]:
     steps = np.arange(1, values.shape[1] + 1, dtype=np.int64)
     return [{"step": steps} | {name: values[r, :, k] for k, name in enumerate(METRIC_NAMES)}
             for r in range(values.shape[0])]
-
-
-def _trajectory_rows(r: Run, values: dict[str, Any], table: Mapping[str, Any],
-                     outputs: Sequence[Output], task: Task) -> pd.DataFrame:
-    """One run's trajectory rows: for each output in turn, one row per step."""
-    steps = np.asarray(table["step"])
-    n = len(steps) * len(outputs)
-    data: dict[str, Any] = dict(zip(ID_COLUMNS, (r.run_id, r.point, r.sample, r.replicate, r.seed)))
-    data |= {name: values[name] for name, _ in task.factor_types}
-    data["output"] = np.repeat([o.name for o in outputs], len(steps))
-    data["metric"] = np.repeat([o.metric for o in outputs], len(steps))
-    data["stat"] = "trajectory"
-    data["step"] = np.tile(steps, len(outputs))
-    data["value"] = np.concatenate([np.asarray(table[o.metric], dtype=float) for o in outputs])
-    return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
 # --- executing ------------------------------------------------------------------------------------
@@ -343,7 +380,7 @@ def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows],
     if client is None:
         if scheduler is None and workers == 0:
             for chunk in chunks:
-                on_chunk(run_chunk(chunk, task))
+                on_chunk(run_chunk_tables(chunk, task))
                 if progress:
                     progress(chunk.n_runs)
             return
@@ -357,7 +394,7 @@ def execute(chunks: Sequence[Chunk], task: Task, on_chunk: Callable[[ChunkRows],
 
     watching = watch_workers(client)
     try:
-        futures = [client.submit(run_chunk, chunk, task, pure=False) for chunk in chunks]
+        futures = [client.submit(run_chunk_tables, chunk, task, pure=False) for chunk in chunks]
         sizes = {f.key: c.n_runs for f, c in zip(futures, chunks)}
         for future in as_completed(futures):
             rows = future.result()

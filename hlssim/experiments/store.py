@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -157,6 +158,7 @@ class ResultStore:
              "pid": os.getpid(), "host": socket.gethostname(),
              "environment": record.get("environment")})
         self.metadata = part_metadata(record | {"session": len(self.manifest["sessions"]) - 1})
+        self.stored_run_ids = set(done)  # and every run written since (write_part)
         self._write_manifest()
         return done
 
@@ -186,8 +188,8 @@ class ResultStore:
         """Write one chunk's rows (a :class:`~hlssim.experiments.runner.ChunkRows`, or a frame of
         summary rows) as part files, atomically: trajectories first, the results part last. Each
         carries the session's provenance in its Parquet metadata."""
-        results, trajectories = (rows, None) if isinstance(rows, pd.DataFrame) else rows
-        ids = results["run_id"]
+        results, trajectories = (rows, None) if isinstance(rows, (pd.DataFrame, pa.Table)) else rows
+        ids = np.asarray(results["run_id"])
         name = f"part-{int(ids.min()):09d}-{int(ids.max()):09d}.parquet"
         metadata = getattr(self, "metadata", None) or part_metadata(
             {"model_fingerprint": model_fingerprint()})
@@ -196,12 +198,16 @@ class ResultStore:
             write_atomic(self.trajectories / name, lambda tmp: write_parquet(trajectories, tmp, metadata))
         path = self.results / name
         write_atomic(path, lambda tmp: write_parquet(results, tmp, metadata))
+        if hasattr(self, "stored_run_ids"):
+            self.stored_run_ids.update(ids.tolist())
         return path
 
-    def stored_counts(self) -> dict[str, int]:
-        """What the parts hold: runs done, parts, rows (and trajectory rows if any)."""
+    def stored_counts(self, runs_done: int | None = None) -> dict[str, int]:
+        """What the parts hold: runs done (read from the parts unless given), parts, rows (and
+        trajectory rows if any; both from the parts' footers)."""
         parts = sorted(self.results.glob("part-*.parquet"))
-        counts = {"runs_done": len(self.done_run_ids()), "parts": len(parts),
+        runs_done = len(self.done_run_ids()) if runs_done is None else runs_done
+        counts = {"runs_done": runs_done, "parts": len(parts),
                   "rows": sum(pq.read_metadata(p).num_rows for p in parts)}
         if self.trajectories.is_dir():
             counts["trajectory_rows"] = sum(pq.read_metadata(p).num_rows
@@ -212,7 +218,9 @@ class ResultStore:
         """Record the end of this session (complete if every run is present). A session that ran
         nothing on a complete folder keeps the earlier finish time."""
         now = _now()
-        counts = self.manifest["counts"] | self.stored_counts()
+        # the runs found at the start and every run written since: reading each part's run ids
+        # back would keep the workers of a sweep's next session (or the user) waiting
+        counts = self.manifest["counts"] | self.stored_counts(len(self.stored_run_ids))
         complete = counts["runs_done"] == counts["runs"]
         finished = (self.previous_finished if complete and runs_run == 0 and self.previous_finished
                     else now)
@@ -239,10 +247,10 @@ class ResultStore:
         write_text(json.dumps(self.manifest, indent=2) + "\n", self.manifest_path)
 
 
-def write_parquet(table: pd.DataFrame, path: Path, metadata: dict[bytes, bytes]) -> None:
-    """Write a frame as Parquet (as ``to_parquet(index=False)`` does) with ``metadata`` added to
-    its schema's key/value metadata."""
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
+def write_parquet(table: pd.DataFrame | pa.Table, path: Path, metadata: dict[bytes, bytes]) -> None:
+    """Write a frame (as ``to_parquet(index=False)`` does) or an Arrow table as Parquet, with
+    ``metadata`` added to its schema's key/value metadata."""
+    arrow = table if isinstance(table, pa.Table) else pa.Table.from_pandas(table, preserve_index=False)
     arrow = arrow.replace_schema_metadata((arrow.schema.metadata or {}) | metadata)
     pq.write_table(arrow, path)
 

@@ -48,8 +48,17 @@ class Param:
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` as this parameter's type, or raise ScenarioError naming the field."""
-        shown = value if isinstance(value, str) and value else repr(value)
-        bad = ScenarioError(f"parameter '{self.name}': {shown} is not allowed; expected {self.allowed()}")
+        try:
+            return self._coerce(value)
+        except _NotAllowed:
+            shown = value if isinstance(value, str) and value else repr(value)
+            raise ScenarioError(f"parameter '{self.name}': {shown} is not allowed; expected "
+                                f"{self.allowed()}") from None
+
+    def _coerce(self, value: Any) -> Any:
+        """:meth:`coerce` without the message (built only on failure: a sweep coerces every
+        parameter of every design point)."""
+        bad = _NotAllowed
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
@@ -84,6 +93,10 @@ class Param:
         if not (self.low <= value <= self.high):
             raise bad
         return value
+
+
+class _NotAllowed(Exception):
+    """A value :meth:`Param.coerce` refuses; turned into a ScenarioError naming the field."""
 
 
 def _p(name, kind, default, group, label, help, low=None, high=None, unit="", options=None,

@@ -173,7 +173,13 @@ class Scenario(Mapping[str, Any]):
         return cls(values, preset=preset)
 
     def with_overrides(self, **overrides: Any) -> Scenario:
-        new = Scenario(dict(self._values) | overrides)
+        """This scenario with some values changed: only the changes are validated (the rest
+        already were), then the whole for consistency."""
+        merged = dict(self._values)
+        merged.update(_validate(overrides))
+        _check_consistency(merged)
+        new = Scenario.__new__(Scenario)
+        object.__setattr__(new, "_values", MappingProxyType(merged))
         object.__setattr__(new, "_preset", self._preset)
         return new
 
@@ -225,7 +231,10 @@ class Scenario(Mapping[str, Any]):
 
 
 def _rebuild(values: dict[str, Any], preset: str | None) -> Scenario:
-    s = Scenario(values)
+    """Unpickle a scenario: its values were validated when it was made, so they are not again
+    (a sweep's scenarios are unpickled by Dask's scheduler and by a worker for each chunk)."""
+    s = Scenario.__new__(Scenario)
+    object.__setattr__(s, "_values", MappingProxyType(dict(values)))
     object.__setattr__(s, "_preset", preset)
     return s
 

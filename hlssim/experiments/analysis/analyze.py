@@ -188,11 +188,16 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
                 plot_regions(d, path)
                 files.append(path)
             if d.prim is not None:
+                from hlssim.experiments.analysis.report import describe_output
+                from hlssim.model.cases import preset_label
+
                 trajectory = d.prim.trajectory()
                 files.append(write_atomic(out / f"prim-{pair}.csv",
                                           lambda t, tr=trajectory: tr.to_csv(t, index=False)))
-                plot_trajectory(d.prim, f"PRIM peeling trajectory: where NPM ({d.npm}) beats HLS "
-                                f"({d.hls}) on {d.outcome}", out / f"prim-{pair}.png")
+                plot_trajectory(d.prim, "PRIM peeling trajectory: where "
+                                f"{preset_label(d.npm)} beats {preset_label(d.hls)} on "
+                                f"{describe_output(d.outcome)}",
+                                out / f"prim-{pair}.png")
                 files.append(out / f"prim-{pair}.png")
     if len(analysis.scores):
         sc = analysis.scores

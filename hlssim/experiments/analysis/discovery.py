@@ -307,6 +307,7 @@ def plot_regions(found: Discovery, path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
+    from hlssim.experiments.analysis.report import describe_output
     from hlssim.figures.report_figures import (
         factor_axis_label,
         metric_axis_label,
@@ -314,6 +315,7 @@ def plot_regions(found: Discovery, path) -> None:
         regime_colour,
         save_figure,
     )
+    from hlssim.model.cases import preset_label
 
     table, metric = found.table, found.outcome.partition(":")[0]
     npm_c, hls_c = regime_colour(found.npm), regime_colour(found.hls)  # as in every figure
@@ -324,8 +326,9 @@ def plot_regions(found: Discovery, path) -> None:
     used = [f for f in found.factors if table[f].nunique() > 1]
     for b in found.boxes:  # plot the factors the boxes use first
         used = sorted(used, key=lambda f: f not in b.bounds)
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    title = f"{metric}: HLS ({found.hls}) minus NPM ({found.npm})"
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
+    title = (f"{describe_output(found.outcome)}:\n"
+             f"{preset_label(found.hls)} minus {preset_label(found.npm)}")
     if len(used) >= 2:
         fx, fy = used[:2]
         ax.scatter(table[fx], table[fy], facecolors=list(faces), edgecolors=list(colours), s=40,
@@ -366,7 +369,8 @@ def plot_regions(found: Discovery, path) -> None:
     ax.scatter([], [], facecolors="none", edgecolors="#444444", label="hollow: 95% interval spans 0")
     ax.set_title(title + ("" if found.boxes else "\n" + _wrap(found.message)), fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    # beside the panel, never over the points
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     fig.tight_layout()
     save_figure(fig, path)
 
