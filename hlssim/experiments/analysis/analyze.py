@@ -188,7 +188,7 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
                 plot_regions(d, path)
                 files.append(path)
             if d.prim is not None:
-                from hlssim.experiments.analysis.report import describe_output
+                from hlssim.experiments.analysis.labels import describe_output
                 from hlssim.model.cases import preset_label
 
                 trajectory = d.prim.trajectory()

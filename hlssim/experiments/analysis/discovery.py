@@ -307,7 +307,7 @@ def plot_regions(found: Discovery, path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from hlssim.experiments.analysis.report import describe_output
+    from hlssim.experiments.analysis.labels import describe_output
     from hlssim.figures.report_figures import (
         factor_axis_label,
         metric_axis_label,

@@ -26,34 +26,12 @@ from hlssim.common.files import write_text
 from hlssim.common.stats import sample_interval
 from hlssim.errors import HlssimError
 from hlssim.experiments.analysis.analyze import ANALYSIS, analyze, indices_table, safe_name
+from hlssim.experiments.analysis.labels import describe_output
 from hlssim.experiments.sweepdata import SweepData, load_sweep
-from hlssim.model.metrics import METRICS
 
 REPORT = "report"
 #: Up to this many design points, the report tabulates every point; beyond, a table by factor.
 MAX_POINT_ROWS = 40
-_METRICS = {m.name: m for m in METRICS}
-
-
-def describe_output(name: str, own_model: bool = False) -> str:
-    """``wellbeing_mean:mean_last_12`` -> ``True wellbeing (mean), mean over the last 12 months``.
-
-    ``own_model``: the output of a user's stock-flow model, whose table rows are its saved times
-    (``Recovered:final`` -> ``Recovered, at the final saved time``)."""
-    metric, _, stat = name.partition(":")
-    label = _METRICS[metric].label if metric in _METRICS and not own_model else metric
-    unit = "saved time" if own_model else "month"
-    if stat == "final":
-        how = f"at the final {unit}" if own_model else "in the last month"
-    elif stat == "mean":
-        how = f"mean over every {unit}"
-    elif stat.startswith("mean_last_"):
-        how = f"mean over the last {stat.removeprefix('mean_last_')} {unit}s"
-    elif stat.startswith("at_"):
-        how = f"at {unit} {stat.removeprefix('at_')}"
-    else:
-        how = stat
-    return f"{label}, {how}"
 
 
 def _own_model(data: SweepData) -> bool:
