@@ -64,14 +64,33 @@ def check_size(scenarios: Mapping[str, Scenario], reps: int) -> None:
         lim.check(dict(scenario.items()))
 
 
+def runs_key(scenarios: Mapping[str, Scenario], reps: int, seed: int,
+             paired: bool = False) -> tuple:
+    """What a comparison's runs depend on, hashable: each scenario's name and values, the runs,
+    the seed, the engine and the pairing. Keys the caches of the runs and of what is drawn from
+    them (:func:`cached_comparison`, :func:`cached_panels`)."""
+    return (tuple((name, scenario_items(s)) for name, s in scenarios.items()), reps, seed,
+            fastest_engine(), paired)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_comparison(key: tuple) -> Comparison:
+    """The comparison for ``key`` (:func:`runs_key`): every regime's runs (each regime cached on
+    its own in :func:`cached_regime`, so a change to one regime re-runs that regime only), joined
+    and summarised once. A page opened again, or another session on the same settings, gets it
+    without joining and summarising the runs again."""
+    items, reps, seed, engine, paired = key
+    scenarios = {name: Scenario(dict(values)) for name, values in items}
+    return run_comparison(scenarios, reps, seed, engine, paired, runner=cached_regime)
+
+
 def simulate(scenarios: Mapping[str, Scenario], reps: int, seed: int,
              paired: bool = False) -> Comparison:
     """Run (or fetch from the cache) every regime's replications, and time it for the sidebar."""
     check_size(scenarios, reps)
     start = time.perf_counter()
     with st.spinner(simulating_message()):
-        comparison = run_comparison(scenarios, reps, seed, fastest_engine(), paired,
-                                    runner=cached_regime)
+        comparison = cached_comparison(runs_key(scenarios, reps, seed, paired))
     st.session_state["_last_seconds"] = time.perf_counter() - start
     return comparison
 
@@ -178,15 +197,37 @@ def sidebar() -> dict:
 
 # --- charts -------------------------------------------------------------------------------------
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_panels(key: tuple, regimes: tuple[str, ...], labels: tuple,
+                  metrics: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Each panel's data (:func:`bands_long`, split by measure) for the runs of ``key``
+    (:func:`runs_key`): made once per settings, not on every re-run of the page."""
+    data = bands_long(cached_comparison(key).trajectories, regimes, dict(labels), metrics)
+    return panel_tables(data)
+
+
+def panel_tables(data: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """:func:`bands_long` data split into one table per measure, with only the columns a panel
+    draws (the measure is its title), numbered from 0: the measure's name and the long table's
+    row numbers would otherwise go to the browser as two more columns on every row."""
+    return {measure: rows.drop(columns="measure").reset_index(drop=True)
+            for measure, rows in data.groupby("measure", sort=False)}
+
+
 def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, str],
            metrics: Sequence[str], switch_step: int | None = None,
-           events: Mapping[str, Sequence[Mapping]] | None = None, key: str = "chart") -> None:
-    """One chart per measure in rows that wrap to the screen's width, under one legend."""
+           events: Mapping[str, Sequence[Mapping]] | None = None, key: str = "chart",
+           runs: tuple | None = None) -> None:
+    """One chart per measure in rows that wrap to the screen's width, under one legend.
+
+    ``runs``, the comparison's :func:`runs_key`, lets the panels' data come from the cache."""
     names = [labels.get(r, r) for r in regimes]
     switch = f"the switch (year {switch_step / 12:g})" if switch_step else None
     st.html(legend_svg(names, switch))
-    data = bands_long(comparison.trajectories, regimes, labels, metrics)
-    by_measure = dict(tuple(data.groupby("measure", sort=False)))
+    if runs is not None:
+        by_measure = cached_panels(runs, tuple(regimes), tuple(labels.items()), tuple(metrics))
+    else:
+        by_measure = panel_tables(bands_long(comparison.trajectories, regimes, labels, metrics))
     from hlssim.figures.explorer_charts import LABELS
 
     with st.container(horizontal=True, gap="small", key=f"{key}:panels"):
