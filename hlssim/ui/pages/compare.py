@@ -112,8 +112,7 @@ def compare_page() -> None:
     # (about 20 more runs, each mechanism off in turn: most of a redraw's time)
     explanation = explain_gap(scenarios, reps, seed)
     why = why_text(explanation, labels)
-    st.markdown("### Why")
-    st.markdown("\n\n".join(why))
+    st.markdown("\n\n".join(["### Why", *why]))  # one element: each is one more for the browser
     # The two tables are made and sent only once their box is opened (a re-run, from the
     # cache): a table is the heaviest thing a browser draws on this page, and nobody sees it
     # closed. Sent in their closed boxes, they cost a first load about a second of the browser's
@@ -128,8 +127,7 @@ def compare_page() -> None:
                            "mechanism is switched off in both ways of commissioning, over the "
                            "same runs; a negative contribution worked against the side that came "
                            "out ahead.")
-    st.markdown("### The indicator, gaming, staff, trust and cost")
-    st.markdown("\n\n".join(story[3:]))
+    st.markdown("\n\n".join(["### The indicator, gaming, staff, trust and cost", *story[3:]]))
 
     finals = lazy_expander("Final-year numbers, with 95% intervals", key="compare:finals")
     if finals.open:
