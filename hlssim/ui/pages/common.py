@@ -145,10 +145,22 @@ def widget(container, name: str, key: str, advanced: bool = False):
     return getattr(container, spec.widget)(key=key, persist_state=PERSIST, **spec.kwargs)
 
 
-def sidebar() -> dict:
-    """The situation, the world, room for page controls, advanced settings and run settings."""
+def sidebar_boxes() -> dict:
+    """The sidebar's boxes, empty, in their order: the situation, the world, the page's own
+    controls, advanced settings and run settings. A page adds its controls to the ``"page"`` box;
+    :func:`sidebar` fills the others."""
     bar = st.sidebar
-    boxes = {name: bar.container() for name in ("case", "world", "page", "advanced", "run")}
+    return {name: bar.container() for name in ("case", "world", "page", "advanced", "run")}
+
+
+def sidebar(boxes: dict | None = None) -> dict:
+    """The situation, the world, advanced settings and run settings, in ``boxes`` (made by
+    :func:`sidebar_boxes` when not given); returns the boxes.
+
+    ``app.py`` fills them after the page has run: every control's value is in the session
+    already, so the page reads the same settings, and a first visit gets the summary and the
+    charts before the sidebar's controls (the browser draws what it gets in order)."""
+    boxes = boxes if boxes is not None else sidebar_boxes()
     cases = all_cases()
     with boxes["case"]:
         st.header("Your situation")
