@@ -18,7 +18,7 @@ import streamlit as st
 
 from hlssim.ui.pages import state
 from hlssim.ui.pages.about import about_page, modellers_page
-from hlssim.ui.pages.common import sidebar
+from hlssim.ui.pages.common import sidebar, sidebar_boxes
 from hlssim.ui.pages.compare import compare_page
 from hlssim.ui.pages.frontier import frontier_page
 from hlssim.ui.pages.loops import loops_page
@@ -42,6 +42,10 @@ state.PAGES.update(PAGES)
 
 navigation = st.navigation(list(PAGES.values()))
 state.ensure_settings()
-state.SIDEBAR.update(sidebar())
+state.SIDEBAR.update(sidebar_boxes())
 navigation.run()
+# The sidebar's controls are sent after the page, into the boxes made before it (so they sit
+# where they always do): their values are in the session already, and the browser, which draws
+# what it gets in order, draws the summary and the charts first.
+sidebar(state.SIDEBAR)
 state.sync_link()

@@ -64,14 +64,33 @@ def check_size(scenarios: Mapping[str, Scenario], reps: int) -> None:
         lim.check(dict(scenario.items()))
 
 
+def runs_key(scenarios: Mapping[str, Scenario], reps: int, seed: int,
+             paired: bool = False) -> tuple:
+    """What a comparison's runs depend on, hashable: each scenario's name and values, the runs,
+    the seed, the engine and the pairing. Keys the caches of the runs and of what is drawn from
+    them (:func:`cached_comparison`, :func:`cached_panels`)."""
+    return (tuple((name, scenario_items(s)) for name, s in scenarios.items()), reps, seed,
+            fastest_engine(), paired)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_comparison(key: tuple) -> Comparison:
+    """The comparison for ``key`` (:func:`runs_key`): every regime's runs (each regime cached on
+    its own in :func:`cached_regime`, so a change to one regime re-runs that regime only), joined
+    and summarised once. A page opened again, or another session on the same settings, gets it
+    without joining and summarising the runs again."""
+    items, reps, seed, engine, paired = key
+    scenarios = {name: Scenario(dict(values)) for name, values in items}
+    return run_comparison(scenarios, reps, seed, engine, paired, runner=cached_regime)
+
+
 def simulate(scenarios: Mapping[str, Scenario], reps: int, seed: int,
              paired: bool = False) -> Comparison:
     """Run (or fetch from the cache) every regime's replications, and time it for the sidebar."""
     check_size(scenarios, reps)
     start = time.perf_counter()
     with st.spinner(simulating_message()):
-        comparison = run_comparison(scenarios, reps, seed, fastest_engine(), paired,
-                                    runner=cached_regime)
+        comparison = cached_comparison(runs_key(scenarios, reps, seed, paired))
     st.session_state["_last_seconds"] = time.perf_counter() - start
     return comparison
 
@@ -126,10 +145,22 @@ def widget(container, name: str, key: str, advanced: bool = False):
     return getattr(container, spec.widget)(key=key, persist_state=PERSIST, **spec.kwargs)
 
 
-def sidebar() -> dict:
-    """The situation, the world, room for page controls, advanced settings and run settings."""
+def sidebar_boxes() -> dict:
+    """The sidebar's boxes, empty, in their order: the situation, the world, the page's own
+    controls, advanced settings and run settings. A page adds its controls to the ``"page"`` box;
+    :func:`sidebar` fills the others."""
     bar = st.sidebar
-    boxes = {name: bar.container() for name in ("case", "world", "page", "advanced", "run")}
+    return {name: bar.container() for name in ("case", "world", "page", "advanced", "run")}
+
+
+def sidebar(boxes: dict | None = None) -> dict:
+    """The situation, the world, advanced settings and run settings, in ``boxes`` (made by
+    :func:`sidebar_boxes` when not given); returns the boxes.
+
+    ``app.py`` fills them after the page has run: every control's value is in the session
+    already, so the page reads the same settings, and a first visit gets the summary and the
+    charts before the sidebar's controls (the browser draws what it gets in order)."""
+    boxes = boxes if boxes is not None else sidebar_boxes()
     cases = all_cases()
     with boxes["case"]:
         st.header("Your situation")
@@ -178,15 +209,37 @@ def sidebar() -> dict:
 
 # --- charts -------------------------------------------------------------------------------------
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_panels(key: tuple, regimes: tuple[str, ...], labels: tuple,
+                  metrics: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Each panel's data (:func:`bands_long`, split by measure) for the runs of ``key``
+    (:func:`runs_key`): made once per settings, not on every re-run of the page."""
+    data = bands_long(cached_comparison(key).trajectories, regimes, dict(labels), metrics)
+    return panel_tables(data)
+
+
+def panel_tables(data: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """:func:`bands_long` data split into one table per measure, with only the columns a panel
+    draws (the measure is its title), numbered from 0: the measure's name and the long table's
+    row numbers would otherwise go to the browser as two more columns on every row."""
+    return {measure: rows.drop(columns="measure").reset_index(drop=True)
+            for measure, rows in data.groupby("measure", sort=False)}
+
+
 def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, str],
            metrics: Sequence[str], switch_step: int | None = None,
-           events: Mapping[str, Sequence[Mapping]] | None = None, key: str = "chart") -> None:
-    """One chart per measure in rows that wrap to the screen's width, under one legend."""
+           events: Mapping[str, Sequence[Mapping]] | None = None, key: str = "chart",
+           runs: tuple | None = None) -> None:
+    """One chart per measure in rows that wrap to the screen's width, under one legend.
+
+    ``runs``, the comparison's :func:`runs_key`, lets the panels' data come from the cache."""
     names = [labels.get(r, r) for r in regimes]
     switch = f"the switch (year {switch_step / 12:g})" if switch_step else None
     st.html(legend_svg(names, switch))
-    data = bands_long(comparison.trajectories, regimes, labels, metrics)
-    by_measure = dict(tuple(data.groupby("measure", sort=False)))
+    if runs is not None:
+        by_measure = cached_panels(runs, tuple(regimes), tuple(labels.items()), tuple(metrics))
+    else:
+        by_measure = panel_tables(bands_long(comparison.trajectories, regimes, labels, metrics))
     from hlssim.figures.explorer_charts import LABELS
 
     with st.container(horizontal=True, gap="small", key=f"{key}:panels"):
@@ -194,9 +247,13 @@ def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, 
             panel = by_measure.get(LABELS.get(metric, metric))
             if panel is None:
                 continue
-            st.vega_lite_chart(panel, panel_spec(names, metric, switch_step,
-                                                 (events or {}).get(metric, ())),
-                               width=PANEL_WIDTH, theme=None)
+            spec = panel_spec(names, metric, switch_step, (events or {}).get(metric, ()))
+            # No ARIA description for every point: Vega-Lite otherwise writes one per point of
+            # every line and band (a formatted string, made by Vega's slow expression
+            # interpreter in Streamlit), and the panels are drawn on a canvas, which does not
+            # carry them. Drawing the 12 panels took about 0.3 s less on a first load.
+            spec["config"] = {**spec.get("config", {}), "aria": False}
+            st.vega_lite_chart(panel, spec, width=PANEL_WIDTH, theme=None)
 
 
 def downloads(comparison: Comparison, regimes, labels, stem: str, metrics, title: str = "",

@@ -14,11 +14,13 @@ from hlssim.ui.explorer import HEADLINE_REGIME, advanced_regime, case_scenarios,
 from hlssim.ui.explorer_state import changed_from_situation, show_value
 from hlssim.ui.narrative import compare_story
 from hlssim.ui.pages.common import (
+    cached_comparison,
     charts,
     downloads,
     explain_gap,
     lazy_expander,
     run_note,
+    runs_key,
     show_error,
     simulate,
     widget,
@@ -63,6 +65,16 @@ def changes_note(case: Case) -> None:
     box.button("Back to the situation's own settings", key="compare:reset", on_click=apply_case)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_story(key: tuple, first: str, second: str, labels: tuple) -> list[str]:
+    """The page's paragraphs (:func:`compare_story`) for the runs of ``key``
+    (:func:`hlssim.ui.pages.common.runs_key`): written once per settings."""
+    comparison = cached_comparison(key)
+    inputs = {name: dict(values) for name, values in key[0]}
+    return compare_story(comparison.finals, first, second, dict(labels),
+                         inputs[first]["steps"] / 12, comparison.trajectories, inputs)
+
+
 def compare_page() -> None:
     case = current_case()
     first, second = (r.key for r in case.regimes)
@@ -81,10 +93,8 @@ def compare_page() -> None:
         regime_controls(case)  # the controls to put it right
         show_error(err)
         return
-    years = scenarios[first]["steps"] / 12
-    inputs = {k: dict(s.items()) for k, s in scenarios.items()}
-    story = compare_story(comparison.finals, first, second, labels, years,
-                          comparison.trajectories, inputs)
+    runs = runs_key(scenarios, reps, seed)
+    story = cached_story(runs, first, second, tuple(labels.items()))
     st.markdown(f"### What happened: {story[0]}")
     st.caption(run_note(reps))
     st.markdown("\n\n".join(story[1:3]))  # wellbeing and the worst-off
@@ -92,7 +102,7 @@ def compare_page() -> None:
     st.caption("Lines: mean over runs; shaded: 95% interval of that mean. Every axis starts at "
                "zero. Wellbeing, trust, motivation and stress run from 0 to 1; shares are "
                "fractions; costs are in £ thousand a month.")
-    charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare")
+    charts(comparison, [first, second], labels, COMPARE_PANELS, key="compare", runs=runs)
     # The regimes' levers (14 sliders, in the sidebar box made for them) are sent after the
     # headline and the chart: the browser draws what it gets in order, and drawing them first
     # held the chart back on a first load. Their values are in the session already, so the runs
@@ -102,8 +112,7 @@ def compare_page() -> None:
     # (about 20 more runs, each mechanism off in turn: most of a redraw's time)
     explanation = explain_gap(scenarios, reps, seed)
     why = why_text(explanation, labels)
-    st.markdown("### Why")
-    st.markdown("\n\n".join(why))
+    st.markdown("\n\n".join(["### Why", *why]))  # one element: each is one more for the browser
     # The two tables are made and sent only once their box is opened (a re-run, from the
     # cache): a table is the heaviest thing a browser draws on this page, and nobody sees it
     # closed. Sent in their closed boxes, they cost a first load about a second of the browser's
@@ -118,8 +127,7 @@ def compare_page() -> None:
                            "mechanism is switched off in both ways of commissioning, over the "
                            "same runs; a negative contribution worked against the side that came "
                            "out ahead.")
-    st.markdown("### The indicator, gaming, staff, trust and cost")
-    st.markdown("\n\n".join(story[3:]))
+    st.markdown("\n\n".join(["### The indicator, gaming, staff, trust and cost", *story[3:]]))
 
     finals = lazy_expander("Final-year numbers, with 95% intervals", key="compare:finals")
     if finals.open:

@@ -9,7 +9,7 @@ from hlssim import PARAMETERS, HlssimError
 from hlssim.figures.explorer_charts import SWITCH_PANELS
 from hlssim.model.cases import preset_label
 from hlssim.ui.explorer import case_switch, shared_values
-from hlssim.ui.pages.common import charts, downloads, run_note, show_error, simulate
+from hlssim.ui.pages.common import charts, downloads, run_note, runs_key, show_error, simulate
 from hlssim.ui.pages.state import PERSIST, current_case, go
 from hlssim.ui.switch_narrative import recoveries, recovery_sentence, switch_story
 
@@ -101,7 +101,7 @@ def switch_page() -> None:
                "when it was level with the new way all along. Every axis starts at zero.")
     events = _with_values(chart_events(found, design.switch_step), comparison, design.switched)
     charts(comparison, order, design.labels, SWITCH_PANELS, design.switch_step, events,
-           key="switch")
+           key="switch", runs=runs_key(design.scenarios, reps, seed, paired=True))
     downloads(comparison, order, design.labels, f"hlssim_switch_{case.name}", SWITCH_PANELS,
               switch_step=design.switch_step, title=design.labels[design.switched])
     if st.button("Back to the side-by-side comparison", key="goto:compare"):
