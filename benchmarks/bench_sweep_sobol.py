@@ -4,8 +4,9 @@ The sweep is ``experiments/sensitivity.toml`` as it stands: Saltelli N=64 over 8
 sampled points) under NPM targets and HLS, 2 replications, default run size (400 people, 120
 months): 4,608 runs. One run of this script times, on the same runs:
 
-- ``direct``: the engine alone, ``hlssim.run_many(scenario, seeds)`` once per design point in this
-  process: what the runs cost with nothing else;
+- ``direct``: the engine alone, ``run_many_metrics(scenario, seeds, from_step=...)`` once per
+  design point in this process, with the metrics worked out from the first month the outputs read
+  as the sweep does: what the runs cost with nothing else;
 - ``2 processes``: two plain warmed-up processes (no Dask, no files) sharing the points: the
   engine's own throughput on both cores, as this machine gives it at the moment;
 - ``local 2``: ``hlssim sweep --workers 2`` from start to end (``sweep(spec, out, workers=2)``:
@@ -48,6 +49,7 @@ import pandas as pd
 import psutil
 
 from hlssim import Scenario, run_many
+from hlssim.engines.registry import run_many_metrics
 from hlssim.experiments import expand, load_spec, read_results
 from hlssim.experiments.runner import default_chunk_runs
 from hlssim.experiments.sweep import sweep
@@ -62,9 +64,11 @@ def warm() -> int:
     return os.getpid()
 
 
-def run_points(scenarios, seed_lists) -> None:
+def run_points(scenarios, seed_lists, from_step: int) -> None:
+    """The engine alone on these points, as the sweep runs them: metrics worked out from
+    ``from_step`` on (the first month the spec's outputs read)."""
     for scenario, seeds in zip(scenarios, seed_lists):
-        run_many(scenario, seeds)
+        run_many_metrics(scenario, seeds, from_step=from_step)
 
 
 def cpu(pids) -> float:
@@ -120,6 +124,7 @@ def main() -> None:
     n, reps = len(design.runs), spec.replications
     seeds = [[r.seed for r in design.runs[p * reps:(p + 1) * reps]] for p in range(len(design.points))]
     s0 = design.scenarios[0]
+    first = min(o.first_step_read(s0.steps) for o in spec.outputs)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{spec.name}: {len(design.points)} design points x {reps} replications = {n} runs of "
           f"{s0.n_people} people x {s0.steps} months; chunks of {default_chunk_runs(n, 2, reps)} "
@@ -135,7 +140,7 @@ def main() -> None:
     pool_pids = list(pool._processes)
 
     def halves():
-        for f in [pool.submit(run_points, design.scenarios[k::2], seeds[k::2]) for k in (0, 1)]:
+        for f in [pool.submit(run_points, design.scenarios[k::2], seeds[k::2], first) for k in (0, 1)]:
             f.result()
 
     from hlssim.experiments.runner import connect
@@ -145,7 +150,7 @@ def main() -> None:
     local_pids = list(client.run(os.getpid).values())
     clusters = {True: hand_cluster(tmp, True), False: hand_cluster(tmp, False)}
     modes = {
-        "direct": (lambda k: run_points(design.scenarios, seeds), ()),
+        "direct": (lambda k: run_points(design.scenarios, seeds, first), ()),
         "2 processes": (lambda k: halves(), pool_pids),
         "local 2": (lambda k: sweep(spec, tmp / f"local{k}", workers=2), ()),
         "local 2 warm": (lambda k: sweep(spec, tmp / f"warm{k}", scheduler=cluster.scheduler_address),

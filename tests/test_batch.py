@@ -117,6 +117,34 @@ def test_months_in_one_call_equal_months_one_at_a_time():
     assert [d for d, _ in seen] == sorted(set(d for d, _ in seen)) and seen[-1] == (30, 30)
 
 
+@pytest.mark.parametrize("from_step", [1, 2, 10, 11, 12, 29, 30])
+def test_metrics_from_a_later_month_leave_every_month_after_unchanged(from_step):
+    """Metrics worked out only from ``from_step`` on (what a sweep that reads the last year asks
+    for): the rows from it on are the full run's to the bit (around a regime switch at 11, with
+    turnover and tenders), the rows before are NaN (not worked out), with or without threads."""
+    from hlssim.engines.registry import run_many_metrics
+
+    s = Scenario.from_preset("hls", n_people=60, n_workers=6, n_providers=3, steps=30,
+                             switch_step=11, switch_to="npm_pbr", retender_interval=4,
+                             knave_share=0.3)
+    full = run_many_metrics(s, [2, 7, 9, 4], threads=1)
+    for threads in (1, 2):
+        part = run_many_metrics(s, [2, 7, 9, 4], threads=threads, from_step=from_step)
+        np.testing.assert_array_equal(part[:, from_step - 1:], full[:, from_step - 1:])
+        assert np.isnan(part[:, :from_step - 1]).all()
+
+
+def test_run_many_metrics_from_step_bad_input():
+    from hlssim.engines.registry import run_many_metrics
+
+    s = Scenario.from_preset("hls", n_people=20, n_workers=2, n_providers=1, steps=5)
+    for bad in (0, 6, -1, 2.0, True, "3"):
+        with pytest.raises(hlssim.HlssimError,
+                           match=rf"from_step {bad!r}: expected a whole number from 1 to the "
+                                 r"scenario's steps \(5\)"):
+            run_many_metrics(s, [1], from_step=bad)
+
+
 @pytest.mark.parametrize("threads", [2, 3])
 def test_run_many_is_the_same_whatever_the_threads(threads):
     """Replications shared among threads give the one-thread table exactly, rows in seed order."""

@@ -50,6 +50,36 @@ def test_rows_are_tidy_and_equal_single_runs():
     assert (first["complexity"], first["preset"], first["replicate"], first["seed"]) == (0.8, "npm_targets", 1, run.seed)
 
 
+@pytest.mark.parametrize("outputs, first", [
+    ({"wellbeing_mean": "mean_last_4", "gaming_share": "final"}, 9),
+    ({"wellbeing_mean": ["at_5", "final"]}, 5),
+    ({"wellbeing_mean": "mean_last_12"}, 1),  # as long as the run: all of it
+    ({"wellbeing_mean": "final", "gaming_share": "mean"}, 1),
+])
+def test_rows_need_only_the_months_their_outputs_read(outputs, first, monkeypatch):
+    """A sweep works out a run's metrics only from the first month its outputs read (a final
+    year's mean: the last 12 months), and its rows equal a direct run's values to the bit."""
+    import hlssim.experiments.runner as runner
+
+    asked = []
+    real = runner.run_many_metrics
+
+    def spy(scenario, seeds, threads=None, from_step=1):
+        asked.append(from_step)
+        return real(scenario, seeds, threads, from_step=from_step)
+
+    monkeypatch.setattr(runner, "run_many_metrics", spy)
+    design = expand(small_spec(outputs=outputs, replications=2))
+    rows = run_chunk(make_chunks(design, chunk_runs=100)[0], task_for(design)).results
+    assert set(asked) == {first}
+    assert rows["value"].notna().all()
+    for run in design.runs[::3]:
+        table = hlssim.run(design.scenarios[run.point], seed=run.seed, engine="batch")
+        mine = rows[rows["run_id"] == run.run_id].set_index("output")["value"]
+        for out in task_for(design).outputs:
+            assert mine[out.name] == out.value(table[out.metric].to_numpy()), out.name
+
+
 def test_mesa_engine_rows_equal_batch_rows():
     spec = small_spec(replications=1, factors={"complexity": [0.5]}, base=BASE | {"steps": 4})
     design = expand(spec)

@@ -115,7 +115,8 @@ def encode(lever: str, value: float, steps: int) -> float:
 def run_finals(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]
                ) -> tuple[np.ndarray, np.ndarray]:
     """Each run's final-year mean wellbeing and wellbeing per unit cost."""
-    values = run_many_metrics(scenario, seeds)
+    values = run_many_metrics(scenario, seeds,
+                              from_step=max(1, scenario.steps - FINAL_WINDOW + 1))
     window = min(FINAL_WINDOW, values.shape[1])
     tail = values[:, -window:, :]
     wellbeing = tail[:, :, _WELL].mean(axis=1)

@@ -205,7 +205,9 @@ def run_chunk_tables(chunk: Chunk, task: Task) -> ChunkRows:
         if task.model is not None:
             tables = model_tables[j]
         elif task.engine == "batch":
-            tables = per_replication(run_many_metrics(item.scenario, seeds))
+            steps = item.scenario.steps
+            first = min((o.first_step_read(steps) for o in task.outputs), default=1)
+            tables = per_replication(run_many_metrics(item.scenario, seeds, from_step=first))
         else:
             tables = [run(item.scenario, seed, engine=task.engine) for seed in seeds]
         for r, table in zip(item.runs, tables):

@@ -167,6 +167,17 @@ class Output:
     def name(self) -> str:
         return f"{self.metric}:{self.stat}" + (f"_{self.window}" if self.window else "")
 
+    def first_step_read(self, steps: int) -> int:
+        """The first step (1 is a run's first month) whose value :meth:`value` reads in a run of
+        ``steps`` steps: a run's metrics need not be worked out before it."""
+        if self.stat == "final":
+            return steps
+        if self.stat == "at":
+            return min(self.window, steps)
+        if self.stat == "mean_last":
+            return max(1, steps - self.window + 1)
+        return 1  # mean, trajectory
+
     def value(self, column: np.ndarray) -> float:
         if self.stat == "final":
             return float(column[-1])

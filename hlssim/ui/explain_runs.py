@@ -49,7 +49,8 @@ def final_metric(scenario: Scenario, regime_index: int, reps: int, seed: int,
 
     seeds = [replicate_seed(seed, regime_index, rep) for rep in range(reps)]
     with RUNS_AT_ONCE:
-        values = run_many_metrics(scenario, seeds)
+        values = run_many_metrics(scenario, seeds,
+                                  from_step=max(1, scenario.steps - FINAL_WINDOW + 1))
     values = values[:, -FINAL_WINDOW:, METRIC_NAMES.index(metric)]
     window = values.shape[1]
     # the same grouped mean as final_values, so that the numbers match to the last bit

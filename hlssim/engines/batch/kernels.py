@@ -320,7 +320,7 @@ def _report_rep(r, st, pm, lv, wd, at, draws):
 
 
 @compiled.jit
-def months(first, st, pm, lv, wd, at, out):
+def months(first, from_month, st, pm, lv, wd, at, out):
     """Months ``first``, ``first + 1``, ... of the model for every replication, one replication at
     a time, each month in the Mesa model's order
     (:meth:`hlssim.engines.mesa.model.CommissioningModel.step`): the month's draws (the run's SFC64
@@ -330,6 +330,11 @@ def months(first, st, pm, lv, wd, at, out):
     commissioner's oversight, adaptation, pooled knowledge, turnover and re-tendering, then the
     month's metrics (:func:`hlssim.model.metrics.metrics_row`) into ``out[:, k]`` for month
     ``first + k`` (``out``: replications, months, metrics). ``first`` is 1 for a run's first month.
+
+    Metrics are worked out only from month ``from_month`` on; earlier months' rows are NaN. They
+    read the state and change nothing in it, so the months after are the same to the bit whatever
+    ``from_month`` is; a caller that reads only a run's last year (a sweep's ``mean_last_12``, the
+    explorer's "why") skips about a seventh of a run's time (``benchmarks/bench_sweep_100k.py``).
 
     What a month reads and writes comes as named tuples (:mod:`hlssim.engines.batch.arguments`):
     ``st`` the state (:data:`hlssim.model.state.BatchState`, every field of
@@ -361,6 +366,9 @@ def months(first, st, pm, lv, wd, at, out):
             if lv.pool_rate > 0:
                 O.pool_knowledge(r, st, pm, lv, wd, team, everyone)
             O.turnover_and_retender(r, month, st, pm, wd, at, draws)
+            if month < from_month:
+                out[r, k, :] = np.nan
+                continue
             for i in range(st.need.shape[1]):
                 st.knows[r, i] = _best_believed(st.belief, r, i) == st.need[r, i]
             M.metrics_row(r, st, wd.n_case, pm.outcome_line, pm.mech_substitution, lv.fixed_cost,

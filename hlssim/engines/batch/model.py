@@ -57,10 +57,16 @@ def metrics_table(values: np.ndarray) -> pd.DataFrame:
 
 
 class BatchModel:
-    """R replications of one scenario, as arrays. ``seeds`` gives each replication's seed."""
+    """R replications of one scenario, as arrays. ``seeds`` gives each replication's seed.
 
-    def __init__(self, scenario: Scenario, seeds: Sequence[int | np.random.SeedSequence]):
+    ``from_step``: the first month whose metrics are worked out; earlier months' metrics are NaN
+    (the runs themselves are the same to the bit). For callers that read only the last months of
+    a run (:func:`hlssim.engines.registry.run_many_metrics`)."""
+
+    def __init__(self, scenario: Scenario, seeds: Sequence[int | np.random.SeedSequence],
+                 from_step: int = 1):
         s = self.scenario = scenario
+        self.from_step = from_step
         self.sp = SimpleNamespace(**scenario.to_dict())
         self.rngs = [make_rng(seed) for seed in seeds]
         self.R = len(self.rngs)
@@ -191,7 +197,7 @@ class BatchModel:
             enter_regime(self, self._switched, reset_target=True)
         out = np.empty((self.R, n_months, len(METRIC_NAMES)))
         parameters, levers = self._regime_in_force()
-        K.months(self.steps + 1, self.state(), parameters, levers, self._world, self._offsets, out)
+        K.months(self.steps + 1, self.from_step, self.state(), parameters, levers, self._world, self._offsets, out)
         self.steps += n_months
         self.rows.extend(out[:, k] for k in range(n_months))
 
