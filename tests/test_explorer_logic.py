@@ -342,3 +342,19 @@ def test_the_brief_holds_the_situation_headline_why_and_caveats_on_one_page():
     plt.close(fig)
     png = brief_png(case.title, comparison, first, second, labels, story[0], why, 3)
     assert png.startswith(b"\x89PNG")
+
+
+def test_cache_keys_are_hashed_by_their_exact_values():
+    """The explorer's caches hash a comparison's key by its digest (made once per key): equal
+    settings give one digest, any change to a value, the runs or the seed another."""
+    from hlssim import Scenario
+    from hlssim.ui.pages.common import runs_key
+
+    def key(reps=5, seed=1, **values):
+        return runs_key({"hls": Scenario.from_preset("hls", **values)}, reps, seed)
+
+    assert key().digest == key().digest
+    assert key() == key() and isinstance(key(), tuple)
+    others = [key(complexity=0.5000001), key(reps=6), key(seed=2), key(knave_share=0.1)]
+    digests = {key().digest} | {k.digest for k in others}
+    assert len(digests) == 1 + len(others)

@@ -138,11 +138,17 @@ def control(name: str, advanced: bool = False) -> Control:
         step = 0.001 if p.high <= 0.2 else 0.01 if p.high <= 2 else 0.5
         return Control(name, "number_input", base | {"step": step, "format": "%.3f"})
     low, high, step = SLIDER_RANGES.get(name, (p.low, p.high, 1 if p.kind is int else 0.01))
+    # ``value``: the slider's value while its key has none in the session (Streamlit's own
+    # default without it; a slider's identity is its key and range, not this). Given, Streamlit
+    # does not read the whole session state to guess whether the slider is a range: with
+    # every setting kept there, that was most of a slider's cost on the server, some 18 of them
+    # on every re-run of a page (benchmarks/bench_server_load.py).
     if p.kind is int:
         return Control(name, "slider", base | {"min_value": int(low), "max_value": int(high),
-                                               "step": int(step)})
+                                               "step": int(step), "value": int(low)})
     return Control(name, "slider", base | {"min_value": float(low), "max_value": float(high),
-                                           "step": float(step), "format": "%.2f"})
+                                           "step": float(step), "format": "%.2f",
+                                           "value": float(low)})
 
 
 def shared_key(name: str) -> str:

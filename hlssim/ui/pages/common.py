@@ -3,10 +3,13 @@ reflow to the screen's width, and the downloads."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from hlssim.errors import HlssimError
@@ -64,17 +67,35 @@ def check_size(scenarios: Mapping[str, Scenario], reps: int) -> None:
         lim.check(dict(scenario.items()))
 
 
+class CacheKey(tuple):
+    """A tuple that the explorer's caches hash by its digest, worked out once per key.
+
+    Streamlit hashes a cached function's arguments on every call, walking a tuple item by item in
+    Python: a comparison's key (two scenarios' 60 values each) cost a page about 15 ms of the
+    server's CPU per cached call, five calls a re-run, all under the one lock that every session
+    of the server shares (Python's). Its digest (of its ``repr``: the values' exact text) is
+    made once and hashed instead (``hash_funcs``, :data:`BY_DIGEST`)."""
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return hashlib.blake2b(repr(tuple(self)).encode(), digest_size=16).hexdigest()
+
+
+#: ``hash_funcs`` for caches whose arguments include a :class:`CacheKey`.
+BY_DIGEST = {CacheKey: lambda key: key.digest}
+
+
 def runs_key(scenarios: Mapping[str, Scenario], reps: int, seed: int,
-             paired: bool = False) -> tuple:
+             paired: bool = False) -> CacheKey:
     """What a comparison's runs depend on, hashable: each scenario's name and values, the runs,
     the seed, the engine and the pairing. Keys the caches of the runs and of what is drawn from
     them (:func:`cached_comparison`, :func:`cached_panels`)."""
-    return (tuple((name, scenario_items(s)) for name, s in scenarios.items()), reps, seed,
-            fastest_engine(), paired)
+    return CacheKey((tuple((name, scenario_items(s)) for name, s in scenarios.items()), reps,
+                     seed, fastest_engine(), paired))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_comparison(key: tuple) -> Comparison:
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_DIGEST)
+def cached_comparison(key: CacheKey) -> Comparison:
     """The comparison for ``key`` (:func:`runs_key`): every regime's runs (each regime cached on
     its own in :func:`cached_regime`, so a change to one regime re-runs that regime only), joined
     and summarised once. A page opened again, or another session on the same settings, gets it
@@ -95,8 +116,8 @@ def simulate(scenarios: Mapping[str, Scenario], reps: int, seed: int,
     return comparison
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def cached_explanation(items: tuple, reps: int, seed: int, metric: str,
+@st.cache_data(max_entries=512, show_spinner=False, hash_funcs=BY_DIGEST)
+def cached_explanation(items: CacheKey, reps: int, seed: int, metric: str,
                        engine: str) -> Explanation:
     """The explanation for two scenarios (``items``: each one's name and values as sorted
     items), cached on them, the runs, the seed and the engine: moving back to earlier settings,
@@ -108,7 +129,7 @@ def cached_explanation(items: tuple, reps: int, seed: int, metric: str,
 def explain_gap(scenarios: Mapping[str, Scenario], reps: int, seed: int,
                 metric: str = "wellbeing_mean") -> Explanation:
     """The gap decomposed by mechanism (:func:`hlssim.ui.explain.explain`), cached."""
-    items = tuple((name, scenario_items(s)) for name, s in scenarios.items())
+    items = CacheKey((name, scenario_items(s)) for name, s in scenarios.items())
     with st.spinner("Working out why: each mechanism switched off in turn..."):
         return cached_explanation(items, reps, seed, metric, fastest_engine())
 
@@ -209,13 +230,16 @@ def sidebar(boxes: dict | None = None) -> dict:
 
 # --- charts -------------------------------------------------------------------------------------
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_panels(key: tuple, regimes: tuple[str, ...], labels: tuple,
-                  metrics: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_DIGEST)
+def cached_panels(key: CacheKey, regimes: tuple[str, ...], labels: tuple,
+                  metrics: tuple[str, ...]) -> dict[str, pa.Table]:
     """Each panel's data (:func:`bands_long`, split by measure) for the runs of ``key``
-    (:func:`runs_key`): made once per settings, not on every re-run of the page."""
+    (:func:`runs_key`): made once per settings, not on every re-run of the page, and kept as
+    Arrow tables, which is what Streamlit sends: a pandas frame is converted again on every
+    re-run (about 2 ms of the server's CPU a panel, 12 panels a page)."""
     data = bands_long(cached_comparison(key).trajectories, regimes, dict(labels), metrics)
-    return panel_tables(data)
+    return {measure: pa.Table.from_pandas(rows, preserve_index=False)
+            for measure, rows in panel_tables(data).items()}
 
 
 def panel_tables(data: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -14,6 +14,8 @@ from hlssim.ui.explorer import HEADLINE_REGIME, advanced_regime, case_scenarios,
 from hlssim.ui.explorer_state import changed_from_situation, show_value
 from hlssim.ui.narrative import compare_story
 from hlssim.ui.pages.common import (
+    BY_DIGEST,
+    CacheKey,
     cached_comparison,
     charts,
     downloads,
@@ -65,8 +67,8 @@ def changes_note(case: Case) -> None:
     box.button("Back to the situation's own settings", key="compare:reset", on_click=apply_case)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_story(key: tuple, first: str, second: str, labels: tuple) -> list[str]:
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_DIGEST)
+def cached_story(key: CacheKey, first: str, second: str, labels: tuple) -> list[str]:
     """The page's paragraphs (:func:`compare_story`) for the runs of ``key``
     (:func:`hlssim.ui.pages.common.runs_key`): written once per settings."""
     comparison = cached_comparison(key)

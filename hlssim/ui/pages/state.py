@@ -60,9 +60,23 @@ def current_case() -> Case:
     return all_cases().get(name) or next(iter(all_cases().values()))
 
 
+#: Each situation's control values, by the situation's full text (``repr``: its regimes,
+#: presets and overrides): worked out from the preset files once per server, not several times
+#: on every re-run of every page (each reads and validates two presets).
+_SITUATION_SETTINGS: dict[str, dict] = {}
+
+
 def situation_defaults() -> dict:
-    """Every control's value for the current situation."""
-    return situation_settings(current_case())
+    """Every control's value for the current situation (a copy: the caller's to change)."""
+    case = current_case()
+    key = repr(case)
+    settings = _SITUATION_SETTINGS.get(key)
+    if settings is None:
+        settings = situation_settings(case)
+        if len(_SITUATION_SETTINGS) >= 64:  # custom pairs of presets: keep it bounded
+            _SITUATION_SETTINGS.clear()
+        _SITUATION_SETTINGS[key] = settings
+    return dict(settings)
 
 
 def apply_case() -> None:
