@@ -355,6 +355,6 @@ def test_cache_keys_are_hashed_by_their_exact_values():
 
     assert key().digest == key().digest
     assert key() == key() and isinstance(key(), tuple)
-    others = [key(complexity=0.5000001), key(reps=6), key(seed=2), key(knave_share=0.1)]
+    others = [key(complexity=0.5000001), key(reps=6), key(seed=2), key(knave_share=0.25)]
     digests = {key().digest} | {k.digest for k in others}
     assert len(digests) == 1 + len(others)
