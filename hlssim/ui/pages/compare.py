@@ -50,7 +50,7 @@ def regime_controls(case: Case) -> None:
 
 def changes_note(case: Case) -> None:
     """Say which settings differ from the situation's, so its description is not misread."""
-    changes = changed_from_situation(situation_defaults(), st.session_state,
+    changes = changed_from_situation(situation_defaults(), st.session_state.to_dict(),
                                      tuple(r.label for r in case.regimes))
     dropped = st.session_state.pop("_link_dropped", [])
     if dropped:
@@ -89,7 +89,7 @@ def compare_page() -> None:
     changes_note(case)
     reps, seed = st.session_state["run:reps"], st.session_state["run:seed"]
     try:
-        scenarios = case_scenarios(case, st.session_state)
+        scenarios = case_scenarios(case, st.session_state.to_dict())  # one pass, not 200 reads
         comparison = simulate(scenarios, reps, seed)
     except HlssimError as err:
         regime_controls(case)  # the controls to put it right

@@ -123,7 +123,7 @@ def ensure_settings() -> None:
 
 def sync_link() -> None:
     """Write the view's settings into the address bar, so the link reproduces this view."""
-    state = st.session_state
+    state = st.session_state.to_dict()  # read once (each read of the session's state is slow)
     query = to_query(state[CASE], situation_defaults(), state)
     if state[CASE] == CUSTOM:
         query |= {f"custom:{i}": state.get(f"custom:{i}", d)

@@ -43,7 +43,7 @@ def _with_values(events: dict, comparison, switched: str) -> dict:
 def switch_page() -> None:
     case = current_case()
     st.title("Switch regime at year N")
-    world = shared_values(st.session_state)
+    world = shared_values(st.session_state.to_dict())
     steps = int(world.get("steps", PARAMETERS["steps"].default))
     first, second = (r.label for r in case.regimes)
     st.markdown(f"### {case.title}\nWhat happens when this service changes how it is "
