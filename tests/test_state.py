@@ -125,5 +125,8 @@ def test_a_new_hire_resets_what_the_declaration_says_in_both_engines():
 
 
 def test_compiled_months_take_named_tuples_not_positionals():
+    """Besides the months to run (the first, and the first whose metrics are worked out) and the
+    output, the months take named tuples: a new parameter, state field or lever needs no new
+    argument."""
     params = list(inspect.signature(kernels.months.py_func).parameters)
-    assert params == ["first", "st", "pm", "lv", "wd", "at", "out"], params
+    assert params == ["first", "from_month", "st", "pm", "lv", "wd", "at", "out"], params
