@@ -41,17 +41,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(hosted: bool, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def start_server(hosted: bool, root: Path = ROOT,
+                 processes: int | None = None) -> tuple[subprocess.Popen, str]:
     """``streamlit run app.py`` of the checkout at ``root`` (by its own .venv when it is another
-    checkout) on a free port; the process and its address."""
+    checkout) on a free port, or with ``processes``, ``hlssim serve --processes N`` (N servers
+    behind the sticky proxy); the process and its address."""
     port = free_port()
     env = os.environ | {"PYTHONPATH": str(root)} | ({"HLSSIM_HOSTED": "1"} if hosted else {})
     python = sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
-    process = subprocess.Popen(
-        [python, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.fileWatcherType", "none"], cwd=root, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if processes is None:
+        command = [python, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
+                   "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+                   "--server.fileWatcherType", "none"]
+    else:
+        command = [python, "-m", "hlssim", "serve", "--processes", str(processes), "--port",
+                   str(port), "--app", str(root / "app.py")]
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -64,8 +70,8 @@ def start_server(hosted: bool, root: Path = ROOT) -> tuple[subprocess.Popen, str
 
 
 def cpu_seconds(process) -> dict[str, float]:
-    """CPU seconds used so far: by the server, by the browsers (chromium, chromedriver) and by
-    the whole machine."""
+    """CPU seconds used so far: by the server (its process and any it started: ``hlssim serve``'s
+    servers), by the browsers (chromium, chromedriver) and by the whole machine."""
     import psutil
 
     def used(p):
@@ -75,7 +81,8 @@ def cpu_seconds(process) -> dict[str, float]:
         except psutil.Error:
             return 0.0
 
-    server = used(psutil.Process(process.pid))
+    root = psutil.Process(process.pid)
+    server = used(root) + sum(used(p) for p in root.children(recursive=True))
     browsers = sum(used(p) for p in psutil.process_iter(["name"])
                    if (p.info["name"] or "").startswith(("chrom", "headless")))
     total = psutil.cpu_times()

@@ -142,9 +142,15 @@ def load(url: str, process, sessions: int, moves: int, distinct: bool) -> list[f
 
 def measure(root: Path, args) -> list[float]:
     """Start the server of the checkout at ``root``, warm it, run the load; the redraw times."""
-    process, url = start_server(args.hosted, root)
+    process, url = start_server(args.hosted, root, args.processes)
     try:
-        Session(url, "").run()  # warm: the compiled engine, the caches of the first view
+        # warm: the compiled engine, the caches of the first view; one session open on each
+        # server process at once (the proxy gives each new session the least busy process)
+        warm = [Session(url, "") for _ in range(args.processes or 1)]
+        for s in warm:
+            s.run()
+        for s in warm:
+            s.ws.close()
         if args.both:
             shared = load(url, process, args.sessions, args.moves, False)
             distinct = load(url, process, args.sessions, args.moves, True)
@@ -164,6 +170,12 @@ def main() -> int:
     parser.add_argument("--distinct", action="store_true", help="each session its own seed")
     parser.add_argument("--both", action="store_true", help="shared, then distinct; ratio")
     parser.add_argument("--hosted", action="store_true")
+    parser.add_argument("--processes", type=int, default=None, metavar="N",
+                        help="serve with 'hlssim serve --processes N' (N server processes "
+                             "behind the sticky proxy) instead of one 'streamlit run'")
+    parser.add_argument("--compare-processes", type=int, default=None, metavar="N",
+                        help="run the load on one 'streamlit run', then on 'hlssim serve "
+                             "--processes N', and print the ratios")
     parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
                         help="first the same load on another checkout (with its own .venv), "
                              "e.g. main, then this one; prints the ratio of their figures")
@@ -172,6 +184,16 @@ def main() -> int:
         print(f"== baseline: {args.baseline}")
         before = measure(args.baseline.resolve(), args)
         print(f"== this checkout: {ROOT}")
+    if args.compare_processes:
+        print("== one process: streamlit run app.py")
+        before = measure(ROOT, argparse.Namespace(**{**vars(args), "processes": None}))
+        print(f"== hlssim serve --processes {args.compare_processes}")
+        after = measure(ROOT, argparse.Namespace(**{**vars(args),
+                                                    "processes": args.compare_processes}))
+        print(f"one process / {args.compare_processes} processes, slider to charts: median "
+              f"{statistics.median(before) / statistics.median(after):.1f}x, p95 "
+              f"{p95(before) / p95(after):.1f}x")
+        return 0
     after = measure(ROOT, args)
     if args.baseline:
         print(f"baseline / this checkout, slider to charts: median "

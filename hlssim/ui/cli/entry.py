@@ -24,6 +24,7 @@ from hlssim.ui.cli import (
     inspect_model,
     listing,
     run,
+    serve,
     sweep,
     validate,
     verify,
@@ -32,7 +33,7 @@ from hlssim.ui.cli.shared import EXIT_BROKEN_PIPE, EXIT_USAGE, CliParser
 
 #: The commands in the order ``hlssim --help`` lists them.
 COMMANDS = (run, compare, sweep, check, validate, calibrate, effects, explain, frontier, analyze,
-            verify, diagram, inspect_model, listing)
+            verify, diagram, inspect_model, listing, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

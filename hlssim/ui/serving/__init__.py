@@ -1,0 +1,1 @@
+"""Serving the explorer: several Streamlit processes behind a sticky proxy (``hlssim serve``)."""
