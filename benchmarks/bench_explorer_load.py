@@ -175,10 +175,13 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--moves", type=int, default=6)
     parser.add_argument("--hosted", action="store_true")
+    parser.add_argument("--processes", type=int, default=None, metavar="N",
+                        help="serve with 'hlssim serve --processes N' (N server processes "
+                             "behind the sticky proxy) instead of one 'streamlit run'")
     parser.add_argument("--distinct", action="store_true",
                         help="each session its own seed, so no session uses another's results")
     args = parser.parse_args()
-    process, url = start_server(args.hosted)
+    process, url = start_server(args.hosted, processes=args.processes)
     try:
         warm = browser()  # the first load of a cold server compiles and fills caches
         warm.get(url)

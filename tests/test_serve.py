@@ -114,7 +114,8 @@ def test_a_browser_through_the_proxy_draws_the_charts_and_downloads(browser, ser
     assert summary.read_text().startswith("Regime")
 
 
-def test_stopping_serve_stops_its_servers():
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["terminate", "kill -9"])
+def test_stopping_serve_stops_its_servers(how):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "hlssim", "serve", "--processes", "2", "--port", str(port)],
@@ -123,8 +124,8 @@ def test_stopping_serve_stops_its_servers():
         wait_healthy(f"http://127.0.0.1:{port}", [process], timeout=120)
         servers = psutil.Process(process.pid).children()
         assert len(servers) == 2
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0
+        process.send_signal(how)
+        assert process.wait(timeout=60) == (0 if how == signal.SIGTERM else -signal.SIGKILL)
         gone, alive = psutil.wait_procs(servers, timeout=30)
         assert not alive, f"{len(alive)} server process(es) left running"
     finally:
@@ -143,3 +144,22 @@ def test_bad_arguments_get_one_line_and_exit_code_2(arguments, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_one_process_is_plain_streamlit_without_the_proxy():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hlssim", "serve", "--processes", "1", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, [process], timeout=120)
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=30) as response:
+            assert response.status == 200 and HEADER not in response.headers
+        assert SUMMARY in page_summary(url)
+        assert not psutil.Process(process.pid).children()  # it is the server itself
+        process.terminate()
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

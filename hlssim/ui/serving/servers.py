@@ -108,6 +108,15 @@ def stop(processes: Sequence[subprocess.Popen], timeout: float = 15) -> None:
             process.wait()
 
 
+def _end_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """In a server process (Linux): be sent SIGTERM when ``hlssim serve`` ends, even by
+    ``kill -9``, so no server is left running without its proxy."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_servers(config: ServeSettings, env: Mapping[str, str] | None = None,
                   output=None) -> tuple[list[subprocess.Popen], list[str]]:
     """Start ``config.processes`` Streamlit servers on free ports of 127.0.0.1 and wait until
@@ -125,7 +134,8 @@ def start_servers(config: ServeSettings, env: Mapping[str, str] | None = None,
             port = free_port()
             processes.append(subprocess.Popen(
                 streamlit_command(config.app, port, "127.0.0.1"),
-                cwd=config.app.parent, env=environ, stdout=output))
+                cwd=config.app.parent, env=environ, stdout=output,
+                preexec_fn=_end_with_parent if sys.platform == "linux" else None))
             addresses.append(f"127.0.0.1:{port}")
         for address in addresses:
             wait_healthy(f"http://{address}", processes)
@@ -138,17 +148,13 @@ def start_servers(config: ServeSettings, env: Mapping[str, str] | None = None,
 def serve(config: ServeSettings, announce=print) -> int:
     """Run the explorer until interrupted: one Streamlit server on ``config.port`` for one
     process, else the servers behind the proxy on ``config.port``. Returns an exit code."""
-    if config.processes == 1:
+    if config.processes == 1:  # this process becomes the server: signals reach it directly
         environ = os.environ | ({"HLSSIM_HOSTED": "1"} if config.hosted else {})
-        process = subprocess.Popen(
-            streamlit_command(config.app, config.port or free_port(config.address),
-                              config.address),
-            cwd=config.app.parent, env=environ)
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            stop([process])
-            return 0
+        command = streamlit_command(config.app, config.port or free_port(config.address),
+                                    config.address)
+        os.chdir(config.app.parent)
+        sys.stdout.flush()
+        os.execve(command[0], command, environ)
     processes, addresses = start_servers(config, output=subprocess.DEVNULL)
     try:
         return asyncio.run(_run_proxy(config, addresses, processes, announce))
