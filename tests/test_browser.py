@@ -190,6 +190,13 @@ def test_compare_page_renders_chart_and_summary(browser, server):
     assert "True wellbeing (mean)" in text  # a panel title of the main chart
     assert "true wellbeing (0 to 1) averaged" in text  # the generated summary
     assert "Traceback" not in text
+    # the legend's line for each regime is drawn (a swatch of real size), not only its name
+    swatches = browser.execute_script(
+        "return [...document.querySelectorAll('.hlssim-swatch')].map(e => {"
+        "const r = e.getBoundingClientRect(); return [r.width, r.height,"
+        " getComputedStyle(e).backgroundImage]})")
+    assert len(swatches) == 2, swatches
+    assert all(w >= 40 and h >= 3 and "gradient" in bg for w, h, bg in swatches), swatches
     time.sleep(1.0)  # let the chart finish its last paint before the picture
     assert_not_blank_and_charted(screenshot(browser, "browser_compare.png"))
 

@@ -175,3 +175,19 @@ def test_envelope_names_time_and_metric_or_the_user_s_variable(monkeypatch, tmp_
     ax = drawn_figure(monkeypatch, lambda: envelope_figure(rows, "Recovered", [], tmp_path / "e2.png",
                                                      own_model=True)).axes[0]
     assert ax.get_xlabel() == "saved time step" and ax.get_ylabel() == "Recovered"
+
+
+def test_legend_draws_each_regime_line_without_svg():
+    """Streamlit's st.html removes SVG, so the legend's lines are CSS backgrounds: each regime's
+    colour and dash pattern, as the panels draw them."""
+    from hlssim.figures.explorer_charts import dash_css, legend_html, regime_styles
+
+    names = ["Targets", "Learning", "Third"]
+    html = legend_html(names, "the switch (year 5)")
+    assert "<svg" not in html
+    for name, (colour, dash) in zip(names, regime_styles(names)):
+        assert name in html and dash_css(colour, dash) in html
+    assert html.count('class="hlssim-swatch"') == 4  # three regimes and the switch
+    assert dash_css("#0072B2", [8, 4]) == ("repeating-linear-gradient(90deg,#0072B2 0px 8px,"
+                                           "transparent 8px 12px)")
+    assert dash_css("#000", [1, 0]).startswith("repeating-linear-gradient(90deg,#000 0px 1px")

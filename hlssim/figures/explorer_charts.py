@@ -282,21 +282,35 @@ def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None
     }
 
 
-def legend_svg(names: Sequence[str], switch: str | None = None) -> str:
-    """The regimes' legend as inline SVG lines with their labels (HTML), shown once above the
-    panels; each regime in its colour and dash, so it reads without colour too."""
+def dash_css(colour: str, dash: Sequence[int], vertical: bool = False) -> str:
+    """A CSS background drawing a line in ``colour`` with the dash pattern ``dash`` (on, off, ...
+    in pixels, as Vega's ``strokeDash``); a solid line for ``[1, 0]``."""
+    stops, at = [], 0
+    for k, length in enumerate(dash):
+        paint = colour if k % 2 == 0 else "transparent"
+        stops.append(f"{paint} {at}px {at + length}px")
+        at += length
+    angle = "180deg" if vertical else "90deg"
+    return f"repeating-linear-gradient({angle},{','.join(stops)})"
+
+
+def legend_html(names: Sequence[str], switch: str | None = None) -> str:
+    """The regimes' legend as HTML, shown once above the panels: a short line in each regime's
+    colour and dash with its label, so it reads without colour too.
+
+    The lines are CSS backgrounds, not SVG: Streamlit's ``st.html`` removes SVG from what it
+    shows (it keeps HTML only), which once left the legend as bare names."""
+    swatch = ('<span aria-hidden="true" class="hlssim-swatch" style="display:inline-block;'
+              'width:{w}px;height:{h}px;margin-right:0.4em;background:{bg}"></span>')
     items = []
     for name, (colour, dash) in zip(names, regime_styles(names)):
-        pattern = " ".join(str(d) for d in dash)
         items.append(
-            f'<span style="display:inline-flex;align-items:center;margin-right:1.5em;'
-            f'white-space:nowrap"><svg width="46" height="12" aria-hidden="true">'
-            f'<line x1="2" y1="6" x2="44" y2="6" stroke="{colour}" stroke-width="4" '
-            f'stroke-dasharray="{pattern}"/></svg>&nbsp;{name}</span>')
+            '<span style="display:inline-flex;align-items:center;margin-right:1.5em;'
+            f'white-space:nowrap">{swatch.format(w=44, h=4, bg=dash_css(colour, dash))}'
+            f'{name}</span>')
     if switch:
         items.append('<span style="display:inline-flex;align-items:center;white-space:nowrap">'
-                     '<svg width="20" height="16" aria-hidden="true"><line x1="10" y1="0" x2="10" '
-                     'y2="16" stroke="#444444" stroke-width="2" stroke-dasharray="4 4"/></svg>'
-                     f'&nbsp;{switch}</span>')
+                     f'{swatch.format(w=2, h=16, bg=dash_css("#444444", [4, 4], True))}'
+                     f'{switch}</span>')
     return ('<div style="display:flex;flex-wrap:wrap;row-gap:0.3em;font-size:1.05rem">'
             + "".join(items) + "</div>")

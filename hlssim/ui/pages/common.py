@@ -14,7 +14,7 @@ import streamlit as st
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.comparison import Comparison
-from hlssim.figures.explorer_charts import bands_long, legend_svg, panel_spec, png_bytes, time_panels
+from hlssim.figures.explorer_charts import bands_long, legend_html, panel_spec, png_bytes, time_panels
 from hlssim.ui.explain import Explanation, explain
 from hlssim.ui.explorer import (
     HEADLINE_WORLD,
@@ -259,7 +259,7 @@ def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, 
     ``runs``, the comparison's :func:`runs_key`, lets the panels' data come from the cache."""
     names = [labels.get(r, r) for r in regimes]
     switch = f"the switch (year {switch_step / 12:g})" if switch_step else None
-    st.html(legend_svg(names, switch))
+    st.html(legend_html(names, switch))
     if runs is not None:
         by_measure = cached_panels(runs, tuple(regimes), tuple(labels.items()), tuple(metrics))
     else:
