@@ -1,6 +1,7 @@
 """hlssim explorer: what target-driven and learning-led commissioning do over time, and why.
 
     streamlit run app.py              (HLSSIM_HOSTED=1 for a public server: see README)
+    hlssim serve                      (one server process per core: docs/hosting.md)
 
 For commissioners and funders who have never seen a simulation: pick a situation like yours, see
 two ways of commissioning side by side over the years, read why one came out ahead (computed by
