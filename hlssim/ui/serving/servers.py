@@ -166,11 +166,15 @@ def serve(config: ServeSettings, announce=print) -> int:
 
 async def _run_proxy(config: ServeSettings, addresses: list[str],
                      processes: list[subprocess.Popen], announce) -> int:
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+
     from hlssim.ui.serving.proxy import application
 
-    app = application(addresses)
-    server = app.listen(config.port, config.address, xheaders=False)
-    port = next(iter(server._sockets.values())).getsockname()[1]
+    sockets = bind_sockets(config.port, config.address)  # port 0: the one the system picked
+    server = HTTPServer(application(addresses))
+    server.add_sockets(sockets)
+    port = sockets[0].getsockname()[1]
     announce(f"hlssim explorer: http://{config.address}:{port} ({config.processes} server "
              f"processes behind a sticky proxy; Ctrl+C to stop)", flush=True)
     finished = asyncio.Event()
