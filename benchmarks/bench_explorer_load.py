@@ -116,9 +116,21 @@ def browser():
 
 SUMMARY_JS = ("const p = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
               f".find(e => e.innerText.includes('{SUMMARY}')); return p ? p.innerText : '';")
-DRAWN_JS = ("return [...document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
-            "[data-testid=stVegaLiteChart] svg')].filter(e => e.getBoundingClientRect().width "
-            "> 100).length")
+#: The main chart's panels as the page shows them: SVG pictures, each with its source and whether
+#: the browser has drawn it (loaded, with a size).
+PANELS_JS = ("return [...document.querySelectorAll('[data-testid=stImage] "
+             "img[src^=\"data:image/svg\"]')].map(e => [e.src.length + ':' + e.src.slice(-60), "
+             "e.complete && e.naturalWidth > 0])")
+
+
+def drawn(driver, before: list | None = None) -> bool:
+    """The 12 panels are drawn, and (given the panels ``before``) they are not those any more."""
+    panels = driver.execute_script(PANELS_JS)
+    if len(panels) < 12 or not all(ok for _, ok in panels):
+        return False
+    return before is None or [src for src, _ in panels] != [src for src, _ in before]
+
+
 RUNNING_JS = "return !!document.querySelector('[data-testid=stStatusWidget]')"
 
 
@@ -140,17 +152,16 @@ def session(url: str, moves: int, start: threading.Barrier, loads: list, redraws
     try:
         t0 = time.perf_counter()
         driver.get(url)
-        ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS)
-                  and driver.execute_script(DRAWN_JS) >= 12)
+        ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS) and drawn(driver))
         loads.append(time.perf_counter() - t0 if ok else float("inf"))
         start.wait()
         for k in range(moves):
-            before = driver.execute_script(SUMMARY_JS)
+            before, panels = driver.execute_script(SUMMARY_JS), driver.execute_script(PANELS_JS)
             thumb = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]')[0]
             t0 = time.perf_counter()
             thumb.send_keys(Keys.RIGHT if k % 2 == 0 else Keys.LEFT)
             ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS) not in ("", before)
-                      and driver.execute_script(DRAWN_JS) >= 12)
+                      and drawn(driver, panels))
             redraws.append(time.perf_counter() - t0 if ok else float("inf"))
             ok = wait(driver, lambda: not driver.execute_script(RUNNING_JS))
             completes.append(time.perf_counter() - t0 if ok else float("inf"))

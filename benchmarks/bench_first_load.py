@@ -12,10 +12,11 @@ scripts), taking turns between the checkouts so that other work on a shared mach
 both alike. Every server runs with this interpreter and ``PYTHONPATH`` set to its own checkout.
 
 Each load is timed inside the page, from the start of navigation (``performance.now()``) to the
-summary's text, to the first chart's element on the page (Streamlit's Vega code loaded) and to
-the main chart's 12 panels drawn. The check runs once per frame and reads
-no layout (text content and the panels' ``width`` attributes), so measuring does not slow the
-page: polling from outside with ``getBoundingClientRect`` every 20 ms, as the load test does,
+summary's text, to the first panel's element on the page and to the main chart's 12 panels
+drawn (as Vega-Lite charts, the explorer's panels before they were pictures, or as SVG pictures
+loaded), so a checkout of either kind can be the baseline. The check runs once per frame and
+reads no layout (text content, the panels' ``width`` attributes, the pictures' loaded state), so
+measuring does not slow the page: polling from outside with ``getBoundingClientRect`` every 20 ms, as the load test does,
 forces a layout each time and adds to the browser's work. The report gives each checkout's
 median and worst time, the browser's CPU seconds per load, the ratio baseline / this checkout
 from this one run, and the load average before and after.
@@ -46,12 +47,17 @@ PROBE = """
         '[data-testid=stMarkdownContainer]')].some(e => e.textContent.includes(%r))) {
       marks.summary = now;
     }
-    if (!('chart' in marks) && document.querySelector('[data-testid=stVegaLiteChart]')) {
+    if (!('chart' in marks) && document.querySelector(
+        '[data-testid=stVegaLiteChart], [data-testid=stImage] img[src^="data:image/svg"]')) {
       marks.chart = now;
     }
-    if (!('charts' in marks) && [...document.querySelectorAll(
+    const vega = [...document.querySelectorAll(
         '[data-testid=stVegaLiteChart] canvas.marks, [data-testid=stVegaLiteChart] svg.marks')]
-        .filter(e => +e.getAttribute('width') > 100).length >= 12) {
+        .filter(e => +e.getAttribute('width') > 100).length;
+    const pictures = [...document.querySelectorAll(
+        '[data-testid=stImage] img[src^="data:image/svg"]')]
+        .filter(e => e.complete && e.naturalWidth > 0).length;
+    if (!('charts' in marks) && Math.max(vega, pictures) >= 12) {
       marks.charts = now;
     }
     if (!('summary' in marks && 'charts' in marks)) requestAnimationFrame(check);

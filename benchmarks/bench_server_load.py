@@ -70,7 +70,7 @@ class Session:
                     self.value = (element.slider.value or element.slider.default)[0]
                 if which == "markdown" and SUMMARY in element.markdown.body:
                     self.summary = element.markdown.body
-                if which == "vega_lite_chart":
+                if which in ("imgs", "vega_lite_chart"):  # SVG pictures (or Vega-Lite, before)
                     charts += 1
                     if charts == PANELS:
                         drawn = time.perf_counter() - start

@@ -13,15 +13,12 @@ from hlssim.figures.explorer_charts import (
     COMPARE_PANELS,
     LABELS,
     LINE_STYLES,
-    SWITCH_PANELS,
     bands_long,
     mean_band,
     png_bytes,
     time_panels,
-    vega_lite_spec,
 )
 from hlssim.model.metrics import METRIC_NAMES
-from hlssim.figures.report_figures import OKABE_ITO
 from conftest import drawn_figure
 
 
@@ -69,21 +66,6 @@ def test_bands_long_holds_the_same_numbers_for_every_panel(trajectories):
             np.testing.assert_allclose(got["years"], ref.index / 12.0, rtol=0, atol=5e-5)
 
 
-def test_vega_lite_spec_is_colour_blind_safe_and_in_panel_order():
-    spec = vega_lite_spec(["a", "b"], {"a": "Targets", "b": "Learning"})
-    assert spec["facet"]["sort"] == [LABELS[m] for m in COMPARE_PANELS]
-    line = spec["spec"]["layer"][1]["encoding"]
-    assert line["color"]["scale"]["range"] == list(OKABE_ITO[:2])
-    assert line["color"]["scale"]["domain"] == ["Targets", "Learning"]
-    dashes = line["strokeDash"]["scale"]["range"]
-    assert dashes[0] != dashes[1]  # told apart without colour too
-    assert len(spec["spec"]["layer"]) == 2
-    with_switch = vega_lite_spec(["a", "b", "c"], metrics=SWITCH_PANELS, switch_step=30)
-    rule = with_switch["spec"]["layer"][2]
-    assert rule["mark"]["type"] == "rule"
-    assert rule["transform"][-1]["calculate"] == "2.5"
-
-
 def test_time_panels_png(trajectories):
     fig = time_panels(trajectories, ["a", "b"], {"a": "Targets", "b": "Learning"},
                       switch_step=12)
@@ -97,32 +79,6 @@ def test_time_panels_png(trajectories):
     assert image.format == "PNG" and image.width > 1000
     colours = {c for _, c in image.convert("RGB").getcolors(maxcolors=1 << 20)}
     assert (0x00, 0x72, 0xB2) in colours and (0xD5, 0x5E, 0x00) in colours  # Okabe-Ito lines
-
-
-def test_a_long_panel_title_wraps_instead_of_running_off_the_panel():
-    """At 1400 px, three panels a row, "Wellbeing of the worst-off (10th percentile)" ran off its
-    panel's edge: long titles are drawn as lines of at most TITLE_LINE characters, words whole;
-    short ones stay one line."""
-    from hlssim.figures.explorer_charts import TITLE_LINE, panel_spec
-
-    long = panel_spec(["npm_targets", "hls"], "wellbeing_p10")["title"]["text"]
-    assert isinstance(long, list) and len(long) >= 2
-    assert all(len(line) <= TITLE_LINE for line in long)
-    assert " ".join(long) == "Wellbeing of the worst-off (10th percentile)"
-    assert panel_spec(["npm_targets", "hls"], "wellbeing_mean")["title"]["text"] == (
-        "True wellbeing (mean)")
-
-
-def test_a_panel_that_goes_below_zero_says_so_under_its_title_not_on_its_axis():
-    """A rotated y-axis title longer than the panel is tall pushed the panel's own title out of
-    sight (the Goodhart gap's, at 1400 and 1920 px): the note goes under the title instead."""
-    from hlssim.figures.explorer_charts import LABELS, panel_spec
-
-    gap = panel_spec(["npm_targets", "hls"], "goodhart_gap")
-    assert gap["title"]["text"] == LABELS["goodhart_gap"]
-    assert gap["title"]["subtitle"] == "the axis goes below zero"
-    assert all(layer["encoding"].get("y", {}).get("title") is None for layer in gap["layer"])
-    assert "subtitle" not in panel_spec(["npm_targets", "hls"], "wellbeing_mean")["title"]
 
 
 # --- `hlssim compare` and the report's trajectory figures: labelled axes, intervals in range ---

@@ -86,7 +86,7 @@ def test_hosted_server_caps_the_model_s_size(hosted):
     at = start(**{"shared:n_people": 5000})
     errors = "\n".join(e.value for e in at.error)
     assert "People supported" in errors and "not allowed on this server" in errors
-    assert not at.get("vega_lite_chart"), "nothing is simulated beyond the cap"
+    assert not at.get("image"), "nothing is simulated beyond the cap: no chart panels"
 
 
 def test_an_uploaded_model_is_kept_by_its_hash_and_checked(tmp_path):

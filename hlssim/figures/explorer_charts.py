@@ -136,65 +136,6 @@ def bands_long(trajectories: pd.DataFrame, regimes: Sequence[str],
         "low": np.round(lower, 4), "high": np.round(upper, 4)})
 
 
-def vega_lite_spec(regimes: Sequence[str], labels: Mapping[str, str] | None = None,
-                   metrics: Sequence[str] = COMPARE_PANELS, cols: int = 4,
-                   switch_step: int | None = None, width: int = 220,
-                   height: int = 160) -> dict:
-    """A Vega-Lite spec of the same panels as :func:`time_panels`, for :func:`bands_long` data.
-
-    The browser draws it, so the page re-draws at once when a control changes (a matplotlib
-    figure of these panels takes over a second to render; :func:`time_panels` makes the PNG for
-    download). Written as a plain dict rather than with Altair, whose validation of a faceted
-    chart costs a few tenths of a second on every re-draw.
-    """
-    labels = dict(labels or {})
-    names = [labels.get(r, r) for r in regimes]
-    dashes = [[1, 0], [8, 4], [2, 3], [8, 3, 2, 3]]
-    colour = {"field": "regime", "type": "nominal", "title": None, "sort": names,
-              "scale": {"domain": names, "range": [OKABE_ITO[k % len(OKABE_ITO)]
-                                                   for k in range(len(names))]},
-              "legend": {"orient": "top", "labelLimit": 500, "symbolStrokeWidth": 4,
-                         "symbolSize": 600, "symbolType": "stroke", "symbolOpacity": 1, "columns": len(names)}}
-    dash = {"field": "regime", "type": "nominal", "title": None, "sort": names,
-            "legend": colour["legend"],  # same legend as the colour: Vega-Lite merges them
-            "scale": {"domain": names, "range": [dashes[k % len(dashes)]
-                                                 for k in range(len(names))]}}
-    x = {"field": "years", "type": "quantitative", "title": "years"}
-    layers = [
-        {"mark": {"type": "area", "opacity": 0.18},
-         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": None},
-                      "y2": {"field": "high"}, "color": colour}},
-        {"mark": {"type": "line", "strokeWidth": 3},
-         "encoding": {"x": x,
-                      "y": {"field": "mean", "type": "quantitative", "title": None,
-                            "scale": {"zero": False}},
-                      "color": colour, "strokeDash": dash,
-                      "tooltip": [{"field": "regime", "type": "nominal"},
-                                  {"field": "years", "type": "quantitative", "format": ".1f"},
-                                  {"field": "mean", "type": "quantitative", "format": ".3f"},
-                                  {"field": "low", "type": "quantitative", "format": ".3f"},
-                                  {"field": "high", "type": "quantitative", "format": ".3f"}]}},
-    ]
-    if switch_step:
-        layers.append({
-            "transform": [{"filter": {"field": "regime", "equal": names[0]}},
-                          {"aggregate": [{"op": "min", "field": "years", "as": "first"}],
-                           "groupby": []},
-                          {"calculate": str(switch_step / 12.0), "as": "switch"}],
-            "mark": {"type": "rule", "color": "#444444", "strokeDash": [4, 4], "strokeWidth": 2},
-            "encoding": {"x": {"field": "switch", "type": "quantitative"}}})
-    return {
-        "facet": {"field": "measure", "type": "nominal", "title": None,
-                  "sort": [LABELS.get(m, m) for m in metrics],
-                  "header": {"labelFontSize": 15, "labelFontWeight": "bold", "labelLimit": 400}},
-        "columns": cols,
-        "spec": {"width": width, "height": height, "layer": layers},
-        "resolve": {"scale": {"y": "independent"}},
-        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 14},
-                   "legend": {"labelFontSize": 16}},
-    }
-
-
 # --- one panel per chart, for a page that reflows -------------------------------------------------
 
 #: Okabe-Ito dash patterns for the regimes, in order (solid, dashed, dotted, dash-dot).
@@ -219,69 +160,6 @@ def title_lines(label: str, width: int = TITLE_LINE) -> str | list[str]:
     return textwrap.wrap(label, width=width, break_long_words=False)
 
 
-def panel_spec(names: Sequence[str], metric: str, switch_step: int | None = None,
-               events: Sequence[Mapping] = (), height: int = 170) -> dict:
-    """A Vega-Lite spec of one measure over time: each regime's mean and 95% band.
-
-    One chart per measure lets the page lay panels out in rows that wrap to the screen's width
-    (a faceted chart has a fixed width and is cut off on a narrow screen). The spec's width is
-    the container's. The y axis starts at zero (and the title says if it does not, e.g. for a
-    measure that goes below zero), so that 0.52 against 0.59 does not look dramatic. ``names``
-    are the regimes' plain labels as in the data's ``regime`` column; ``events`` are points to
-    mark (dicts with ``years``, ``value`` and ``event``), e.g. the low after a switch.
-    """
-    styles = regime_styles(names)
-    colour = {"field": "regime", "type": "nominal", "legend": None,
-              "scale": {"domain": list(names), "range": [c for c, _ in styles]}}
-    dash = {"field": "regime", "type": "nominal", "legend": None,
-            "scale": {"domain": list(names), "range": [d for _, d in styles]}}
-    low, _ = BOUNDS.get(metric, (0, None))
-    # said under the title, not as a y-axis title: a rotated axis title longer than the panel is
-    # tall pushed the panel's own title out of sight (seen at 1400 and 1920 px)
-    below_zero = (low or 0) < 0
-    x = {"field": "years", "type": "quantitative", "title": "years",
-         "axis": {"tickMinStep": 1}}
-    tip = [{"field": "regime", "type": "nominal", "title": "regime"},
-           {"field": "years", "type": "quantitative", "format": ".1f", "title": "year"},
-           {"field": "mean", "type": "quantitative", "format": ".2f", "title": "mean"},
-           {"field": "low", "type": "quantitative", "format": ".2f", "title": "95% low"},
-           {"field": "high", "type": "quantitative", "format": ".2f", "title": "95% high"}]
-    layers: list[dict] = [
-        {"mark": {"type": "area", "opacity": 0.18},
-         "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": None,
-                                    "scale": {"zero": True}},
-                      "y2": {"field": "high"}, "color": colour, "tooltip": tip}},
-        {"mark": {"type": "line", "strokeWidth": 3},
-         "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"},
-                      "color": colour, "strokeDash": dash, "tooltip": tip}},
-    ]
-    if switch_step:
-        layers.append({"data": {"values": [{"switch": switch_step / 12.0}]},
-                       "mark": {"type": "rule", "color": "#444444", "strokeDash": [4, 4],
-                                "strokeWidth": 2},
-                       "encoding": {"x": {"field": "switch", "type": "quantitative"}}})
-    if events:
-        layers.append({"data": {"values": [dict(e) for e in events]},
-                       "mark": {"type": "point", "filled": True, "size": 110, "color": "#000000",
-                                "shape": "diamond"},
-                       "encoding": {"x": {"field": "years", "type": "quantitative"},
-                                    "y": {"field": "value", "type": "quantitative"},
-                                    "tooltip": [{"field": "event", "type": "nominal",
-                                                 "title": "what"},
-                                                {"field": "years", "type": "quantitative",
-                                                 "format": ".1f", "title": "year"}]}})
-    return {
-        "width": "container", "height": height,
-        "title": {"text": title_lines(LABELS.get(metric, metric)), "fontSize": 15,
-                  "anchor": "start", "limit": 0,
-                  **({"subtitle": "the axis goes below zero", "subtitleFontSize": 12}
-                     if below_zero else {})},
-        "layer": layers,
-        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 12},
-                   "view": {"stroke": None}},
-    }
-
-
 def dash_css(colour: str, dash: Sequence[int], vertical: bool = False) -> str:
     """A CSS background drawing a line in ``colour`` with the dash pattern ``dash`` (on, off, ...
     in pixels, as Vega's ``strokeDash``); a solid line for ``[1, 0]``."""
@@ -294,9 +172,17 @@ def dash_css(colour: str, dash: Sequence[int], vertical: bool = False) -> str:
     return f"repeating-linear-gradient({angle},{','.join(stops)})"
 
 
-def legend_html(names: Sequence[str], switch: str | None = None) -> str:
+#: The switch page's marks: what each means (as :func:`hlssim.ui.pages.switch.chart_events`
+#: names it), the shape the panels draw it as, and that shape as a character for the legend.
+MARKS = (("lowest after the switch", "triangle", "\u25bc"),
+         ("back to its pre-switch level", "circle", "\u25cf"),
+         ("level with the new way all along", "diamond", "\u25c6"))
+
+
+def legend_html(names: Sequence[str], switch: str | None = None, marks: bool = False) -> str:
     """The regimes' legend as HTML, shown once above the panels: a short line in each regime's
-    colour and dash with its label, so it reads without colour too.
+    colour and dash with its label, so it reads without colour too; with ``marks``, what each
+    mark on the switch page's panels means.
 
     The lines are CSS backgrounds, not SVG: Streamlit's ``st.html`` removes SVG from what it
     shows (it keeps HTML only), which once left the legend as bare names."""
@@ -312,5 +198,9 @@ def legend_html(names: Sequence[str], switch: str | None = None) -> str:
         items.append('<span style="display:inline-flex;align-items:center;white-space:nowrap">'
                      f'{swatch.format(w=2, h=16, bg=dash_css("#444444", [4, 4], True))}'
                      f'{switch}</span>')
+    if marks:
+        items.extend('<span style="display:inline-flex;align-items:center;margin-right:1.5em;'
+                     f'white-space:nowrap"><span aria-hidden="true" style="margin-right:0.3em">'
+                     f'{shape}</span>{meaning}</span>' for meaning, _, shape in MARKS)
     return ('<div style="display:flex;flex-wrap:wrap;row-gap:0.3em;font-size:1.05rem">'
             + "".join(items) + "</div>")

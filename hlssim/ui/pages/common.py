@@ -9,12 +9,12 @@ import time
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from hlssim.errors import HlssimError
 from hlssim.experiments.comparison import Comparison
-from hlssim.figures.explorer_charts import bands_long, legend_html, panel_spec, png_bytes, time_panels
+from hlssim.figures.explorer_charts import LABELS, bands_long, legend_html, png_bytes, time_panels
+from hlssim.figures.svg_panels import panel_svg, series_from_table
 from hlssim.ui.explain import Explanation, explain
 from hlssim.ui.explorer import (
     HEADLINE_WORLD,
@@ -89,7 +89,7 @@ def runs_key(scenarios: Mapping[str, Scenario], reps: int, seed: int,
              paired: bool = False) -> CacheKey:
     """What a comparison's runs depend on, hashable: each scenario's name and values, the runs,
     the seed, the engine and the pairing. Keys the caches of the runs and of what is drawn from
-    them (:func:`cached_comparison`, :func:`cached_panels`)."""
+    them (:func:`cached_comparison`, :func:`cached_panel_images`)."""
     return CacheKey((tuple((name, scenario_items(s)) for name, s in scenarios.items()), reps,
                      seed, fastest_engine(), paired))
 
@@ -230,54 +230,66 @@ def sidebar(boxes: dict | None = None) -> dict:
 
 # --- charts -------------------------------------------------------------------------------------
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_DIGEST)
-def cached_panels(key: CacheKey, regimes: tuple[str, ...], labels: tuple,
-                  metrics: tuple[str, ...]) -> dict[str, pa.Table]:
-    """Each panel's data (:func:`bands_long`, split by measure) for the runs of ``key``
-    (:func:`runs_key`): made once per settings, not on every re-run of the page, and kept as
-    Arrow tables, which is what Streamlit sends: a pandas frame is converted again on every
-    re-run (about 2 ms of the server's CPU a panel, 12 panels a page)."""
-    data = bands_long(cached_comparison(key).trajectories, regimes, dict(labels), metrics)
-    return {measure: pa.Table.from_pandas(rows, preserve_index=False)
-            for measure, rows in panel_tables(data).items()}
-
-
-def panel_tables(data: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """:func:`bands_long` data split into one table per measure, with only the columns a panel
-    draws (the measure is its title), numbered from 0: the measure's name and the long table's
-    row numbers would otherwise go to the browser as two more columns on every row."""
-    return {measure: rows.drop(columns="measure").reset_index(drop=True)
+def panel_series(data: pd.DataFrame) -> dict[str, dict]:
+    """:func:`bands_long` data as each panel's arrays, by measure (its label) and regime: what
+    :func:`panel_svg` draws."""
+    return {measure: series_from_table(rows)
             for measure, rows in data.groupby("measure", sort=False)}
+
+
+def events_key(events: Mapping[str, Sequence[Mapping]] | None) -> tuple:
+    """The marks to draw, as a value the cache can hash (and compare): by measure, each mark's
+    years, value and kind."""
+    return tuple(sorted((metric, tuple((m["years"], m.get("value"), m["event"]) for m in marks))
+                        for metric, marks in (events or {}).items()))
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_DIGEST)
+def cached_panel_images(key: CacheKey, regimes: tuple[str, ...], labels: tuple,
+                        metrics: tuple[str, ...], switch_step: int | None,
+                        events: tuple) -> dict[str, str]:
+    """Each panel's picture (:func:`panel_images`) for the runs of ``key`` (:func:`runs_key`):
+    made once per settings, not on every re-run of the page."""
+    return panel_images(cached_comparison(key), regimes, dict(labels), metrics, switch_step,
+                        events)
+
+
+def panel_images(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, str],
+                 metrics: Sequence[str], switch_step: int | None, events: tuple) -> dict[str, str]:
+    """One SVG picture per measure (:func:`panel_svg`), by metric: every regime's mean and 95%
+    band, the switch and the ``events`` (:func:`events_key`) marked."""
+    names = [labels.get(r, r) for r in regimes]
+    series = panel_series(bands_long(comparison.trajectories, regimes, labels, metrics))
+    marks = {metric: [{"years": y, "value": v, "event": e} for y, v, e in found]
+             for metric, found in events}
+    return {metric: panel_svg(series[LABELS.get(metric, metric)], names, metric, switch_step,
+                              marks.get(metric, ()))
+            for metric in metrics if LABELS.get(metric, metric) in series}
 
 
 def charts(comparison: Comparison, regimes: Sequence[str], labels: Mapping[str, str],
            metrics: Sequence[str], switch_step: int | None = None,
            events: Mapping[str, Sequence[Mapping]] | None = None, key: str = "chart",
            runs: tuple | None = None) -> None:
-    """One chart per measure in rows that wrap to the screen's width, under one legend.
+    """One picture per measure in rows that wrap to the screen's width, under one legend.
 
-    ``runs``, the comparison's :func:`runs_key`, lets the panels' data come from the cache."""
+    ``runs``, the comparison's :func:`runs_key`, lets the pictures come from the cache. They are
+    SVG made on the server (:mod:`hlssim.figures.svg_panels`): a browser shows them at once,
+    where drawing twelve Vega-Lite charts took it about a second on every visit and every slider
+    move."""
     names = [labels.get(r, r) for r in regimes]
     switch = f"the switch (year {switch_step / 12:g})" if switch_step else None
-    st.html(legend_html(names, switch))
+    st.html(legend_html(names, switch, marks=bool(events)))
+    wanted = events_key(events)
     if runs is not None:
-        by_measure = cached_panels(runs, tuple(regimes), tuple(labels.items()), tuple(metrics))
+        images = cached_panel_images(runs, tuple(regimes), tuple(labels.items()), tuple(metrics),
+                                     switch_step, wanted)
     else:
-        by_measure = panel_tables(bands_long(comparison.trajectories, regimes, labels, metrics))
-    from hlssim.figures.explorer_charts import LABELS
-
+        images = panel_images(comparison, regimes, labels, metrics, switch_step, wanted)
     with st.container(horizontal=True, gap="small", key=f"{key}:panels"):
         for metric in metrics:
-            panel = by_measure.get(LABELS.get(metric, metric))
-            if panel is None:
-                continue
-            spec = panel_spec(names, metric, switch_step, (events or {}).get(metric, ()))
-            # No ARIA description for every point: Vega-Lite otherwise writes one per point of
-            # every line and band (a formatted string, made by Vega's slow expression
-            # interpreter in Streamlit), and the panels are drawn on a canvas, which does not
-            # carry them. Drawing the 12 panels took about 0.3 s less on a first load.
-            spec["config"] = {**spec.get("config", {}), "aria": False}
-            st.vega_lite_chart(panel, spec, width=PANEL_WIDTH, theme=None)
+            if metric in images:
+                st.image(images[metric], width=PANEL_WIDTH)
 
 
 def downloads(comparison: Comparison, regimes, labels, stem: str, metrics, title: str = "",

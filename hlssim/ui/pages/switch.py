@@ -96,9 +96,10 @@ def switch_page() -> None:
                "one noisy month is not taken for a recovery.")
     st.markdown("\n".join(f"- {recovery_sentence(r, new)}" for r in found))
     st.markdown("### Around the switch")
-    st.caption("Dashed vertical line: the switch. Diamonds on the switching service's line: its "
-               "lowest point after the switch, when it was back to its pre-switch level, and "
-               "when it was level with the new way all along. Every axis starts at zero.")
+    st.caption("Dashed vertical line: the switch. Marks on the switching service's line (their "
+               "shapes are in the key above the panels): its lowest point after the switch, when "
+               "it was back to its pre-switch level, and when it was level with the new way all "
+               "along. Every axis starts at zero.")
     events = _with_values(chart_events(found, design.switch_step), comparison, design.switched)
     charts(comparison, order, design.labels, SWITCH_PANELS, design.switch_step, events,
            key="switch", runs=runs_key(design.scenarios, reps, seed, paired=True))
