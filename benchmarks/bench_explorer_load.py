@@ -1,7 +1,8 @@
 """Load test of the explorer: N concurrent browser sessions moving sliders; redraw times.
 
     .venv/bin/python benchmarks/bench_explorer_load.py [--sessions 10] [--moves 6] [--hosted]
-                                                       [--distinct]
+                                                       [--distinct] [--processes N]
+                                                       [--background M]
 
 Starts ``streamlit run app.py`` on a free local port (hosted mode with ``--hosted``), opens N
 headless Chromium sessions at 1400 x 1000, waits for each first load (timed: first load to the
@@ -15,6 +16,12 @@ wait for it); with ``--distinct`` each opens the link with its own seed ("luck")
 another's results: the worst case. The browsers run on the same cores as the server, so the
 report also says how much of the machine's CPU time in each phase went to the server, to the
 browsers and to everything else (other people's work on a shared machine).
+
+Ten headless Chromiums on the server's two cores measure mostly themselves: each redraw costs a
+browser more CPU than the server. ``--sessions 1 --background 9`` is ten sessions as a real
+audience makes them: one real browser timed, and nine more sessions that load the server as
+browsers on other machines would (Streamlit's protocol, as ``bench_server_load.py``), starting
+together and moving the slider as often as the browser, each move after the last redraw.
 """
 
 from __future__ import annotations
@@ -152,7 +159,7 @@ def session(url: str, moves: int, start: threading.Barrier, loads: list, redraws
     try:
         t0 = time.perf_counter()
         driver.get(url)
-        ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS) and drawn(driver))
+        ok = wait(driver, lambda: driver.execute_script(SUMMARY_JS) and drawn(driver), 300)
         loads.append(time.perf_counter() - t0 if ok else float("inf"))
         start.wait()
         for k in range(moves):
@@ -176,6 +183,32 @@ def session(url: str, moves: int, start: threading.Barrier, loads: list, redraws
         driver.quit()
 
 
+def background(url: str, query: str, count: int, loaded: threading.Semaphore,
+               started: threading.Event, stop: threading.Event, moves: list,
+               errors: list) -> None:
+    """One more session over Streamlit's protocol (``bench_server_load.Session``: what a browser
+    sends and receives, nothing drawn): loads the page (then releases ``loaded``), then, from
+    ``started``, moves the slider ``count`` times, each time waiting for the page to be complete
+    (as a browser's user would see it) before the next move."""
+    from bench_server_load import Session  # (it imports this module)
+
+    try:
+        s = Session(url, query)
+        try:
+            s.run()
+        finally:
+            loaded.release()
+        started.wait()
+        for k in range(count):
+            if stop.is_set():
+                break
+            s.move(0.01 if k % 2 == 0 else -0.01)
+            moves.append(1)
+        s.ws.close()
+    except Exception as err:  # noqa: BLE001 - a benchmark reports, it does not stop
+        errors.append(repr(err))
+
+
 def p95(values):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
@@ -191,6 +224,10 @@ def main() -> int:
                              "behind the sticky proxy) instead of one 'streamlit run'")
     parser.add_argument("--distinct", action="store_true",
                         help="each session its own seed, so no session uses another's results")
+    parser.add_argument("--background", type=int, default=0, metavar="M",
+                        help="M more sessions over Streamlit's protocol, no browser (their "
+                             "browsers would be on other machines), moving the slider as often "
+                             "as the browsers, at the same time")
     args = parser.parse_args()
     process, url = start_server(args.hosted, processes=args.processes)
     try:
@@ -199,10 +236,19 @@ def main() -> int:
         wait(warm, lambda: warm.execute_script(SUMMARY_JS), timeout=300)
         warm.quit()
         loads, redraws, completes, errors = [], [], [], []
+        started, stop, background_moves = threading.Event(), threading.Event(), []
+        loaded = threading.Semaphore(0)
+        others = [threading.Thread(target=background, args=(
+            url, f"run:seed={args.sessions + k + 1}" if args.distinct else "", args.moves, loaded,
+            started, stop, background_moves, errors)) for k in range(args.background)]
+        for t in others:
+            t.start()
+        for _ in others:  # their first loads done before the browsers' are timed
+            loaded.acquire(timeout=900)
         marks = [cpu_seconds(process)]
         mark = lambda: marks.append(cpu_seconds(process))  # noqa: E731
-        barrier = threading.Barrier(args.sessions, action=mark)
-        end = threading.Barrier(args.sessions, action=mark)
+        barrier = threading.Barrier(args.sessions, action=lambda: (mark(), started.set()))
+        end = threading.Barrier(args.sessions, action=lambda: (mark(), stop.set()))
         threads = [threading.Thread(target=session, args=(
             f"{url}/?run:seed={k + 1}" if args.distinct else url, args.moves, barrier, loads,
             redraws, completes, errors, end)) for k in range(args.sessions)]
@@ -210,14 +256,21 @@ def main() -> int:
             t.start()
         for t in threads:
             t.join()
+        stop.set()
+        started.set()
+        for t in others:
+            t.join(timeout=600)
     finally:
         process.terminate()
         process.wait(timeout=30)
     for err in errors:
         print("error:", err[:300])
     kind = "each with its own seed" if args.distinct else "all on the same link"
-    print(f"{args.sessions} sessions ({kind}), {args.moves} slider moves each, on "
+    print(f"{args.sessions} browser sessions ({kind}), {args.moves} slider moves each, on "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    if args.background:
+        print(f"and {args.background} sessions over Streamlit's protocol, no browser, moving the "
+              f"slider meanwhile: {len(background_moves)} redraws in all")
     print(f"first load to summary and charts: median {statistics.median(loads):.2f} s, "
           f"p95 {p95(loads):.2f} s, max {max(loads):.2f} s")
     print(f"slider to redraw: median {statistics.median(redraws):.2f} s, p95 {p95(redraws):.2f} s, "

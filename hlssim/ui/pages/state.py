@@ -12,6 +12,7 @@ can send the user to another (:func:`go`) or add its own controls to the sidebar
 from __future__ import annotations
 
 import os
+import threading
 
 import streamlit as st
 
@@ -32,8 +33,40 @@ CUSTOM = "custom"
 PERSIST = "session"
 #: The pages, by name (filled by app.py).
 PAGES: dict = {}
-#: The sidebar's boxes, by name (filled by app.py on every run).
-SIDEBAR: dict = {}
+
+
+class RunLocal(threading.local):
+    """What one run of the page script owns: the sidebar's boxes it made.
+
+    Streamlit runs every session's script in the same process, each run on its own thread, so a
+    module-level dict of boxes was shared by every session: a box made by one session's run and
+    written to by another's moved the first's elements to the wrong places (seen with six
+    sessions at once: a sidebar's heading drawn third instead of first, sliders displaced, a
+    browser's redraw that never finished). Each thread sees only its own run's boxes."""
+
+    def __init__(self) -> None:
+        self.boxes: dict = {}
+
+
+_RUN = RunLocal()
+
+
+class SidebarBoxes:
+    """The sidebar's boxes, by name, of the run on this thread (filled by app.py on every run,
+    read by a page that adds its controls to the ``"page"`` box)."""
+
+    def update(self, boxes: dict) -> None:
+        _RUN.boxes = dict(boxes)
+
+    def __getitem__(self, name: str):
+        return _RUN.boxes[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in _RUN.boxes
+
+
+#: The sidebar's boxes of the current run (each session's run its own).
+SIDEBAR = SidebarBoxes()
 
 
 @st.cache_resource(show_spinner=False)
