@@ -1,7 +1,9 @@
 """The explorer's figures: regimes side by side over time, readable on a projector.
 
-Pure functions from a comparison's trajectories to a matplotlib figure (and PNG bytes), kept
-apart from ``app.py`` so they can be tested and reused. Colours are the Okabe-Ito palette of
+Pure functions from a comparison's trajectories to a matplotlib figure (and PNG bytes, for
+download and the brief), to the panels' data (:func:`bands_long`, drawn on the page by
+:mod:`hlssim.figures.svg_panels`) and to the legend, kept apart from ``app.py`` so they can be
+tested and reused. Colours are the Okabe-Ito palette of
 :mod:`hlssim.figures.report_figures`; each regime also has its own line style, so the lines can be told apart
 without colour (and in black and white); text is large and lines are thick.
 """
@@ -154,7 +156,7 @@ TITLE_LINE = 30
 
 def title_lines(label: str, width: int = TITLE_LINE) -> str | list[str]:
     """A panel's title: ``label`` as it is when short, else split at spaces into lines of at most
-    ``width`` characters (Vega-Lite draws a list as lines)."""
+    ``width`` characters (each drawn as a line of the panel's title)."""
     if len(label) <= width:
         return label
     return textwrap.wrap(label, width=width, break_long_words=False)
@@ -162,7 +164,7 @@ def title_lines(label: str, width: int = TITLE_LINE) -> str | list[str]:
 
 def dash_css(colour: str, dash: Sequence[int], vertical: bool = False) -> str:
     """A CSS background drawing a line in ``colour`` with the dash pattern ``dash`` (on, off, ...
-    in pixels, as Vega's ``strokeDash``); a solid line for ``[1, 0]``."""
+    in pixels, as SVG's ``stroke-dasharray``); a solid line for ``[1, 0]``."""
     stops, at = [], 0
     for k, length in enumerate(dash):
         paint = colour if k % 2 == 0 else "transparent"
